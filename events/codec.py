@@ -1,0 +1,229 @@
+"""The one cattrs converter: events, payloads and state <-> JSON-ready dicts; canonical JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.v import format_exception
+
+import events.kinds  # noqa: F401  (registers every kind)
+from events import registry
+from events.envelope import Event
+from events.errors import InvalidEvent
+from events.quantity import Bound, Quantity
+from events.upcasters import upcast
+from events.validation import parse_day
+
+converter = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True, detailed_validation=True)
+
+ENVELOPE_FIELDS = ("event_id", "kind", "schema_version", "occurred_on", "reported_on", "source", "unverified", "note", "data")
+
+
+def _strict(expected: type, name: str):
+    def structure(value: Any, _: type) -> Any:
+        # cattrs would coerce 3 to "3" and "yes" to True; a mistyped field is an error here.
+        if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+            raise TypeError(f"expected {name}, not {_json_type(value)}")
+        return value
+
+    return structure
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+converter.register_structure_hook(str, _strict(str, "a string"))
+converter.register_structure_hook(bool, _strict(bool, "true or false"))
+converter.register_structure_hook(dt.date, lambda value, _: parse_day(value))
+converter.register_unstructure_hook(dt.date, dt.date.isoformat)
+
+
+def _structure_names(value: Any, _: type) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of strings, not {_json_type(value)}")
+    for item in value:
+        if not isinstance(item, str):
+            raise TypeError(f"expected a list of strings, found {_json_type(item)}")
+    return tuple(value)
+
+
+converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _structure_names)
+
+
+def _structure_enum(value: Any, enum_type: type[enum.Enum]) -> enum.Enum:
+    choices = ", ".join(member.value for member in enum_type)
+    if not isinstance(value, str):
+        raise TypeError(f"expected one of {choices}, not {_json_type(value)}")
+    try:
+        return enum_type(value)
+    except ValueError:
+        raise ValueError(f"expected one of {choices}, not {value!r}") from None
+
+
+converter.register_structure_hook_func(lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum)
+
+_QUANTITY_KEYS = {"value", "bound", "low", "high"}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _structure_quantity(value: Any, _: type) -> Quantity:
+    """A bare number is exact; otherwise {value, bound, low?, high?}."""
+    if _is_number(value):
+        return Quantity(value)
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a number or an object with value and bound, not {_json_type(value)}")
+    extra = set(value) - _QUANTITY_KEYS
+    if extra:
+        raise ValueError(f"unknown quantity field(s): {', '.join(sorted(extra))}")
+    if "value" not in value:
+        raise ValueError("a quantity needs a value")
+    for key in ("value", "low", "high"):
+        if key in value and value[key] is not None and not _is_number(value[key]):
+            raise TypeError(f"quantity {key} must be a number, not {_json_type(value[key])}")
+    bound = _structure_enum(value.get("bound", "exact"), Bound)
+    return Quantity(value["value"], bound, value.get("low"), value.get("high"))
+
+
+def _unstructure_quantity(quantity: Quantity) -> dict[str, Any]:
+    out: dict[str, Any] = {"value": quantity.value, "bound": quantity.bound.value}
+    if quantity.is_range:
+        out["low"], out["high"] = quantity.low, quantity.high
+    return out
+
+
+converter.register_structure_hook(Quantity, _structure_quantity)
+converter.register_unstructure_hook(Quantity, _unstructure_quantity)
+
+
+def _format_error(exc: BaseException, _type: Any) -> str:
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, cattrs.errors.ForbiddenExtraKeysError):
+        return f"unknown field(s): {', '.join(sorted(exc.extra_fields))}"
+    if isinstance(exc, (TypeError, ValueError)) and str(exc):
+        return str(exc)
+    return format_exception(exc, _type)
+
+
+def _first_error(exc: Exception, prefix: str) -> InvalidEvent:
+    """The first problem cattrs found, as (dotted field path, message)."""
+    if isinstance(exc, InvalidEvent):
+        return exc
+    if isinstance(exc, (cattrs.BaseValidationError,)):
+        message, _, where = cattrs.transform_error(exc, path="$", format_exception=_format_error)[0].rpartition(" @ ")
+        path = where.removeprefix("$").lstrip(".")
+        if message.startswith("unknown field(s)"):
+            # cattrs reports extras on the object that holds them; name the field itself.
+            path = ".".join(p for p in (path, message.split(": ", 1)[1].split(", ")[0]) if p)
+            message = "unknown field"
+        return InvalidEvent(".".join(p for p in (prefix, path) if p), message)
+    return InvalidEvent(prefix or None, str(exc))
+
+
+def structure_payload(kind: str, data: Any, version: int | None = None) -> object:
+    """Payload dict (at schema `version`, default current) -> payload instance of `kind`."""
+    cls = registry.payload_class(kind)
+    current = registry.current_version(kind)
+    if not isinstance(data, dict):
+        raise InvalidEvent("data", f"expected an object, not {_json_type(data)}")
+    if version is not None and version != current:
+        data = upcast(kind, version, data, current)
+    try:
+        return converter.structure(data, cls)
+    except Exception as exc:  # cattrs gathers every failure; we report the first
+        raise _first_error(exc, "data") from None
+
+
+def event_from_record(record: Any) -> Event:
+    """A JSON object in the event format -> Event. Raises InvalidEvent naming the field."""
+    if not isinstance(record, dict):
+        raise InvalidEvent(None, f"an event must be a JSON object, not {_json_type(record)}")
+    extra = sorted(set(record) - set(ENVELOPE_FIELDS))
+    if extra:
+        raise InvalidEvent(extra[0], "unknown field (event fields: " + ", ".join(ENVELOPE_FIELDS) + ")")
+    for required in ("kind", "occurred_on", "source", "data"):
+        if required not in record:
+            raise InvalidEvent(required, "required field missing")
+    kind = record["kind"]
+    if not isinstance(kind, str):
+        raise InvalidEvent("kind", f"expected a string, not {_json_type(kind)}")
+    try:
+        current = registry.current_version(kind)
+    except registry.UnknownKind as exc:
+        raise InvalidEvent("kind", str(exc)) from None
+    version = record.get("schema_version", current)
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= current:
+        raise InvalidEvent("schema_version", f"{kind} has versions 1 to {current}, not {version!r}")
+    payload = structure_payload(kind, record["data"], version)
+    fields: dict[str, Any] = {"payload": payload}
+    for name in ("occurred_on", "reported_on"):
+        if name in record:
+            try:
+                fields[name] = parse_day(record[name], name)
+            except ValueError as exc:
+                raise InvalidEvent(name, str(exc).removeprefix(name + " ")) from None
+    for name, expected in (("source", "a string"), ("event_id", "a string"), ("note", "a string"), ("unverified", "true or false")):
+        if name in record:
+            value = record[name]
+            if name == "note" and value is None:
+                continue
+            try:
+                fields[name] = _strict(bool if name == "unverified" else str, expected)(value, object)
+            except TypeError as exc:
+                raise InvalidEvent(name, str(exc)) from None
+    try:
+        return Event(**fields)
+    except (TypeError, ValueError) as exc:
+        message = str(exc)
+        field = next((f for f in ENVELOPE_FIELDS if message.startswith(f)), None)
+        raise InvalidEvent(field, message.removeprefix(f"{field} ") if field else message) from None
+
+
+def event_to_record(event: Event) -> dict[str, Any]:
+    """Event -> the JSON-ready event format (always the current schema version)."""
+    record: dict[str, Any] = {
+        "event_id": event.event_id,
+        "kind": event.kind,
+        "schema_version": event.schema_version,
+        "occurred_on": event.occurred_on.isoformat(),
+        "reported_on": event.reported_on.isoformat(),
+        "source": event.source,
+        "data": converter.unstructure(event.payload),
+    }
+    if event.unverified:
+        record["unverified"] = True
+    if event.note is not None:
+        record["note"] = event.note
+    return record
+
+
+def unstructure(value: Any) -> Any:
+    """Any event, payload or state value -> JSON-ready data."""
+    if isinstance(value, Event):
+        return event_to_record(value)
+    return converter.unstructure(value)
+
+
+def structure(data: Any, cls: type) -> Any:
+    if cls is Event:
+        return event_from_record(data)
+    return converter.structure(data, cls)
+
+
+def canonical_json(value: Any) -> str:
+    """One spelling per value: sorted keys, no spaces, UTF-8, no NaN. Hashes are taken over this."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+

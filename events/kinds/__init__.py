@@ -1,0 +1,42 @@
+"""One module per family of event kinds. Importing this package registers them all."""
+
+from events.kinds import (  # noqa: F401  (imported for registration)
+    border,
+    displacement,
+    emergency,
+    narrative,
+    officials,
+    prisoners,
+    retraction,
+    settlement,
+    territory,
+)
+from events.kinds.border import BorderCrossed
+from events.kinds.displacement import CiviliansDisplaced, DisplacementBasis
+from events.kinds.emergency import EmergencyDeclared, EmergencyLifted, Level, Regime
+from events.kinds.narrative import ForcesRedeployed, StatementMade
+from events.kinds.officials import OfficialAppointed
+from events.kinds.prisoners import CaptureBasis, PrisonersCaptured
+from events.kinds.retraction import EventRetracted
+from events.kinds.settlement import SettlementClaimed, SettlementStatus
+from events.kinds.territory import AreaBasis, TerritoryClaimed
+
+__all__ = [
+    "AreaBasis",
+    "BorderCrossed",
+    "CaptureBasis",
+    "CiviliansDisplaced",
+    "DisplacementBasis",
+    "EmergencyDeclared",
+    "EmergencyLifted",
+    "EventRetracted",
+    "ForcesRedeployed",
+    "Level",
+    "OfficialAppointed",
+    "PrisonersCaptured",
+    "Regime",
+    "SettlementClaimed",
+    "SettlementStatus",
+    "StatementMade",
+    "TerritoryClaimed",
+]

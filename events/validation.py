@@ -1,0 +1,65 @@
+"""Field validators shared by the envelope and the payloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import attrs
+
+MAX_TEXT = 2_000
+MAX_LONG_TEXT = 20_000
+
+
+def _text_validator(limit: int):
+    def check(instance: object, attribute: attrs.Attribute, value: object) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"{attribute.name} must be a string, not {type(value).__name__}")
+        if not value.strip():
+            raise ValueError(f"{attribute.name} must not be empty")
+        if len(value) > limit:
+            raise ValueError(f"{attribute.name} is longer than {limit:,} characters")
+        if any(ord(c) < 32 and c not in "\t" for c in value):
+            raise ValueError(f"{attribute.name} contains a control character")
+
+    return check
+
+
+def text(*, long: bool = False):
+    """A required, non-empty, single-line string field."""
+    return attrs.field(validator=_text_validator(MAX_LONG_TEXT if long else MAX_TEXT))
+
+
+def optional_text(*, long: bool = False):
+    return attrs.field(
+        default=None,
+        validator=attrs.validators.optional(_text_validator(MAX_LONG_TEXT if long else MAX_TEXT)),
+    )
+
+
+def one_of(enum_type: type):
+    return attrs.field(validator=attrs.validators.instance_of(enum_type))
+
+
+def texts():
+    """A tuple of names (JSON list of strings)."""
+    return attrs.field(
+        default=(),
+        converter=tuple,
+        validator=attrs.validators.deep_iterable(_text_validator(MAX_TEXT), attrs.validators.instance_of(tuple)),
+    )
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_day(value: object, what: str = "date") -> dt.date:
+    """Strictly YYYY-MM-DD: '2024-02-30', '20240812' and '2024-8-1' are refused."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise ValueError(f"{what} must be a date as YYYY-MM-DD, not {value!r}")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{what} {value!r} is not a real calendar day") from None

@@ -1,0 +1,23 @@
+"""An event-sourced timeline engine: an append-only log of reports, replayed into snapshots by day."""
+
+from timeline.api import Timeline
+from timeline.errors import (
+    BadEvent,
+    BadInput,
+    ConflictError,
+    IntegrityFailure,
+    NotATimeline,
+    ReadOnlyTimeline,
+    TimelineError,
+)
+
+__all__ = [
+    "BadEvent",
+    "BadInput",
+    "ConflictError",
+    "IntegrityFailure",
+    "NotATimeline",
+    "ReadOnlyTimeline",
+    "Timeline",
+    "TimelineError",
+]

@@ -1,0 +1,444 @@
+"""The append-only event log: one SQLite file, written through sqlite-utils.
+
+Every append runs in one `BEGIN IMMEDIATE` transaction, so concurrent writers queue on
+SQLite's lock (busy timeout) and never interleave a batch or fork the hash chain. Each row
+carries `prev_hash` and `hash` (SHA-256 over its canonical JSON), and the table `log_head`
+holds the last seq and hash, so `verify` notices an edit, an insertion, a deletion or a
+swap anywhere, the tail included. Triggers make SQLite itself refuse UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import attrs
+import sqlite_utils
+
+from events import registry
+from events.codec import canonical_json, event_from_record, event_to_record
+from events.envelope import Event, RecordedEvent
+from events.errors import InvalidEvent
+from events.kinds import EventRetracted
+from timeline.errors import BadEvent, ConflictError, IntegrityFailure, NotATimeline, ReadOnlyTimeline
+
+STORE_SCHEMA_VERSION = 1
+GENESIS_HASH = "0" * 64
+BUSY_TIMEOUT_S = 60.0
+BATCH_SIZE = 2_000
+
+_COLUMNS = (
+    "seq",
+    "event_id",
+    "kind",
+    "schema_version",
+    "occurred_on",
+    "reported_on",
+    "source",
+    "unverified",
+    "note",
+    "data",
+    "recorded_at",
+    "prev_hash",
+    "hash",
+)
+_APPEND_ONLY_TRIGGERS = {
+    "events_refuse_update": "UPDATE",
+    "events_refuse_delete": "DELETE",
+}
+
+
+@attrs.frozen
+class AppendResult:
+    appended: tuple[RecordedEvent, ...]
+    unchanged: int  # events already in the log with identical content
+    head: int
+
+
+@attrs.frozen
+class VerifyReport:
+    ok: bool
+    events: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+def row_hash(row: dict[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of every column but `hash` itself."""
+    material = {name: row[name] for name in _COLUMNS if name != "hash"}
+    return hashlib.sha256(canonical_json(material).encode("utf-8")).hexdigest()
+
+
+def _row_to_record(row: dict[str, Any]) -> dict[str, Any]:
+    record = {name: row[name] for name in ("event_id", "kind", "schema_version", "occurred_on", "reported_on", "source")}
+    record["data"] = json.loads(row["data"])
+    if row["unverified"]:
+        record["unverified"] = True
+    if row["note"] is not None:
+        record["note"] = row["note"]
+    return record
+
+
+def decode_row(row: dict[str, Any]) -> RecordedEvent:
+    """A stored row -> RecordedEvent, upcasting an old payload version on the way."""
+    return RecordedEvent(
+        event=event_from_record(_row_to_record(row)),
+        seq=row["seq"],
+        recorded_at=row["recorded_at"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+class EventStore:
+    """The log. Open with `EventStore.create(path)`, `EventStore.open(path)` or `EventStore.in_memory()`."""
+
+    def __init__(self, db: sqlite_utils.Database, label: str, *, writable: bool = True):
+        self.db = db
+        self.label = label
+        self.writable = writable
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | os.PathLike) -> "EventStore":
+        """Create a new log at `path`; an existing timeline is opened as it is."""
+        path = Path(path)
+        if path.exists() and path.stat().st_size > 0:
+            return cls.open(path)
+        if path.is_dir():
+            raise NotATimeline(f"{path}: is a directory")
+        if not path.parent.is_dir():
+            raise NotATimeline(f"{path}: folder {path.parent} does not exist")
+        try:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+        except sqlite3.Error as exc:
+            raise NotATimeline(f"{path}: cannot create: {exc}") from None
+        store = cls(sqlite_utils.Database(conn), str(path))
+        try:
+            store.db.execute("PRAGMA journal_mode=WAL")
+            store._create_schema()
+        except sqlite3.Error as exc:
+            raise NotATimeline(f"{path}: cannot create: {exc}") from None
+        return store
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, writable: bool = True) -> "EventStore":
+        path = Path(path)
+        if not path.exists():
+            raise NotATimeline(f"{path}: no such file (create it with `timeline init`)")
+        if path.is_dir():
+            raise NotATimeline(f"{path}: is a directory, not a timeline database")
+        if writable and not os.access(path, os.W_OK):
+            raise ReadOnlyTimeline(f"{path}: file is read-only")
+        mode = "rw" if writable else "ro"
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_S)
+            store = cls(sqlite_utils.Database(conn), str(path), writable=writable)
+            store._check_schema()
+        except sqlite3.DatabaseError as exc:
+            raise NotATimeline(f"{path}: not a timeline database ({exc})") from None
+        return store
+
+    @classmethod
+    def in_memory(cls, label: str = ":memory:") -> "EventStore":
+        store = cls(sqlite_utils.Database(memory=True), label)
+        store._create_schema()
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _check_schema(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0 or not self.db["events"].exists():
+            raise NotATimeline(f"{self.label}: an SQLite database, but not a timeline (no event log in it)")
+        if version > STORE_SCHEMA_VERSION:
+            raise NotATimeline(
+                f"{self.label}: written by a newer version of timeline "
+                f"(store schema {version}; this version reads up to {STORE_SCHEMA_VERSION})"
+            )
+
+    def _create_schema(self) -> None:
+        with self._write_transaction():
+            self.db["events"].create(
+                {
+                    "seq": int,
+                    "event_id": str,
+                    "kind": str,
+                    "schema_version": int,
+                    "occurred_on": str,
+                    "reported_on": str,
+                    "source": str,
+                    "unverified": int,
+                    "note": str,
+                    "data": str,
+                    "recorded_at": str,
+                    "prev_hash": str,
+                    "hash": str,
+                },
+                pk="seq",
+                not_null=set(_COLUMNS) - {"note"},
+            )
+            self.db["events"].create_index(["event_id"], unique=True)
+            self.db["events"].create_index(["occurred_on", "seq"])
+            self.db["events"].create_index(["kind"])
+            self.db["log_head"].create({"id": int, "seq": int, "hash": str}, pk="id", not_null={"seq", "hash"})
+            self.db["log_head"].insert({"id": 1, "seq": 0, "hash": GENESIS_HASH})
+            for name, action in _APPEND_ONLY_TRIGGERS.items():
+                self.db.execute(
+                    f"CREATE TRIGGER {name} BEFORE {action} ON events "
+                    f"BEGIN SELECT RAISE(ABORT, 'the event log is append-only: {action} refused'); END"
+                )
+            self._create_kind_views()
+            self.db.execute(f"PRAGMA user_version = {STORE_SCHEMA_VERSION}")
+
+    def _create_kind_views(self) -> None:
+        """One read-only view per kind (`kind_territory_claimed`, ...) with the payload fields as columns."""
+        for kind in registry.kind_names():
+            columns = []
+            for field in attrs.fields(registry.payload_class(kind)):
+                if "Quantity" in str(field.type):
+                    columns.append(f"json_extract(data, '$.{field.name}.value') AS {field.name}")
+                    columns.append(f"json_extract(data, '$.{field.name}.bound') AS {field.name}_bound")
+                else:
+                    columns.append(f"json_extract(data, '$.{field.name}') AS {field.name}")
+            name = "kind_" + kind.replace(".", "_")
+            self.db.create_view(
+                name,
+                "SELECT seq, event_id, occurred_on, reported_on, source, unverified, note, "
+                + ", ".join(columns)
+                + f" FROM events WHERE kind = '{kind}'",
+                ignore=True,
+            )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def head(self) -> tuple[int, str]:
+        seq, hash_ = self.db.execute("SELECT seq, hash FROM log_head WHERE id = 1").fetchone()
+        return seq, hash_
+
+    def count(self) -> int:
+        return self.head()[0]
+
+    def rows(self, where: str = "", params: Iterable[Any] = (), order: str = "seq") -> Iterator[dict[str, Any]]:
+        """Stream raw rows; nothing is held in memory beyond the cursor's page."""
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM events"
+        if where:
+            sql += f" WHERE {where}"
+        cursor = self.db.execute(f"{sql} ORDER BY {order}", list(params))
+        for values in cursor:
+            yield dict(zip(_COLUMNS, values))
+
+    def events(
+        self,
+        *,
+        kind: str | None = None,
+        occurred_from: dt.date | None = None,
+        occurred_to: dt.date | None = None,
+    ) -> Iterator[RecordedEvent]:
+        """The log in append order, optionally narrowed by kind and by occurred_on."""
+        clauses, params = [], []
+        if kind is not None:
+            clauses.append("kind = ?")
+            params.append(kind)
+        if occurred_from is not None:
+            clauses.append("occurred_on >= ?")
+            params.append(occurred_from.isoformat())
+        if occurred_to is not None:
+            clauses.append("occurred_on <= ?")
+            params.append(occurred_to.isoformat())
+        for row in self.rows(" AND ".join(clauses), params):
+            yield decode_row(row)
+
+    def get(self, event_id: str) -> RecordedEvent | None:
+        for row in self.rows("event_id = ?", [event_id]):
+            return decode_row(row)
+        return None
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def append(
+        self,
+        items: Iterable[Event | tuple[Event, str | None]],
+        *,
+        expected_head: int | None = None,
+        batch_size: int = BATCH_SIZE,
+        on_batch: Any = None,
+    ) -> AppendResult:
+        """Append events in one transaction: all of them, or (on any error) none.
+
+        `items` are events, or (event, where) pairs whose `where` ("file:line") names the
+        input in errors. With `expected_head`, the append fails with ConflictError unless the
+        log's last seq is still that value (optimistic concurrency). An event whose id is
+        already logged with identical content is skipped; with other content it is a conflict.
+        `on_batch(n)` is called after each batch is written (progress).
+        """
+        if not self.writable:
+            raise ReadOnlyTimeline(f"{self.label}: opened read-only")
+        appended: list[RecordedEvent] = []
+        unchanged = 0
+        with self._write_transaction():
+            seq, prev_hash = self.head()
+            if expected_head is not None and expected_head != seq:
+                raise ConflictError(
+                    f"{self.label}: expected the log to end at seq {expected_head}, but it ends at seq {seq} "
+                    "(another writer appended first; re-read and retry)"
+                )
+            self._create_kind_views()
+            recorded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+            pairs = (item if isinstance(item, tuple) else (item, None) for item in items)
+            while batch := list(itertools.islice(pairs, batch_size)):
+                rows = []
+                known = self._existing_records([event.event_id for event, _ in batch])
+                for event, where in batch:
+                    record = event_to_record(event)
+                    if event.event_id in known:
+                        if known[event.event_id] != record:
+                            raise ConflictError(
+                                _where(where)
+                                + f"event_id {event.event_id!r} is already in the log with different content"
+                            )
+                        unchanged += 1
+                        continue
+                    if isinstance(event.payload, EventRetracted):
+                        self._check_retraction_target(event, known, where)
+                    seq += 1
+                    row = _record_to_row(record, seq, recorded_at, prev_hash)
+                    prev_hash = row["hash"]
+                    known[event.event_id] = record
+                    rows.append(row)
+                    appended.append(RecordedEvent(event, seq, recorded_at, row["prev_hash"], row["hash"]))
+                self.db["events"].insert_all(rows, batch_size=batch_size)
+                self.db.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [seq, prev_hash])
+                if on_batch is not None:
+                    on_batch(len(batch))
+        return AppendResult(appended=tuple(appended), unchanged=unchanged, head=seq)
+
+    def _existing_records(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored records (as the current schema version) of those ids already logged."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(event_ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = event_ids[start : start + 500]
+            for row in self.rows(f"event_id IN ({', '.join('?' * len(chunk))})", chunk):
+                found[row["event_id"]] = event_to_record(decode_row(row).event)
+        return found
+
+    def _check_retraction_target(self, event: Event, known: dict[str, Any], where: str | None) -> None:
+        target = event.payload.target_event_id
+        if target == event.event_id:
+            raise BadEvent("an event cannot retract itself", where=where, field="data.target_event_id")
+        if target not in known and self.get(target) is None:
+            raise BadEvent(f"no event {target!r} in the log to retract", where=where, field="data.target_event_id")
+
+    class _Transaction:
+        def __init__(self, store: "EventStore"):
+            self.store = store
+
+        def __enter__(self) -> None:
+            try:
+                # IMMEDIATE takes the write lock now, waiting up to the busy timeout for it.
+                self.store.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise _operational_error(self.store.label, exc) from None
+
+        def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+            db = self.store.db
+            if exc_type is None:
+                try:
+                    db.execute("COMMIT")
+                    return
+                except sqlite3.OperationalError as commit_exc:
+                    db.rollback()
+                    raise _operational_error(self.store.label, commit_exc) from None
+            db.rollback()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise _operational_error(self.store.label, exc) from None
+            if isinstance(exc, InvalidEvent):
+                raise BadEvent(exc.message, field=exc.field) from None
+
+    def _write_transaction(self) -> "EventStore._Transaction":
+        return EventStore._Transaction(self)
+
+    # -- checking ----------------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        """Walk the chain from the first event; report the first seq that does not hold."""
+        expected_seq, prev_hash = 1, GENESIS_HASH
+        for row in self.rows():
+            problem = None
+            if row["seq"] != expected_seq:
+                problem = f"expected seq {expected_seq}, found seq {row['seq']} (an event was removed or inserted)"
+            elif row["prev_hash"] != prev_hash:
+                problem = "prev_hash does not match the previous event's hash (an event was removed, inserted or moved)"
+            elif row_hash(row) != row["hash"]:
+                problem = "content does not match its hash (the event was edited)"
+            else:
+                try:
+                    decode_row(row)
+                except (InvalidEvent, ValueError, TypeError) as exc:
+                    problem = f"stored event is not valid: {exc}"
+            if problem:
+                return VerifyReport(False, expected_seq - 1, prev_hash, min(row["seq"], expected_seq), problem)
+            expected_seq, prev_hash = expected_seq + 1, row["hash"]
+        head_seq, head_hash = self.head()
+        count = expected_seq - 1
+        if (head_seq, head_hash) != (count, prev_hash):
+            return VerifyReport(
+                False,
+                count,
+                prev_hash,
+                min(head_seq, count) + 1,
+                f"the log ends at seq {count} but its recorded head is seq {head_seq} "
+                "(events at the end were removed or added)",
+            )
+        triggers = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        missing = sorted(set(_APPEND_ONLY_TRIGGERS) - triggers)
+        if missing:
+            return VerifyReport(False, count, prev_hash, None, f"append-only triggers are missing: {', '.join(missing)}")
+        return VerifyReport(True, count, prev_hash)
+
+    def require_intact(self) -> VerifyReport:
+        report = self.verify()
+        if not report.ok:
+            raise IntegrityFailure(f"{self.label}: seq {report.first_bad_seq}: {report.problem}")
+        return report
+
+
+def _record_to_row(record: dict[str, Any], seq: int, recorded_at: str, prev_hash: str) -> dict[str, Any]:
+    row = {
+        "seq": seq,
+        "event_id": record["event_id"],
+        "kind": record["kind"],
+        "schema_version": record["schema_version"],
+        "occurred_on": record["occurred_on"],
+        "reported_on": record["reported_on"],
+        "source": record["source"],
+        "unverified": 1 if record.get("unverified") else 0,
+        "note": record.get("note"),
+        "data": canonical_json(record["data"]),
+        "recorded_at": recorded_at,
+        "prev_hash": prev_hash,
+    }
+    row["hash"] = row_hash(row)
+    return row
+
+
+def _where(where: str | None) -> str:
+    return f"{where}: " if where else ""
+
+
+def _operational_error(label: str, exc: sqlite3.OperationalError) -> Exception:
+    message = str(exc)
+    if "locked" in message or "busy" in message:
+        return ConflictError(f"{label}: the log stayed locked by another writer for {BUSY_TIMEOUT_S:.0f} s")
+    if "readonly" in message:
+        return ReadOnlyTimeline(f"{label}: the database is read-only")
+    return NotATimeline(f"{label}: {message}")
