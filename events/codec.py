@@ -227,3 +227,8 @@ def canonical_json(value: Any) -> str:
     """One spelling per value: sorted keys, no spaces, UTF-8, no NaN. Hashes are taken over this."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
+
+
+# Snapshots are read by programs that want every key every time, so state is unstructured
+# with defaults kept; the hooks are this converter's own.
+state_converter = converter.copy(omit_if_default=False)

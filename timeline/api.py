@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import io
 import os
 import sys
@@ -10,14 +11,28 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
+import attrs
+
 from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from timeline.errors import BadEvent, ReadOnlyTimeline
+from timeline import replay
+from timeline.diff import Change, Diff, diff_facts
+from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline
 from timeline.jsonl import read_events, write_events
+from timeline.projectors.base import Fact
+from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, EventStore, VerifyReport
 
 BUNDLED_DATASET = "kursk-2024.jsonl"
+
+
+@attrs.frozen
+class DaySummary:
+    day: int | None
+    date: dt.date
+    events: tuple[RecordedEvent, ...]
+    changes: tuple[Change, ...]
 
 
 class Timeline:
@@ -125,6 +140,84 @@ class Timeline:
     def export_jsonl(self, stream: IO[str] | None = None) -> int:
         """Write the log as importable JSONL, in seq order; returns the number of events."""
         return write_events((recorded.event for recorded in self.store.events()), stream or sys.stdout)
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def day_one(self) -> dt.date | None:
+        """Day 1 of the story: the first border crossing, else the first event's day."""
+        row = self.store.db.execute(
+            "SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed'"
+        ).fetchone()[0] or self.store.db.execute("SELECT min(occurred_on) FROM events").fetchone()[0]
+        return dt.date.fromisoformat(row) if row else None
+
+    def last_day(self) -> dt.date | None:
+        row = self.store.db.execute("SELECT max(occurred_on) FROM events").fetchone()[0]
+        return dt.date.fromisoformat(row) if row else None
+
+    def date_of_day(self, day: int) -> dt.date:
+        """'Day N of the offensive' -> its date (the crossing day is day 1)."""
+        first = self.day_one()
+        if first is None:
+            raise BadInput("the log is empty, so it has no day 1")
+        if day < 1:
+            raise BadInput(f"--day must be 1 or more (day 1 is {first.isoformat()}), not {day}")
+        try:
+            return first + dt.timedelta(days=day - 1)
+        except OverflowError:
+            raise BadInput(f"--day {day} is past the end of the calendar") from None
+
+    def day_number(self, day: dt.date) -> int | None:
+        first = self.day_one()
+        return (day - first).days + 1 if first else None
+
+    def state(self, as_of: dt.date | None = None, known_on: dt.date | None = None) -> Snapshot:
+        """The state as of `as_of` (default: the last day in the log), knowing only what was reported by `known_on`."""
+        as_of = as_of or self.last_day() or dt.date.today()
+        states, applied = replay.fold(replay.initial_states(), replay.visible_events(self.store, as_of, known_on))
+        return Snapshot(as_of, known_on, self.day_number(as_of), applied, states)
+
+    def diff(self, before: dt.date, after: dt.date, known_on: dt.date | None = None) -> Diff:
+        """What changed from the end of day `before` to the end of day `after`, and which events did it."""
+        if before > after:
+            raise BadInput(f"the first day ({before.isoformat()}) is after the second ({after.isoformat()})")
+        hidden = replay.hidden_event_ids(self.store, known_on)
+        start = self.state(before, known_on)
+        between = tuple(replay.visible_events(self.store, after, known_on, after=before, hidden=hidden))
+        states, applied = replay.fold(start.states, between)
+        end = Snapshot(after, known_on, self.day_number(after), start.events_applied + applied, states)
+        return Diff.between(start, end, between)
+
+    def why(self, path: str, as_of: dt.date | None = None, known_on: dt.date | None = None) -> tuple[Fact, list[RecordedEvent]]:
+        """The fact at `path` (e.g. 'settlements.Sudzha') and the events it came from."""
+        facts = self.state(as_of, known_on).facts()
+        if path not in facts:
+            close = difflib.get_close_matches(path, list(facts), n=3, cutoff=0.5)
+            hint = f"; did you mean {' or '.join(close)}?" if close else f"; known paths start with {', '.join(sorted({p.split('.')[0] for p in facts})) or '(none)'}"
+            raise BadInput(f"no fact at {path!r} in that snapshot{hint}")
+        fact = facts[path]
+        return fact, [self.store.get(event_id) for event_id in fact.event_ids]
+
+    def days(self, known_on: dt.date | None = None) -> Iterator[DaySummary]:
+        """One summary per day from day 1 (or the first event) to the last event, in one pass."""
+        first, last = self.day_one(), self.last_day()
+        if first is None or last is None:
+            return
+        first = min(first, dt.date.fromisoformat(self.store.db.execute("SELECT min(occurred_on) FROM events").fetchone()[0]))
+        states = replay.initial_states()
+        previous = Snapshot(first - dt.timedelta(days=1), known_on, None, 0, states).facts()
+        events = replay.visible_events(self.store, last, known_on)
+        pending = next(events, None)
+        day = first
+        while day <= last:
+            todays = []
+            while pending is not None and pending.occurred_on <= day:
+                todays.append(pending)
+                pending = next(events, None)
+            states, _ = replay.fold(states, todays)
+            facts = Snapshot(day, known_on, None, 0, states).facts()
+            yield DaySummary(self.day_number(day), day, tuple(todays), diff_facts(previous, facts))
+            previous = facts
+            day += dt.timedelta(days=1)
 
     def verify(self) -> VerifyReport:
         return self.store.verify()

@@ -133,7 +133,7 @@ def import_(file: str, db: str | None, expect_head: int | None, as_json: bool) -
     """Append every event of a JSONL FILE ('-' reads stdin), all or nothing."""
     with open_for_writing(db) as timeline:
         if file == "-":
-            result = timeline.import_jsonl(click.get_binary_stream("stdin"), name="<stdin>", expected_head=expect_head)
+            result = timeline.import_jsonl(sys.stdin.buffer, name="<stdin>", expected_head=expect_head)
         else:
             result = timeline.import_jsonl(file, expected_head=expect_head)
     click.echo(render.append_result(result, as_json))
@@ -168,6 +168,87 @@ def verify(db: str | None, as_json: bool) -> None:
     click.echo(render.verify_report(report, as_json), err=not report.ok and not as_json)
     if not report.ok:
         sys.exit(1)
+
+
+def resolve_day(timeline: Timeline, as_of: dt.date | None, day: int | None) -> dt.date | None:
+    if as_of is not None and day is not None:
+        raise BadInput("give --as-of or --day, not both")
+    return timeline.date_of_day(day) if day is not None else as_of
+
+
+as_of_options = [
+    click.option("--as-of", type=DAY, help="The day to look at (default: the last day in the log)."),
+    click.option("--day", type=int, help="Day N of the story instead of a date (the first border crossing is day 1)."),
+    click.option("--known-on", type=DAY, help="Only what had been reported by this day (default: everything logged)."),
+]
+
+
+def with_as_of(command: Any) -> Any:
+    for option in reversed(as_of_options):
+        command = option(command)
+    return command
+
+
+@cli.command()
+@db_option
+@with_as_of
+@json_option
+def state(db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.date | None, as_json: bool) -> None:
+    """The state of every projector as of a day."""
+    with open_for_reading(db) as timeline:
+        snapshot = timeline.state(resolve_day(timeline, as_of, day), known_on)
+    click.echo(render.dumps(snapshot.to_json()) if as_json else render.state_text(snapshot))
+
+
+@cli.command()
+@click.argument("from_day", metavar="FROM", type=DAY)
+@click.argument("to_day", metavar="TO", type=DAY)
+@db_option
+@click.option("--known-on", type=DAY, help="Only what had been reported by this day (default: everything logged).")
+@json_option
+def diff(from_day: dt.date, to_day: dt.date, db: str | None, known_on: dt.date | None, as_json: bool) -> None:
+    """What changed between the end of day FROM and the end of day TO, and which events caused it."""
+    with open_for_reading(db) as timeline:
+        result = timeline.diff(from_day, to_day, known_on)
+    click.echo(render.dumps(render.diff_json(result)) if as_json else render.diff_text(result))
+
+
+@cli.command()
+@db_option
+@click.option("--known-on", type=DAY, help="Only what had been reported by this day (default: everything logged).")
+@json_option
+def days(db: str | None, known_on: dt.date | None, as_json: bool) -> None:
+    """One row per day: day number, date, events that occurred, facts that changed."""
+    with open_for_reading(db) as timeline:
+        summaries = list(timeline.days(known_on))
+    click.echo(render.dumps(render.days_json(summaries)) if as_json else render.days_table(summaries))
+
+
+@cli.command()
+@click.argument("path")
+@db_option
+@with_as_of
+@json_option
+def why(path: str, db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.date | None, as_json: bool) -> None:
+    """The events behind one fact, e.g. `timeline why settlements.Sudzha --as-of 2024-08-16`."""
+    with open_for_reading(db) as timeline:
+        fact, events = timeline.why(path, resolve_day(timeline, as_of, day), known_on)
+    click.echo(render.dumps(render.why_json(path, fact, events)) if as_json else render.why_text(path, fact, events))
+
+
+@cli.command()
+@db_option
+@click.option("--format", "format_", type=click.Choice(["jsonl"]), default="jsonl", show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout.")
+def export(db: str | None, format_: str, output: str | None) -> None:
+    """The log as importable JSONL, in append order."""
+    with open_for_reading(db) as timeline:
+        if output:
+            with open(output, "w", encoding="utf-8") as stream:
+                count = timeline.export_jsonl(stream)
+            click.echo(f"exported {count} events to {output}", err=True)
+        else:
+            timeline.export_jsonl(sys.stdout)
 
 
 def main() -> None:

@@ -7,8 +7,11 @@ from typing import Any, Iterable
 
 from tabulate import tabulate
 
-from events.codec import event_to_record
+from events.codec import event_to_record, state_converter
 from events.envelope import RecordedEvent
+from timeline.api import DaySummary
+from timeline.diff import Change, Diff
+from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, VerifyReport
 
 SUMMARY_WIDTH = 90
@@ -84,3 +87,111 @@ def verify_report(report: VerifyReport, as_json: bool) -> str:
         return f"ok: {report.events} events, hash chain intact; head hash {report.head_hash}"
     where = f"seq {report.first_bad_seq}: " if report.first_bad_seq is not None else ""
     return f"FAILED: {where}{report.problem}"
+
+
+# -- snapshots, diffs, days ------------------------------------------------------------------
+
+
+def _day_label(day: int | None) -> str:
+    return f" (day {day})" if day is not None else ""
+
+
+def _knowledge(known_on: Any) -> str:
+    return f"known on {known_on.isoformat()}" if known_on else "everything known"
+
+
+def state_text(snapshot: Snapshot) -> str:
+    lines = [
+        f"State as of {snapshot.as_of.isoformat()}{_day_label(snapshot.day)}, "
+        f"{_knowledge(snapshot.known_on)}: {snapshot.events_applied} events applied"
+    ]
+    for name, facts in snapshot.projector_facts().items():
+        lines.append("")
+        lines.append(name.upper())
+        if not facts:
+            lines.append("  (nothing yet)")
+        for key in sorted(facts):
+            lines.append("  " + facts[key].describe())
+    return "\n".join(lines)
+
+
+def diff_json(diff: Diff) -> dict[str, Any]:
+    return {
+        "from": diff.before.as_of.isoformat(),
+        "to": diff.after.as_of.isoformat(),
+        "known_on": diff.after.known_on.isoformat() if diff.after.known_on else None,
+        "changes": [change.to_json() for change in diff.changes],
+        "events": [recorded_to_json(recorded) for recorded in diff.events],
+    }
+
+
+def change_line(change: Change) -> str:
+    if change.before is None:
+        return f"+ {change.path}: {change.after.describe()}"
+    if change.after is None:
+        return f"- {change.path}: gone (was {change.before.describe()})"
+    return f"~ {change.path}: {change.after.describe()}\n      was: {change.before.describe()}"
+
+
+def diff_text(diff: Diff) -> str:
+    before, after = diff.before, diff.after
+    lines = [
+        f"From {before.as_of.isoformat()}{_day_label(before.day)} to {after.as_of.isoformat()}{_day_label(after.day)}, "
+        f"{_knowledge(after.known_on)}: {len(diff.changes)} changes, {len(diff.events)} events"
+    ]
+    for change in diff.changes:
+        lines.append("  " + change_line(change))
+        lines.append(f"      because: {', '.join(change.event_ids)}")
+    if diff.events:
+        lines.append("")
+        lines.append("Events:")
+        for recorded in diff.events:
+            lines.append(f"  {recorded.occurred_on.isoformat()}  {recorded.event_id}  {shorten(describe(recorded), 80)}")
+    return "\n".join(lines)
+
+
+def days_json(days: Iterable[DaySummary]) -> list[dict[str, Any]]:
+    return [
+        {
+            "day": summary.day,
+            "date": summary.date.isoformat(),
+            "events": [recorded.event_id for recorded in summary.events],
+            "changes": [change.path for change in summary.changes],
+        }
+        for summary in days
+    ]
+
+
+def days_table(days: Iterable[DaySummary]) -> str:
+    rows = [
+        (
+            summary.day,
+            summary.date.isoformat(),
+            len(summary.events),
+            shorten(", ".join(change.path for change in summary.changes) or "-", 100),
+        )
+        for summary in days
+    ]
+    if not rows:
+        return "(no events)"
+    return tabulate(rows, headers=("day", "date", "events", "changed"), tablefmt="simple")
+
+
+def why_json(path: str, fact: Any, events: list[RecordedEvent]) -> dict[str, Any]:
+    return {
+        "path": path,
+        "fact": state_converter.unstructure(fact),
+        "events": [recorded_to_json(recorded) for recorded in events],
+    }
+
+
+def why_text(path: str, fact: Any, events: list[RecordedEvent]) -> str:
+    lines = [f"{path}: {fact.describe()}", "", "because of:"]
+    for recorded in events:
+        reported = f", reported {recorded.reported_on.isoformat()}" if recorded.reported_on != recorded.occurred_on else ""
+        lines.append(f"  seq {recorded.seq}  {recorded.occurred_on.isoformat()}{reported}  {recorded.kind}  {recorded.event_id}")
+        lines.append(f"      {describe(recorded)}")
+        lines.append(f"      source: {recorded.event.source}")
+        if recorded.event.note:
+            lines.append(f"      note: {recorded.event.note}")
+    return "\n".join(lines)

@@ -1,0 +1,50 @@
+"""Appointments: per role, who holds it, who appointed them and since when."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from events.envelope import RecordedEvent
+from events.kinds import OfficialAppointed
+from timeline.projectors.base import Attribution, Projector, State
+
+
+@attrs.frozen
+class Appointment:
+    role: str
+    person: str
+    appointed_by: str
+    since: dt.date
+    claim: Attribution
+    region: str | None = None
+    predecessor: str | None = None
+    event_ids: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        where = f" in {self.region}" if self.region else ""
+        return f"{self.role}{where}: {self.person}, appointed by {self.appointed_by} {self.claim.label()}"
+
+
+def apply(state: State, recorded: RecordedEvent) -> State:
+    payload = recorded.payload
+    if not isinstance(payload, OfficialAppointed):
+        return state
+    key = (payload.role,)
+    previous: Appointment | None = state.get(key)
+    predecessor = previous.person if previous and previous.person != payload.person else (previous and previous.predecessor)
+    appointment = Appointment(
+        role=payload.role,
+        person=payload.person,
+        appointed_by=payload.appointed_by,
+        since=recorded.occurred_on,
+        claim=Attribution.of(recorded),
+        region=payload.region,
+        predecessor=predecessor,
+        event_ids=(recorded.event_id,),
+    )
+    return state.set(key, appointment)
+
+
+projector = Projector(name="appointments", apply=apply, fact_types=(Appointment,))

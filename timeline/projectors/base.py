@@ -1,0 +1,61 @@
+"""What a projector is: a pure fold of events into state, and the facts that state shows.
+
+A fact is an attrs record with `event_ids` (its provenance) and `describe()` (one line for
+people), addressed by a key tuple such as ("Sudzha",). Projector state is an immutable
+map, so each step of a fold costs O(log n), not a copy of the whole state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, Mapping, Protocol
+
+import attrs
+import immutables
+
+from events.envelope import RecordedEvent
+
+FactKey = tuple[str, ...]
+State = immutables.Map
+
+
+class Fact(Protocol):
+    event_ids: tuple[str, ...]
+
+    def describe(self) -> str: ...
+
+
+@attrs.frozen
+class Projector:
+    name: str
+    apply: Callable[[State, RecordedEvent], State]
+    # Most projectors' state is their facts; one that derives facts (a spread) overrides this.
+    facts: Callable[[State], Mapping[FactKey, Any]] = lambda state: state
+    fact_types: tuple[type, ...] = ()
+
+    def initial(self) -> State:
+        return immutables.Map()
+
+
+@attrs.frozen
+class Attribution:
+    """Who made a claim, on which day, in which event."""
+
+    on: dt.date
+    source: str
+    event_id: str
+    unverified: bool = False
+
+    @classmethod
+    def of(cls, recorded: RecordedEvent) -> "Attribution":
+        event = recorded.event
+        return cls(event.occurred_on, event.source, event.event_id, event.unverified)
+
+    def label(self, who: str | None = None) -> str:
+        flag = ", unverified" if self.unverified else ""
+        return f"({who + ', ' if who else ''}{self.on.isoformat()}{flag})"
+
+
+def merge_ids(*groups: tuple[str, ...]) -> tuple[str, ...]:
+    """Provenance in first-seen order, without repeats."""
+    return tuple(dict.fromkeys(event_id for group in groups for event_id in group))

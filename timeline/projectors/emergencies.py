@@ -1,0 +1,79 @@
+"""Emergencies: per region, the regimes in force (level, authority, since when) and those lifted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from events.envelope import RecordedEvent
+from events.kinds import EmergencyDeclared, EmergencyLifted, Level, Regime
+from timeline.projectors.base import Attribution, Projector, State, merge_ids
+
+
+@attrs.frozen
+class ActiveRegime:
+    regime: Regime
+    level: Level
+    authority: str
+    since: dt.date  # the day the current level took effect
+    first_declared: dt.date
+    claim: Attribution
+    history: tuple[str, ...] = ()  # ids of every declaration of this regime, oldest first
+
+    def describe(self) -> str:
+        raised = f", first declared {self.first_declared.isoformat()}" if self.first_declared != self.since else ""
+        return f"{self.level.value} {self.regime.value.replace('_', '-')} since {self.since.isoformat()} ({self.authority}{raised})"
+
+
+@attrs.frozen
+class LiftedRegime:
+    regime: Regime
+    lifted_on: dt.date
+    authority: str
+    claim: Attribution
+
+
+@attrs.frozen
+class RegionEmergencies:
+    region: str
+    active: tuple[ActiveRegime, ...] = ()
+    lifted: tuple[LiftedRegime, ...] = ()
+    event_ids: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if not self.active:
+            return f"{self.region}: no regime in force (lifted: {', '.join(r.regime.value for r in self.lifted)})"
+        return f"{self.region}: " + "; ".join(regime.describe() for regime in self.active)
+
+
+def apply(state: State, recorded: RecordedEvent) -> State:
+    payload = recorded.payload
+    if not isinstance(payload, (EmergencyDeclared, EmergencyLifted)):
+        return state
+    key = (payload.region,)
+    current: RegionEmergencies = state.get(key) or RegionEmergencies(region=payload.region)
+    claim = Attribution.of(recorded)
+    previous = next((regime for regime in current.active if regime.regime is payload.regime), None)
+    others = tuple(regime for regime in current.active if regime.regime is not payload.regime)
+    lifted = tuple(regime for regime in current.lifted if regime.regime is not payload.regime)
+    if isinstance(payload, EmergencyDeclared):
+        same_level = previous is not None and previous.level is payload.level
+        regime = ActiveRegime(
+            regime=payload.regime,
+            level=payload.level,
+            authority=previous.authority if same_level else payload.authority,
+            since=previous.since if same_level else recorded.occurred_on,
+            first_declared=previous.first_declared if previous else recorded.occurred_on,
+            claim=previous.claim if same_level else claim,
+            history=(previous.history if previous else ()) + (claim.event_id,),
+        )
+        active = tuple(sorted(others + (regime,), key=lambda r: r.regime.value))
+    else:
+        active = others
+        lifted = tuple(sorted(lifted + (LiftedRegime(payload.regime, recorded.occurred_on, payload.authority, claim),), key=lambda r: r.regime.value))
+    ids = merge_ids(*(regime.history for regime in active), tuple(regime.claim.event_id for regime in lifted))
+    return state.set(key, RegionEmergencies(payload.region, active, lifted, ids))
+
+
+projector = Projector(name="emergencies", apply=apply, fact_types=(RegionEmergencies,))

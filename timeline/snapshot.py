@@ -1,0 +1,58 @@
+"""The immutable state of every projector at one (as_of, known_on) point."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+import attrs
+
+from events.codec import state_converter
+from timeline.projectors import PROJECTORS
+from timeline.projectors.base import Fact, State
+
+
+def fact_path(projector: str, key: tuple[str, ...]) -> str:
+    return ".".join((projector, *key))
+
+
+@attrs.frozen
+class Snapshot:
+    as_of: dt.date
+    known_on: dt.date | None
+    day: int | None
+    events_applied: int
+    states: tuple[State, ...] = attrs.field(repr=False)
+
+    def facts(self) -> dict[str, Fact]:
+        """Every fact by its path, e.g. 'settlements.Sudzha' or 'territory.claims.Ukraine'."""
+        found: dict[str, Fact] = {}
+        for projector, state in zip(PROJECTORS, self.states):
+            for key, fact in projector.facts(state).items():
+                found[fact_path(projector.name, key)] = fact
+        return found
+
+    def projector_facts(self) -> dict[str, Mapping[tuple[str, ...], Fact]]:
+        return {projector.name: projector.facts(state) for projector, state in zip(PROJECTORS, self.states)}
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "as_of": self.as_of.isoformat(),
+            "known_on": self.known_on.isoformat() if self.known_on else None,
+            "day": self.day,
+            "events_applied": self.events_applied,
+        }
+        for name, facts in self.projector_facts().items():
+            out[name] = nest(facts)
+        return out
+
+
+def nest(facts: Mapping[tuple[str, ...], Fact]) -> dict[str, Any]:
+    """{("claims", "Ukraine"): fact} -> {"claims": {"Ukraine": {...}}}, keys sorted for stable output."""
+    out: dict[str, Any] = {}
+    for key in sorted(facts):
+        node = out
+        for part in key[:-1]:
+            node = node.setdefault(part, {})
+        node[key[-1]] = state_converter.unstructure(facts[key])
+    return out
