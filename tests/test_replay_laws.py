@@ -1,0 +1,115 @@
+"""The laws of replay, snapshots and diffs (DESIGN.md), as hypothesis properties."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from strategies import AUGUST_2024, event_logs, events
+
+from events.kinds import EventRetracted
+from timeline.api import Timeline
+from timeline.diff import apply_changes, diff_facts
+from timeline.store import EventStore
+
+DAYS = st.dates(min_value=AUGUST_2024[0] - dt.timedelta(days=1), max_value=AUGUST_2024[1])
+KNOWN_ON = st.one_of(st.none(), DAYS)
+LOGS = event_logs(min_size=1, max_size=25, window=AUGUST_2024, small_pools=True)
+
+
+def timeline_of(log) -> Timeline:
+    timeline = Timeline(EventStore.in_memory())
+    timeline.store.append(log)
+    return timeline
+
+
+def fold_order_preserving_reorder(log):
+    """Another append order with the same fold order: days ascending, each day's events in their
+    original relative order; retractions (which fold nothing) last, in their original order."""
+    plain = [event for event in log if not isinstance(event.payload, EventRetracted)]
+    retractions = [event for event in log if isinstance(event.payload, EventRetracted)]
+    return sorted(plain, key=lambda event: event.occurred_on) + retractions
+
+
+@given(LOGS, DAYS, KNOWN_ON)
+def test_replay_is_deterministic(log, as_of, known_on):
+    first = timeline_of(log).state(as_of, known_on)
+    again = timeline_of(log).state(as_of, known_on)
+    assert first == again
+    assert first.facts() == again.facts()
+    assert first.to_json() == again.to_json()
+
+
+@given(LOGS, DAYS, KNOWN_ON)
+def test_append_order_within_the_fold_order_does_not_matter(log, as_of, known_on):
+    appended_as_drawn = timeline_of(log).state(as_of, known_on)
+    appended_by_day = timeline_of(fold_order_preserving_reorder(log)).state(as_of, known_on)
+    assert appended_by_day.facts() == appended_as_drawn.facts()
+    assert appended_by_day.events_applied == appended_as_drawn.events_applied
+
+
+@given(LOGS, DAYS, KNOWN_ON)
+def test_diff_of_a_snapshot_with_itself_is_empty(log, as_of, known_on):
+    timeline = timeline_of(log)
+    assert timeline.diff(as_of, as_of, known_on).changes == ()
+    facts = timeline.state(as_of, known_on).facts()
+    assert diff_facts(facts, facts) == ()
+
+
+@given(LOGS, DAYS, DAYS, KNOWN_ON)
+def test_applying_diff_a_b_to_a_gives_b(log, day_a, day_b, known_on):
+    day_a, day_b = sorted((day_a, day_b))
+    timeline = timeline_of(log)
+    diff = timeline.diff(day_a, day_b, known_on)
+    a, b = timeline.state(day_a, known_on), timeline.state(day_b, known_on)
+    assert diff.before.facts() == a.facts()
+    assert diff.after.facts() == b.facts()
+    assert apply_changes(a.facts(), diff.changes) == b.facts()
+    # Between any two arbitrary days too, in either direction, at the level of facts.
+    assert apply_changes(b.facts(), diff_facts(b.facts(), a.facts())) == a.facts()
+
+
+@given(LOGS, DAYS, KNOWN_ON)
+def test_every_fact_points_at_events_that_are_visible(log, as_of, known_on):
+    timeline = timeline_of(log)
+    snapshot = timeline.state(as_of, known_on)
+    by_id = {event.event_id: event for event in log}
+    for fact in snapshot.facts().values():
+        assert fact.event_ids
+        for event_id in fact.event_ids:
+            event = by_id[event_id]
+            assert event.occurred_on <= as_of
+            assert known_on is None or event.reported_on <= known_on
+
+
+@given(st.data())
+def test_a_retraction_hides_its_target_once_known(data):
+    log = data.draw(LOGS)
+    candidates = [e for e in log if not isinstance(e.payload, EventRetracted)]
+    assume(candidates)
+    target = data.draw(st.sampled_from(candidates))
+    assume(not any(isinstance(e.payload, EventRetracted) and e.payload.target_event_id == target.event_id for e in log))
+    retraction = data.draw(events("event.retracted", window=AUGUST_2024))
+    retraction = attrs.evolve(retraction, payload=attrs.evolve(retraction.payload, target_event_id=target.event_id))
+    assume(retraction.event_id not in {e.event_id for e in log})
+    as_of, known_on = data.draw(DAYS), data.draw(KNOWN_ON)
+
+    with_retraction = timeline_of(log + [retraction]).state(as_of, known_on)
+    ids_in_facts = {event_id for fact in with_retraction.facts().values() for event_id in fact.event_ids}
+    if known_on is None or retraction.reported_on <= known_on:
+        # Known: the snapshot is exactly the one of a log that never held the target.
+        without_target = timeline_of([e for e in log if e.event_id != target.event_id])
+        assert target.event_id not in ids_in_facts
+        assert with_retraction.facts() == without_target.state(as_of, known_on).facts()
+    else:
+        # Not yet known: the retraction changes nothing.
+        assert with_retraction.facts() == timeline_of(log).state(as_of, known_on).facts()
+
+
+@given(LOGS, DAYS, DAYS, KNOWN_ON)
+def test_events_applied_grows_with_as_of(log, day_a, day_b, known_on):
+    day_a, day_b = sorted((day_a, day_b))
+    timeline = timeline_of(log)
+    assert timeline.state(day_a, known_on).events_applied <= timeline.state(day_b, known_on).events_applied
