@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import typing
 from typing import Any
 
 import attrs
@@ -61,13 +62,14 @@ converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _structur
 
 
 def _structure_enum(value: Any, enum_type: type[enum.Enum]) -> enum.Enum:
-    choices = ", ".join(member.value for member in enum_type)
-    if not isinstance(value, str):
-        raise TypeError(f"expected one of {choices}, not {_json_type(value)}")
     try:
-        return enum_type(value)
+        if isinstance(value, str):
+            return enum_type(value)
     except ValueError:
-        raise ValueError(f"expected one of {choices}, not {value!r}") from None
+        pass
+    choices = ", ".join(member.value for member in enum_type)
+    shown = repr(value) if isinstance(value, str) else _json_type(value)
+    raise ValueError(f"expected one of {choices}, not {shown}")
 
 
 converter.register_structure_hook_func(lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum)
@@ -82,7 +84,10 @@ def _is_number(value: Any) -> bool:
 def _structure_quantity(value: Any, _: type) -> Quantity:
     """A bare number is exact; otherwise {value, bound, low?, high?}."""
     if _is_number(value):
-        return Quantity(value)
+        try:
+            return Quantity(value)
+        except ValueError as exc:  # the user wrote a bare number: blame the field, not "value"
+            raise ValueError(str(exc).removeprefix("value ")) from None
     if not isinstance(value, dict):
         raise TypeError(f"expected a number or an object with value and bound, not {_json_type(value)}")
     extra = set(value) - _QUANTITY_KEYS
@@ -118,7 +123,28 @@ def _format_error(exc: BaseException, _type: Any) -> str:
     return format_exception(exc, _type)
 
 
-def _first_error(exc: Exception, prefix: str) -> InvalidEvent:
+def _class_at(cls: Any, path: list[str]) -> Any:
+    """The attrs class reached by following `path` through the fields of `cls`, or None."""
+    for part in path:
+        if not attrs.has(cls) or part not in attrs.fields_dict(cls):
+            return None
+        field_type = attrs.fields_dict(cls)[part].type
+        candidates = [t for t in typing.get_args(field_type) if t is not type(None)] or [field_type]
+        cls = next((t for t in candidates if attrs.has(t)), None)
+    return cls
+
+
+def _blame_field(cls: type, path: str, message: str) -> tuple[str, str]:
+    """A validator raises in its class's __init__, so cattrs blames the object that holds the field;
+    the message starts with the field's name ("claimant must not be empty"), so move it to the path."""
+    name, _, rest = message.partition(" ")
+    holder = _class_at(cls, path.split(".") if path else [])
+    if holder is not None and attrs.has(holder) and name in attrs.fields_dict(holder) and rest:
+        return ".".join(p for p in (path, name) if p), rest
+    return path, message
+
+
+def _first_error(exc: Exception, prefix: str, cls: type | None = None) -> InvalidEvent:
     """The first problem cattrs found, as (dotted field path, message)."""
     if isinstance(exc, InvalidEvent):
         return exc
@@ -129,6 +155,8 @@ def _first_error(exc: Exception, prefix: str) -> InvalidEvent:
             # cattrs reports extras on the object that holds them; name the field itself.
             path = ".".join(p for p in (path, message.split(": ", 1)[1].split(", ")[0]) if p)
             message = "unknown field"
+        elif cls is not None:
+            path, message = _blame_field(cls, path, message)
         return InvalidEvent(".".join(p for p in (prefix, path) if p), message)
     return InvalidEvent(prefix or None, str(exc))
 
@@ -144,7 +172,7 @@ def structure_payload(kind: str, data: Any, version: int | None = None) -> objec
     try:
         return converter.structure(data, cls)
     except Exception as exc:  # cattrs gathers every failure; we report the first
-        raise _first_error(exc, "data") from None
+        raise _first_error(exc, "data", cls) from None
 
 
 def event_from_record(record: Any) -> Event:
@@ -190,6 +218,39 @@ def event_from_record(record: Any) -> Event:
         message = str(exc)
         field = next((f for f in ENVELOPE_FIELDS if message.startswith(f)), None)
         raise InvalidEvent(field, message.removeprefix(f"{field} ") if field else message) from None
+
+
+# Rows the store wrote were validated on the way in and are covered by the hash chain, so
+# replay reads them without running validators again; `verify` still reads them in full.
+trusted_converter = converter.copy(detailed_validation=False)
+
+
+def event_from_trusted_values(
+    event_id: str,
+    kind: str,
+    schema_version: int,
+    occurred_on: str,
+    reported_on: str,
+    source: str,
+    unverified: bool,
+    note: str | None,
+    data: dict[str, Any],
+) -> Event:
+    """Fields the store itself wrote -> Event, upcast but not validated again (replay's fast path)."""
+    cls = registry.payload_class(kind)
+    current = registry.current_version(kind)
+    if schema_version != current:
+        data = upcast(kind, schema_version, data, current)
+    with attrs.validators.disabled():
+        return Event(
+            trusted_converter.structure(data, cls),
+            dt.date.fromisoformat(occurred_on),
+            source,
+            dt.date.fromisoformat(reported_on),
+            event_id,
+            unverified,
+            note,
+        )
 
 
 def event_to_record(event: Event) -> dict[str, Any]:

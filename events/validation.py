@@ -7,6 +7,10 @@ import re
 
 import attrs
 
+# Control characters (C0, DEL, C1) would let a report rewrite the reader's terminal; tab is harmless.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# A lone surrogate (JSON "\ud800") is not a character and cannot be stored as UTF-8.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_TEXT = 2_000
 MAX_LONG_TEXT = 20_000
 
@@ -19,8 +23,10 @@ def _text_validator(limit: int):
             raise ValueError(f"{attribute.name} must not be empty")
         if len(value) > limit:
             raise ValueError(f"{attribute.name} is longer than {limit:,} characters")
-        if any(ord(c) < 32 and c not in "\t" for c in value):
+        if _CONTROL_CHARACTER.search(value):
             raise ValueError(f"{attribute.name} contains a control character")
+        if _SURROGATE.search(value):
+            raise ValueError(f"{attribute.name} contains a lone surrogate (not valid Unicode)")
 
     return check
 

@@ -17,6 +17,7 @@ from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from timeline import replay
+from timeline.checkpoints import Checkpoints, CheckpointWriter
 from timeline.diff import Change, Diff, diff_facts
 from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline
 from timeline.jsonl import read_events, write_events
@@ -38,9 +39,14 @@ class DaySummary:
 class Timeline:
     """An event log and the questions asked of it."""
 
+    # A replay that passes this many events since its last checkpoint saves one at the day's end.
+    auto_checkpoint_events = 5_000
+
     def __init__(self, store: EventStore, *, read_only_reason: str | None = None):
         self.store = store
+        self.checkpoints = Checkpoints(store)
         self._read_only_reason = read_only_reason
+        self._hidden_cache: dict[str, Any] = {}
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -150,6 +156,10 @@ class Timeline:
         ).fetchone()[0] or self.store.db.execute("SELECT min(occurred_on) FROM events").fetchone()[0]
         return dt.date.fromisoformat(row) if row else None
 
+    def last_reported(self) -> dt.date | None:
+        row = self.store.db.execute("SELECT max(reported_on) FROM events").fetchone()[0]
+        return dt.date.fromisoformat(row) if row else None
+
     def last_day(self) -> dt.date | None:
         row = self.store.db.execute("SELECT max(occurred_on) FROM events").fetchone()[0]
         return dt.date.fromisoformat(row) if row else None
@@ -170,17 +180,62 @@ class Timeline:
         first = self.day_one()
         return (day - first).days + 1 if first else None
 
-    def state(self, as_of: dt.date | None = None, known_on: dt.date | None = None) -> Snapshot:
-        """The state as of `as_of` (default: the last day in the log), knowing only what was reported by `known_on`."""
+    def state(self, as_of: dt.date | None = None, known_on: dt.date | None = None, *, use_checkpoints: bool = True) -> Snapshot:
+        """The state as of `as_of` (default: the last day in the log), knowing only what was reported by `known_on`.
+
+        With full knowledge (no `known_on`, or one that admits every report) the fold starts
+        from the nearest checkpoint; on a writable store it saves new checkpoints as it passes
+        day boundaries. `use_checkpoints=False` replays from the first event.
+        """
         as_of = as_of or self.last_day() or dt.date.today()
-        states, applied = replay.fold(replay.initial_states(), replay.visible_events(self.store, as_of, known_on))
-        return Snapshot(as_of, known_on, self.day_number(as_of), applied, states)
+        last_reported = self.last_reported()
+        knowledge = None if known_on is None or last_reported is None or known_on >= last_reported else known_on
+        if not use_checkpoints or knowledge is not None or not self.checkpoints.available:
+            rows = replay.visible_rows(self.store, as_of, knowledge, hidden=self._hidden(knowledge))
+            states, applied = replay.fold_rows(replay.initial_states(), rows)
+            return Snapshot(as_of, known_on, self.day_number(as_of), applied, states)
+        writer = CheckpointWriter(self.store, self.store.count()) if self.store.writable else None
+        try:
+            with self.store.read_transaction():
+                start = self.checkpoints.nearest(as_of)
+                states, applied, after = (start.states, start.events_applied, start.as_of) if start else (replay.initial_states(), 0, None)
+                folded, since_saved = 0, 0
+                rows = replay.visible_rows(self.store, as_of, None, after=after, hidden=self._hidden(None))
+                for end_of_day, states, folded in replay.fold_rows_by_day(states, rows):
+                    if writer is not None and folded - since_saved >= self.auto_checkpoint_events:
+                        writer.save(dt.date.fromisoformat(end_of_day), applied + folded, states)
+                        since_saved = folded
+                day = self.day_number(as_of)
+        finally:
+            if writer is not None:
+                writer.close()
+        return Snapshot(as_of, known_on, day, applied + folded, states)
+
+    def _hidden(self, known_on: dt.date | None) -> frozenset[str]:
+        """The retracted event ids for `known_on`, cached until the log grows."""
+        key = (self.store.count(), known_on)
+        if self._hidden_cache.get("key") != key:
+            self._hidden_cache = {"key": key, "ids": replay.hidden_event_ids(self.store, known_on)}
+        return self._hidden_cache["ids"]
+
+    def checkpoint(self) -> int:
+        """Rebuild the checkpoints: one at the end of every day that has events. Returns how many."""
+        self._check_writable()
+        self.checkpoints.clear()
+        with CheckpointWriter(self.store, self.store.count()) as writer:
+            with self.store.read_transaction():
+                last = self.last_day()
+                if last is not None:
+                    rows = replay.visible_rows(self.store, last, None, hidden=self._hidden(None))
+                    for end_of_day, states, folded in replay.fold_rows_by_day(replay.initial_states(), rows):
+                        writer.save(dt.date.fromisoformat(end_of_day), folded, states)
+        return writer.saved
 
     def diff(self, before: dt.date, after: dt.date, known_on: dt.date | None = None) -> Diff:
         """What changed from the end of day `before` to the end of day `after`, and which events did it."""
         if before > after:
             raise BadInput(f"the first day ({before.isoformat()}) is after the second ({after.isoformat()})")
-        hidden = replay.hidden_event_ids(self.store, known_on)
+        hidden = self._hidden(known_on)
         start = self.state(before, known_on)
         between = tuple(replay.visible_events(self.store, after, known_on, after=before, hidden=hidden))
         states, applied = replay.fold(start.states, between)

@@ -9,6 +9,7 @@ swap anywhere, the tail included. Triggers make SQLite itself refuse UPDATE and 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
@@ -22,36 +23,19 @@ import attrs
 import sqlite_utils
 
 from events import registry
-from events.codec import canonical_json, event_from_record, event_to_record
+from events.codec import canonical_json, event_from_record, event_from_trusted_values, event_to_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from events.kinds import EventRetracted
+from timeline import schema
 from timeline.errors import BadEvent, ConflictError, IntegrityFailure, NotATimeline, ReadOnlyTimeline
 
-STORE_SCHEMA_VERSION = 1
-GENESIS_HASH = "0" * 64
+GENESIS_HASH = schema.GENESIS_HASH
 BUSY_TIMEOUT_S = 60.0
 BATCH_SIZE = 2_000
 
-_COLUMNS = (
-    "seq",
-    "event_id",
-    "kind",
-    "schema_version",
-    "occurred_on",
-    "reported_on",
-    "source",
-    "unverified",
-    "note",
-    "data",
-    "recorded_at",
-    "prev_hash",
-    "hash",
-)
-_APPEND_ONLY_TRIGGERS = {
-    "events_refuse_update": "UPDATE",
-    "events_refuse_delete": "DELETE",
-}
+_COLUMNS = tuple(schema.EVENT_COLUMNS)
+_APPEND_ONLY_TRIGGERS = schema.APPEND_ONLY_TRIGGERS
 
 
 @attrs.frozen
@@ -86,10 +70,43 @@ def _row_to_record(row: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def decode_row(row: dict[str, Any]) -> RecordedEvent:
-    """A stored row -> RecordedEvent, upcasting an old payload version on the way."""
+COLUMNS = _COLUMNS
+# What a fold needs of a row: no position, no hashes.
+REPLAY_COLUMNS = ("event_id", "kind", "schema_version", "occurred_on", "reported_on", "source", "unverified", "note", "data")
+KIND, EVENT_ID, OCCURRED_ON = (REPLAY_COLUMNS.index(name) for name in ("kind", "event_id", "occurred_on"))
+
+
+def decode_replay_row(values: tuple[Any, ...]) -> Event:
+    """A REPLAY_COLUMNS row -> Event, trusted: validated on append, covered by the hash chain."""
+    event_id, kind, schema_version, occurred_on, reported_on, source, unverified, note, data = values
+    return event_from_trusted_values(
+        event_id, kind, schema_version, occurred_on, reported_on, source, bool(unverified), note, json.loads(data)
+    )
+
+
+def unreadable(seq: int, problem: Exception) -> NotATimeline:
+    return NotATimeline(f"seq {seq}: this version of timeline cannot read the event ({problem}); was it written by a newer version?")
+
+
+def decode_values(values: tuple[Any, ...], *, trusted: bool = False) -> RecordedEvent:
+    return decode_row(dict(zip(_COLUMNS, values)), trusted=trusted)
+
+
+def decode_row(row: dict[str, Any], *, trusted: bool = False) -> RecordedEvent:
+    """A stored row -> RecordedEvent, upcasting an old payload version on the way.
+
+    `trusted` skips validation for rows about to be folded (replay's hot path); anything
+    that checks the log (`verify`, idempotency) reads untrusted.
+    """
+    try:
+        if trusted:
+            event = decode_replay_row(tuple(row[name] for name in REPLAY_COLUMNS))
+        else:
+            event = event_from_record(_row_to_record(row))
+    except (InvalidEvent, registry.UnknownKind) as exc:
+        raise unreadable(row["seq"], exc) from None
     return RecordedEvent(
-        event=event_from_record(_row_to_record(row)),
+        event=event,
         seq=row["seq"],
         recorded_at=row["recorded_at"],
         prev_hash=row["prev_hash"],
@@ -100,10 +117,11 @@ def decode_row(row: dict[str, Any]) -> RecordedEvent:
 class EventStore:
     """The log. Open with `EventStore.create(path)`, `EventStore.open(path)` or `EventStore.in_memory()`."""
 
-    def __init__(self, db: sqlite_utils.Database, label: str, *, writable: bool = True):
+    def __init__(self, db: sqlite_utils.Database, label: str, *, writable: bool = True, path: Path | None = None):
         self.db = db
         self.label = label
         self.writable = writable
+        self.path = path  # None for an in-memory store
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -121,7 +139,7 @@ class EventStore:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
         except sqlite3.Error as exc:
             raise NotATimeline(f"{path}: cannot create: {exc}") from None
-        store = cls(sqlite_utils.Database(conn), str(path))
+        store = cls(sqlite_utils.Database(conn), str(path), path=path)
         try:
             store.db.execute("PRAGMA journal_mode=WAL")
             store._create_schema()
@@ -141,7 +159,7 @@ class EventStore:
         mode = "rw" if writable else "ro"
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_S)
-            store = cls(sqlite_utils.Database(conn), str(path), writable=writable)
+            store = cls(sqlite_utils.Database(conn), str(path), writable=writable, path=path)
             store._check_schema()
         except sqlite3.DatabaseError as exc:
             raise NotATimeline(f"{path}: not a timeline database ({exc})") from None
@@ -157,67 +175,25 @@ class EventStore:
         self.db.close()
 
     def _check_schema(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        version = schema.version_of(self.db)
         if version == 0 or not self.db["events"].exists():
             raise NotATimeline(f"{self.label}: an SQLite database, but not a timeline (no event log in it)")
-        if version > STORE_SCHEMA_VERSION:
+        if version > schema.CURRENT_VERSION:
             raise NotATimeline(
                 f"{self.label}: written by a newer version of timeline "
-                f"(store schema {version}; this version reads up to {STORE_SCHEMA_VERSION})"
+                f"(store schema {version}; this version reads up to {schema.CURRENT_VERSION})"
             )
+        if version < schema.CURRENT_VERSION and self.writable:
+            with self._write_transaction():
+                schema.migrate(self.db)  # re-reads the version under the write lock
 
     def _create_schema(self) -> None:
         with self._write_transaction():
-            self.db["events"].create(
-                {
-                    "seq": int,
-                    "event_id": str,
-                    "kind": str,
-                    "schema_version": int,
-                    "occurred_on": str,
-                    "reported_on": str,
-                    "source": str,
-                    "unverified": int,
-                    "note": str,
-                    "data": str,
-                    "recorded_at": str,
-                    "prev_hash": str,
-                    "hash": str,
-                },
-                pk="seq",
-                not_null=set(_COLUMNS) - {"note"},
-            )
-            self.db["events"].create_index(["event_id"], unique=True)
-            self.db["events"].create_index(["occurred_on", "seq"])
-            self.db["events"].create_index(["kind"])
-            self.db["log_head"].create({"id": int, "seq": int, "hash": str}, pk="id", not_null={"seq", "hash"})
-            self.db["log_head"].insert({"id": 1, "seq": 0, "hash": GENESIS_HASH})
-            for name, action in _APPEND_ONLY_TRIGGERS.items():
-                self.db.execute(
-                    f"CREATE TRIGGER {name} BEFORE {action} ON events "
-                    f"BEGIN SELECT RAISE(ABORT, 'the event log is append-only: {action} refused'); END"
-                )
-            self._create_kind_views()
-            self.db.execute(f"PRAGMA user_version = {STORE_SCHEMA_VERSION}")
+            schema.create(self.db)
 
-    def _create_kind_views(self) -> None:
-        """One read-only view per kind (`kind_territory_claimed`, ...) with the payload fields as columns."""
-        for kind in registry.kind_names():
-            columns = []
-            for field in attrs.fields(registry.payload_class(kind)):
-                if "Quantity" in str(field.type):
-                    columns.append(f"json_extract(data, '$.{field.name}.value') AS {field.name}")
-                    columns.append(f"json_extract(data, '$.{field.name}.bound') AS {field.name}_bound")
-                else:
-                    columns.append(f"json_extract(data, '$.{field.name}') AS {field.name}")
-            name = "kind_" + kind.replace(".", "_")
-            self.db.create_view(
-                name,
-                "SELECT seq, event_id, occurred_on, reported_on, source, unverified, note, "
-                + ", ".join(columns)
-                + f" FROM events WHERE kind = '{kind}'",
-                ignore=True,
-            )
+    @property
+    def schema_version(self) -> int:
+        return schema.version_of(self.db)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -229,13 +205,18 @@ class EventStore:
         return self.head()[0]
 
     def rows(self, where: str = "", params: Iterable[Any] = (), order: str = "seq") -> Iterator[dict[str, Any]]:
-        """Stream raw rows; nothing is held in memory beyond the cursor's page."""
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM events"
+        """Stream rows as dicts; nothing is held in memory beyond the cursor's page."""
+        for values in self.row_values(where, params, order):
+            yield dict(zip(_COLUMNS, values))
+
+    def row_values(
+        self, where: str = "", params: Iterable[Any] = (), order: str = "seq", columns: tuple[str, ...] = _COLUMNS
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream rows as tuples of `columns` (replay's hot path: no dict per row)."""
+        sql = f"SELECT {', '.join(columns)} FROM events"
         if where:
             sql += f" WHERE {where}"
-        cursor = self.db.execute(f"{sql} ORDER BY {order}", list(params))
-        for values in cursor:
-            yield dict(zip(_COLUMNS, values))
+        return iter(self.db.execute(f"{sql} ORDER BY {order}", list(params)))
 
     def events(
         self,
@@ -285,6 +266,7 @@ class EventStore:
             raise ReadOnlyTimeline(f"{self.label}: opened read-only")
         appended: list[RecordedEvent] = []
         unchanged = 0
+        earliest_day: str | None = None
         with self._write_transaction():
             seq, prev_hash = self.head()
             if expected_head is not None and expected_head != seq:
@@ -292,7 +274,7 @@ class EventStore:
                     f"{self.label}: expected the log to end at seq {expected_head}, but it ends at seq {seq} "
                     "(another writer appended first; re-read and retry)"
                 )
-            self._create_kind_views()
+            schema.create_kind_views(self.db)  # a kind added since the store was made gets its view
             recorded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
             pairs = (item if isinstance(item, tuple) else (item, None) for item in items)
             while batch := list(itertools.islice(pairs, batch_size)):
@@ -311,6 +293,9 @@ class EventStore:
                     if isinstance(event.payload, EventRetracted):
                         self._check_retraction_target(event, known, where)
                     seq += 1
+                    # A retraction hides its target on every day; any other event changes its own day onwards.
+                    day = "" if isinstance(event.payload, EventRetracted) else record["occurred_on"]
+                    earliest_day = day if earliest_day is None else min(earliest_day, day)
                     row = _record_to_row(record, seq, recorded_at, prev_hash)
                     prev_hash = row["hash"]
                     known[event.event_id] = record
@@ -320,7 +305,16 @@ class EventStore:
                 self.db.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [seq, prev_hash])
                 if on_batch is not None:
                     on_batch(len(batch))
+            if earliest_day is not None:
+                self._invalidate_checkpoints(earliest_day)
         return AppendResult(appended=tuple(appended), unchanged=unchanged, head=seq)
+
+    def _invalidate_checkpoints(self, day: str) -> None:
+        """Drop the checkpoints an append has made stale: those of `day` and after."""
+        if not self.db["checkpoints"].exists():
+            return
+        self.db.execute("DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of >= ?)", [day])
+        self.db.execute("DELETE FROM checkpoints WHERE as_of >= ?", [day])
 
     def _existing_records(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The stored records (as the current schema version) of those ids already logged."""
@@ -367,6 +361,18 @@ class EventStore:
     def _write_transaction(self) -> "EventStore._Transaction":
         return EventStore._Transaction(self)
 
+    @contextlib.contextmanager
+    def read_transaction(self) -> Iterator[None]:
+        """One consistent view of the log for several queries (WAL: writers go on meanwhile)."""
+        if self.db.conn.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.rollback()
+
     # -- checking ----------------------------------------------------------------------------
 
     def verify(self) -> VerifyReport:
@@ -382,7 +388,7 @@ class EventStore:
                 problem = "content does not match its hash (the event was edited)"
             else:
                 try:
-                    decode_row(row)
+                    event_from_record(_row_to_record(row))
                 except (InvalidEvent, ValueError, TypeError) as exc:
                     problem = f"stored event is not valid: {exc}"
             if problem:

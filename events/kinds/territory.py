@@ -29,7 +29,7 @@ class TerritoryClaimed:
     def __attrs_post_init__(self) -> None:
         # A claim with neither figure says nothing about territory.
         if self.area_km2 is None and self.settlements_count is None:
-            raise ValueError("area_km2 or settlements_count is required")
+            raise ValueError("a territory claim needs area_km2 or settlements_count")
 
     def describe(self) -> str:
         figures = [f"{q.describe(unit)}" for q, unit in ((self.area_km2, "km²"), (self.settlements_count, "settlements")) if q]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import attrs
 
-from events.envelope import RecordedEvent
+from events.envelope import Event
 from events.kinds import OfficialAppointed
 from timeline.projectors.base import Attribution, Projector, State
 
@@ -27,8 +27,8 @@ class Appointment:
         return f"{self.role}{where}: {self.person}, appointed by {self.appointed_by} {self.claim.label()}"
 
 
-def apply(state: State, recorded: RecordedEvent) -> State:
-    payload = recorded.payload
+def apply(state: State, event: Event) -> State:
+    payload = event.payload
     if not isinstance(payload, OfficialAppointed):
         return state
     key = (payload.role,)
@@ -38,13 +38,13 @@ def apply(state: State, recorded: RecordedEvent) -> State:
         role=payload.role,
         person=payload.person,
         appointed_by=payload.appointed_by,
-        since=recorded.occurred_on,
-        claim=Attribution.of(recorded),
+        since=event.occurred_on,
+        claim=Attribution.of(event),
         region=payload.region,
         predecessor=predecessor,
-        event_ids=(recorded.event_id,),
+        event_ids=(event.event_id,),
     )
     return state.set(key, appointment)
 
 
-projector = Projector(name="appointments", apply=apply, fact_types=(Appointment,))
+projector = Projector(name="appointments", kinds={"official.appointed"}, apply=apply, fact_types=(Appointment,))

@@ -1,8 +1,8 @@
 """What a projector is: a pure fold of events into state, and the facts that state shows.
 
 A fact is an attrs record with `event_ids` (its provenance) and `describe()` (one line for
-people), addressed by a key tuple such as ("Sudzha",). Projector state is an immutable
-map, so each step of a fold costs O(log n), not a copy of the whole state.
+people), addressed by a key tuple such as ("Sudzha",). Projector state is a FactMap, an
+immutable map, so each step of a fold costs O(log n), not a copy of the whole state.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import datetime as dt
 from typing import Any, Callable, Mapping, Protocol
 
 import attrs
-import immutables
 
-from events.envelope import RecordedEvent
+from events.envelope import Event
+from timeline.facts import FactMap
 
 FactKey = tuple[str, ...]
-State = immutables.Map
+State = FactMap
 
 
 class Fact(Protocol):
@@ -28,13 +28,22 @@ class Fact(Protocol):
 @attrs.frozen
 class Projector:
     name: str
-    apply: Callable[[State, RecordedEvent], State]
+    # The event kinds this projector reads; replay hands it no others.
+    kinds: frozenset[str] = attrs.field(converter=frozenset)
+    apply: Callable[[State, Event], State]
     # Most projectors' state is their facts; one that derives facts (a spread) overrides this.
     facts: Callable[[State], Mapping[FactKey, Any]] = lambda state: state
     fact_types: tuple[type, ...] = ()
 
     def initial(self) -> State:
-        return immutables.Map()
+        return FactMap()
+
+    def fact_type(self, name: str) -> type:
+        """The fact class called `name` (as checkpoints record it)."""
+        for cls in self.fact_types:
+            if cls.__name__ == name:
+                return cls
+        raise KeyError(f"{self.name} has no fact type {name!r}")
 
 
 @attrs.frozen
@@ -47,8 +56,7 @@ class Attribution:
     unverified: bool = False
 
     @classmethod
-    def of(cls, recorded: RecordedEvent) -> "Attribution":
-        event = recorded.event
+    def of(cls, event: Event) -> "Attribution":
         return cls(event.occurred_on, event.source, event.event_id, event.unverified)
 
     def label(self, who: str | None = None) -> str:

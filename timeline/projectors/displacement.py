@@ -6,7 +6,7 @@ import datetime as dt
 
 import attrs
 
-from events.envelope import RecordedEvent
+from events.envelope import Event
 from events.kinds import CiviliansDisplaced, DisplacementBasis
 from events.quantity import Quantity
 from timeline.projectors.base import Attribution, Projector, State, merge_ids
@@ -37,21 +37,21 @@ class RegionDisplacement:
         return f"{self.region}: {figure.count.describe()} displaced {figure.claim.label()}"
 
 
-def apply(state: State, recorded: RecordedEvent) -> State:
-    payload = recorded.payload
+def apply(state: State, event: Event) -> State:
+    payload = event.payload
     if not isinstance(payload, CiviliansDisplaced):
         return state
     key = (payload.region,)
     current: RegionDisplacement | None = state.get(key)
-    figure = Figure(payload.count, payload.basis, Attribution.of(recorded))
-    if current is None or recorded.occurred_on > current.on:
+    figure = Figure(payload.count, payload.basis, Attribution.of(event))
+    if current is None or event.occurred_on > current.on:
         figures: tuple[Figure, ...] = (figure,)
     else:
         # Same day: another source's figure stands beside this one; a source's own update replaces it.
         figures = tuple(f for f in current.figures if f.claim.source != figure.claim.source) + (figure,)
     contested = len({(f.count, f.basis) for f in figures}) > 1
     ids = merge_ids(tuple(f.claim.event_id for f in figures))
-    return state.set(key, RegionDisplacement(payload.region, recorded.occurred_on, figures, contested, ids))
+    return state.set(key, RegionDisplacement(payload.region, event.occurred_on, figures, contested, ids))
 
 
-projector = Projector(name="displacement", apply=apply, fact_types=(RegionDisplacement,))
+projector = Projector(name="displacement", kinds={"civilians.displaced"}, apply=apply, fact_types=(RegionDisplacement,))

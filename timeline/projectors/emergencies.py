@@ -6,7 +6,7 @@ import datetime as dt
 
 import attrs
 
-from events.envelope import RecordedEvent
+from events.envelope import Event
 from events.kinds import EmergencyDeclared, EmergencyLifted, Level, Regime
 from timeline.projectors.base import Attribution, Projector, State, merge_ids
 
@@ -47,13 +47,13 @@ class RegionEmergencies:
         return f"{self.region}: " + "; ".join(regime.describe() for regime in self.active)
 
 
-def apply(state: State, recorded: RecordedEvent) -> State:
-    payload = recorded.payload
+def apply(state: State, event: Event) -> State:
+    payload = event.payload
     if not isinstance(payload, (EmergencyDeclared, EmergencyLifted)):
         return state
     key = (payload.region,)
     current: RegionEmergencies = state.get(key) or RegionEmergencies(region=payload.region)
-    claim = Attribution.of(recorded)
+    claim = Attribution.of(event)
     previous = next((regime for regime in current.active if regime.regime is payload.regime), None)
     others = tuple(regime for regime in current.active if regime.regime is not payload.regime)
     lifted = tuple(regime for regime in current.lifted if regime.regime is not payload.regime)
@@ -63,17 +63,17 @@ def apply(state: State, recorded: RecordedEvent) -> State:
             regime=payload.regime,
             level=payload.level,
             authority=previous.authority if same_level else payload.authority,
-            since=previous.since if same_level else recorded.occurred_on,
-            first_declared=previous.first_declared if previous else recorded.occurred_on,
+            since=previous.since if same_level else event.occurred_on,
+            first_declared=previous.first_declared if previous else event.occurred_on,
             claim=previous.claim if same_level else claim,
             history=(previous.history if previous else ()) + (claim.event_id,),
         )
         active = tuple(sorted(others + (regime,), key=lambda r: r.regime.value))
     else:
         active = others
-        lifted = tuple(sorted(lifted + (LiftedRegime(payload.regime, recorded.occurred_on, payload.authority, claim),), key=lambda r: r.regime.value))
+        lifted = tuple(sorted(lifted + (LiftedRegime(payload.regime, event.occurred_on, payload.authority, claim),), key=lambda r: r.regime.value))
     ids = merge_ids(*(regime.history for regime in active), tuple(regime.claim.event_id for regime in lifted))
     return state.set(key, RegionEmergencies(payload.region, active, lifted, ids))
 
 
-projector = Projector(name="emergencies", apply=apply, fact_types=(RegionEmergencies,))
+projector = Projector(name="emergencies", kinds={"emergency.declared", "emergency.lifted"}, apply=apply, fact_types=(RegionEmergencies,))

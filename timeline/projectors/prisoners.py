@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from events.envelope import RecordedEvent
+from events.envelope import Event
 from events.kinds import CaptureBasis, PrisonersCaptured
 from events.quantity import Quantity
 from timeline.projectors.base import Attribution, Projector, State, merge_ids
@@ -37,13 +37,13 @@ class CaptorPrisoners:
         return f"held by {self.captor}: " + "; ".join(parts)
 
 
-def apply(state: State, recorded: RecordedEvent) -> State:
-    payload = recorded.payload
+def apply(state: State, event: Event) -> State:
+    payload = event.payload
     if not isinstance(payload, PrisonersCaptured):
         return state
     key = (payload.captor,)
     current: CaptorPrisoners = state.get(key) or CaptorPrisoners(captor=payload.captor)
-    capture = Capture(payload.count, Attribution.of(recorded), payload.unit)
+    capture = Capture(payload.count, Attribution.of(event), payload.unit)
     if payload.basis is CaptureBasis.SINGLE_ACTION:
         largest = current.largest_single_action
         if largest is None or payload.count.value > largest.count.value:
@@ -55,4 +55,4 @@ def apply(state: State, recorded: RecordedEvent) -> State:
     return state.set(key, attrs.evolve(current, event_ids=ids))
 
 
-projector = Projector(name="prisoners", apply=apply, fact_types=(CaptorPrisoners,))
+projector = Projector(name="prisoners", kinds={"prisoners.captured"}, apply=apply, fact_types=(CaptorPrisoners,))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import attrs
 
-from events.envelope import RecordedEvent
+from events.envelope import Event
 from events.kinds import SettlementClaimed, SettlementStatus
 from timeline.projectors.base import Attribution, Projector, State, merge_ids
 
@@ -59,13 +59,13 @@ def _derive(settlement: str, region: str, district: str | None, claims: tuple[Se
     )
 
 
-def apply(state: State, recorded: RecordedEvent) -> State:
-    payload = recorded.payload
+def apply(state: State, event: Event) -> State:
+    payload = event.payload
     if not isinstance(payload, SettlementClaimed):
         return state
     key = (payload.settlement,)
     current: Settlement | None = state.get(key)
-    new_claim = SettlementClaim(payload.claimant, payload.status, payload.controller, Attribution.of(recorded))
+    new_claim = SettlementClaim(payload.claimant, payload.status, payload.controller, Attribution.of(event))
     claims = current.claims if current else ()
     if any(claim.claimant == payload.claimant for claim in claims):
         claims = tuple(new_claim if claim.claimant == payload.claimant else claim for claim in claims)
@@ -75,4 +75,4 @@ def apply(state: State, recorded: RecordedEvent) -> State:
     return state.set(key, _derive(payload.settlement, payload.region, district, claims))
 
 
-projector = Projector(name="settlements", apply=apply, fact_types=(Settlement,))
+projector = Projector(name="settlements", kinds={"settlement.claimed"}, apply=apply, fact_types=(Settlement,))

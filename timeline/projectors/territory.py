@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 import attrs
 
-from events.envelope import RecordedEvent
+from events.envelope import Event
 from events.kinds import AreaBasis, TerritoryClaimed
 from events.quantity import Quantity
 from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids
@@ -68,13 +68,13 @@ def _with_ids(claims: ClaimantTerritory) -> ClaimantTerritory:
     return attrs.evolve(claims, event_ids=merge_ids(anchors, tuple(gain.claim.event_id for gain in claims.gains_since)))
 
 
-def apply(state: State, recorded: RecordedEvent) -> State:
-    payload = recorded.payload
+def apply(state: State, event: Event) -> State:
+    payload = event.payload
     if not isinstance(payload, TerritoryClaimed):
         return state
     key = ("claims", payload.claimant)
     current: ClaimantTerritory = state.get(key) or ClaimantTerritory(claimant=payload.claimant)
-    claim = Attribution.of(recorded)
+    claim = Attribution.of(event)
     if payload.basis is AreaBasis.GAIN:
         gain = Gain(payload.area_km2, payload.settlements_count, payload.advance_km, claim)
         updated = attrs.evolve(current, gains_since=current.gains_since + (gain,))
@@ -107,4 +107,4 @@ def facts(state: State) -> Mapping[FactKey, Any]:
     return state.set(("spread",), spread)
 
 
-projector = Projector(name="territory", apply=apply, facts=facts, fact_types=(ClaimantTerritory, Spread))
+projector = Projector(name="territory", kinds={"territory.claimed"}, apply=apply, facts=facts, fact_types=(ClaimantTerritory, Spread))

@@ -1,0 +1,172 @@
+"""Checkpoints: cached snapshots in the same database, so a query folds only the days after one.
+
+A checkpoint holds every projector's facts as of the end of a day (`as_of`), and the log
+position it includes (`log_seq`). It is made with the full knowledge of the log at that
+position (no `known_on`). An append that lands on or before its day deletes it, in the
+append's own transaction (see `EventStore.append`). A checkpoint is an optimisation only:
+answers with and without checkpoints are identical, and a property test proves it.
+
+Checkpoints are written through a second connection to the file, so a replay can keep
+streaming its rows while the days it has passed are saved; each save checks, under the
+write lock, that the log has not moved since the replay read it, and is skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sqlite3
+from typing import Iterable, Iterator
+
+import attrs
+import sqlite_utils
+
+from timeline.facts import Encoded, FactMap
+from timeline.projectors import PROJECTORS
+from timeline.projectors.base import Projector, State
+from timeline.store import EventStore
+
+# A checkpoint writer waits this long for the write lock, then gives up: it is only a cache.
+WRITE_WAIT_S = 0.5
+
+
+@attrs.frozen
+class Checkpoint:
+    as_of: dt.date
+    log_seq: int
+    events_applied: int
+    states: tuple[State, ...] = attrs.field(repr=False)
+
+
+class Checkpoints:
+    """The checkpoints of one store."""
+
+    def __init__(self, store: EventStore):
+        self.store = store
+        self._available: bool | None = None
+        self._projectors = {projector.name: projector for projector in PROJECTORS}
+
+    @property
+    def available(self) -> bool:
+        """False for a store opened read-only at schema version 1 (no checkpoint tables)."""
+        if self._available is None:
+            self._available = self.store.db["checkpoints"].exists()
+        return self._available
+
+    def nearest(self, as_of: dt.date) -> Checkpoint | None:
+        """The latest valid checkpoint on or before `as_of`, its facts left encoded until read."""
+        if not self.available:
+            return None
+        row = self.store.db.execute(
+            "SELECT id, as_of, log_seq, events_applied FROM checkpoints WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1",
+            [as_of.isoformat()],
+        ).fetchone()
+        if row is None:
+            return None
+        checkpoint_id, day, log_seq, events_applied = row
+        if log_seq > self.store.count():
+            return None  # from a log longer than this one: not ours to trust
+        by_projector: dict[str, list[tuple[tuple[str, ...], Encoded]]] = {projector.name: [] for projector in PROJECTORS}
+        for projector, key, type_name, value in self.store.db.execute(
+            "SELECT projector, key, type, value FROM checkpoint_facts WHERE checkpoint_id = ?", [checkpoint_id]
+        ):
+            fact_type = _fact_type(self._projectors[projector], type_name)
+            by_projector[projector].append((_parse_key(key), Encoded(fact_type, value)))
+        states = tuple(FactMap.from_encoded(iter(by_projector[projector.name])) for projector in PROJECTORS)
+        return Checkpoint(dt.date.fromisoformat(day), log_seq, events_applied, states)
+
+    def count(self) -> int:
+        return self.store.db["checkpoints"].count if self.available else 0
+
+    def clear(self) -> int:
+        """Drop every checkpoint (they are rebuilt on demand); returns how many there were."""
+        if not self.available:
+            return 0
+        count = self.count()
+        with self.store._write_transaction():
+            self.store.db.execute("DELETE FROM checkpoint_facts")
+            self.store.db.execute("DELETE FROM checkpoints")
+        return count
+
+
+@functools.lru_cache(maxsize=65_536)
+def _parse_key(text: str) -> tuple[str, ...]:
+    # The same keys come back in every checkpoint and every query.
+    return tuple(json.loads(text))
+
+
+@functools.lru_cache(maxsize=None)
+def _fact_type(projector: Projector, type_name: str) -> type:
+    return projector.fact_type(type_name)
+
+
+class CheckpointWriter:
+    """Saves the checkpoints of one replay, which read the log at position `log_seq`."""
+
+    def __init__(self, store: EventStore, log_seq: int):
+        self.store = store
+        self.log_seq = log_seq
+        self.saved = 0
+        self._pending: list[tuple[dt.date, int, tuple[State, ...]]] = []
+        # A file gets a connection of its own; an in-memory store has only one, so its
+        # checkpoints wait until the replay is done (such stores are small).
+        self._db = None
+        if store.path is not None:
+            conn = sqlite3.connect(store.path, timeout=WRITE_WAIT_S)
+            self._db = sqlite_utils.Database(conn)
+
+    def save(self, as_of: dt.date, events_applied: int, states: tuple[State, ...]) -> None:
+        if self._db is None:
+            self._pending.append((as_of, events_applied, states))
+        else:
+            self._write(self._db, as_of, events_applied, states)
+
+    def close(self) -> None:
+        for as_of, events_applied, states in self._pending:
+            self._write(self.store.db, as_of, events_applied, states)
+        self._pending.clear()
+        if self._db is not None:
+            self._db.close()
+
+    def __enter__(self) -> "CheckpointWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, db: sqlite_utils.Database, as_of: dt.date, events_applied: int, states: tuple[State, ...]) -> None:
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return  # another writer holds the lock: skip, a checkpoint is only a cache
+        try:
+            head = db.execute("SELECT seq FROM log_head WHERE id = 1").fetchone()[0]
+            if head != self.log_seq:
+                # The log moved since the replay read it; an append may have invalidated this day.
+                db.rollback()
+                return
+            day = as_of.isoformat()
+            db.execute("DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of = ?)", [day])
+            db.execute("DELETE FROM checkpoints WHERE as_of = ?", [day])
+            created_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            checkpoint_id = db["checkpoints"].insert(
+                {"as_of": day, "log_seq": self.log_seq, "events_applied": events_applied, "created_at": created_at}
+            ).last_pk
+            db["checkpoint_facts"].insert_all(_fact_rows(checkpoint_id, states), batch_size=1000)
+            db.execute("COMMIT")
+            self.saved += 1
+        except sqlite3.Error:
+            db.rollback()
+
+
+def _fact_rows(checkpoint_id: int, states: Iterable[State]) -> Iterator[dict[str, object]]:
+    for projector, state in zip(PROJECTORS, states):
+        for key, type_name, text in state.encoded_items():
+            yield {
+                "checkpoint_id": checkpoint_id,
+                "projector": projector.name,
+                "key": json.dumps(list(key), ensure_ascii=False),
+                "type": type_name,
+                "value": text,
+            }

@@ -1,0 +1,117 @@
+"""The store's SQLite schema, its version (`PRAGMA user_version`) and the migrations between versions.
+
+Version 1: the event log (`events`, `log_head`, append-only triggers, one view per kind).
+Version 2: checkpoints (`checkpoints`, `checkpoint_facts`), an index on `reported_on` for
+knowledge-time queries, and `(kind, occurred_on)` in place of the index on `kind` alone, so
+"the first border crossing" is an index lookup.
+
+A migration runs inside the caller's write transaction: a store is upgraded whole or not at all.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import attrs
+import sqlite_utils
+
+from events import registry
+
+CURRENT_VERSION = 2
+GENESIS_HASH = "0" * 64
+
+EVENT_COLUMNS = {
+    "seq": int,
+    "event_id": str,
+    "kind": str,
+    "schema_version": int,
+    "occurred_on": str,
+    "reported_on": str,
+    "source": str,
+    "unverified": int,
+    "note": str,
+    "data": str,
+    "recorded_at": str,
+    "prev_hash": str,
+    "hash": str,
+}
+APPEND_ONLY_TRIGGERS = {
+    "events_refuse_update": "UPDATE",
+    "events_refuse_delete": "DELETE",
+}
+
+
+def version_of(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def create_version_1(db: sqlite_utils.Database) -> None:
+    events = db["events"]
+    events.create(EVENT_COLUMNS, pk="seq", not_null=set(EVENT_COLUMNS) - {"note"})
+    events.create_index(["event_id"], unique=True)
+    events.create_index(["occurred_on", "seq"])
+    events.create_index(["kind"])
+    db["log_head"].create({"id": int, "seq": int, "hash": str}, pk="id", not_null={"seq", "hash"})
+    db["log_head"].insert({"id": 1, "seq": 0, "hash": GENESIS_HASH})
+    for name, action in APPEND_ONLY_TRIGGERS.items():
+        db.execute(
+            f"CREATE TRIGGER {name} BEFORE {action} ON events "
+            f"BEGIN SELECT RAISE(ABORT, 'the event log is append-only: {action} refused'); END"
+        )
+    create_kind_views(db)
+    db.execute("PRAGMA user_version = 1")
+
+
+def _version_2(db: sqlite_utils.Database) -> None:
+    db["checkpoints"].create(
+        {"id": int, "as_of": str, "log_seq": int, "events_applied": int, "created_at": str},
+        pk="id",
+        not_null={"as_of", "log_seq", "events_applied", "created_at"},
+    )
+    db["checkpoints"].create_index(["as_of"], unique=True)
+    db["checkpoint_facts"].create(
+        {"checkpoint_id": int, "projector": str, "key": str, "type": str, "value": str},
+        pk=("checkpoint_id", "projector", "key"),
+        not_null={"checkpoint_id", "projector", "key", "type", "value"},
+    )
+    db.execute("DROP INDEX IF EXISTS idx_events_kind")
+    db["events"].create_index(["kind", "occurred_on"])
+    db["events"].create_index(["reported_on"])
+
+
+# version reached -> the step that reaches it from the one before
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _version_2}
+
+
+def create(db: sqlite_utils.Database) -> None:
+    """A new store at the current version (call inside a write transaction)."""
+    create_version_1(db)
+    migrate(db)
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Upgrade in place to the current version (call inside a write transaction); returns the old version."""
+    found = version_of(db)
+    for version in range(found + 1, CURRENT_VERSION + 1):
+        MIGRATIONS[version](db)
+        db.execute(f"PRAGMA user_version = {version}")
+    return found
+
+
+def create_kind_views(db: sqlite_utils.Database) -> None:
+    """One read-only view per kind (`kind_territory_claimed`, ...) with the payload fields as columns."""
+    for kind in registry.kind_names():
+        columns = []
+        for field in attrs.fields(registry.payload_class(kind)):
+            if "Quantity" in str(field.type):
+                columns.append(f"json_extract(data, '$.{field.name}.value') AS {field.name}")
+                columns.append(f"json_extract(data, '$.{field.name}.bound') AS {field.name}_bound")
+            else:
+                columns.append(f"json_extract(data, '$.{field.name}') AS {field.name}")
+        db.create_view(
+            "kind_" + kind.replace(".", "_"),
+            "SELECT seq, event_id, occurred_on, reported_on, source, unverified, note, "
+            + ", ".join(columns)
+            + f" FROM events WHERE kind = '{kind}'",
+            ignore=True,
+        )
