@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import sqlite3
-from typing import Iterable, Iterator
+from typing import Any
 
 import attrs
 import sqlite_utils
 
-from timeline.facts import Encoded, FactMap
+from timeline.facts import Encoded, FactMap, encode_fact
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import Projector, State
 from timeline.store import EventStore
@@ -44,13 +45,13 @@ class Checkpoints:
 
     def __init__(self, store: EventStore):
         self.store = store
-        self._available: bool | None = None
+        self._available = False
         self._projectors = {projector.name: projector for projector in PROJECTORS}
 
     @property
     def available(self) -> bool:
         """False for a store opened read-only at schema version 1 (no checkpoint tables)."""
-        if self._available is None:
+        if not self._available:  # an old store gains the tables with its first write
             self._available = self.store.db["checkpoints"].exists()
         return self._available
 
@@ -68,11 +69,14 @@ class Checkpoints:
         if log_seq > self.store.count():
             return None  # from a log longer than this one: not ours to trust
         by_projector: dict[str, list[tuple[tuple[str, ...], Encoded]]] = {projector.name: [] for projector in PROJECTORS}
-        for projector, key, type_name, value in self.store.db.execute(
-            "SELECT projector, key, type, value FROM checkpoint_facts WHERE checkpoint_id = ?", [checkpoint_id]
-        ):
+        rows = self.store.db.execute(
+            "SELECT f.projector, f.key, v.type, v.value, v.id FROM checkpoint_facts f "
+            "JOIN checkpoint_values v ON v.id = f.value_id WHERE f.checkpoint_id = ?",
+            [checkpoint_id],
+        )
+        for projector, key, type_name, value, value_id in rows:
             fact_type = _fact_type(self._projectors[projector], type_name)
-            by_projector[projector].append((_parse_key(key), Encoded(fact_type, value)))
+            by_projector[projector].append((_parse_key(key), Encoded(fact_type, value, value_id)))
         states = tuple(FactMap.from_encoded(iter(by_projector[projector.name])) for projector in PROJECTORS)
         return Checkpoint(dt.date.fromisoformat(day), log_seq, events_applied, states)
 
@@ -85,8 +89,8 @@ class Checkpoints:
             return 0
         count = self.count()
         with self.store._write_transaction():
-            self.store.db.execute("DELETE FROM checkpoint_facts")
-            self.store.db.execute("DELETE FROM checkpoints")
+            for table in ("checkpoint_facts", "checkpoints", "checkpoint_values"):
+                self.store.db.execute(f"DELETE FROM {table}")
         return count
 
 
@@ -109,6 +113,9 @@ class CheckpointWriter:
         self.log_seq = log_seq
         self.saved = 0
         self._pending: list[tuple[dt.date, int, tuple[State, ...]]] = []
+        # Facts unchanged since the previous save are the same objects: reuse their value rows.
+        # Only the last save's facts are kept, so memory stays at one state's worth.
+        self._value_ids: dict[int, tuple[Any, int]] = {}
         # A file gets a connection of its own; an in-memory store has only one, so its
         # checkpoints wait until the replay is done (such stores are small).
         self._db = None
@@ -123,9 +130,12 @@ class CheckpointWriter:
             self._write(self._db, as_of, events_applied, states)
 
     def close(self) -> None:
+        db = self._db or self.store.db
         for as_of, events_applied, states in self._pending:
-            self._write(self.store.db, as_of, events_applied, states)
+            self._write(db, as_of, events_applied, states)
         self._pending.clear()
+        if self.saved:
+            self._collect_garbage(db)
         if self._db is not None:
             self._db.close()
 
@@ -142,7 +152,7 @@ class CheckpointWriter:
             return  # another writer holds the lock: skip, a checkpoint is only a cache
         try:
             head = db.execute("SELECT seq FROM log_head WHERE id = 1").fetchone()[0]
-            if head != self.log_seq:
+            if head != self.log_seq or not db["checkpoints"].exists():
                 # The log moved since the replay read it; an append may have invalidated this day.
                 db.rollback()
                 return
@@ -153,20 +163,47 @@ class CheckpointWriter:
             checkpoint_id = db["checkpoints"].insert(
                 {"as_of": day, "log_seq": self.log_seq, "events_applied": events_applied, "created_at": created_at}
             ).last_pk
-            db["checkpoint_facts"].insert_all(_fact_rows(checkpoint_id, states), batch_size=1000)
+            previous, self._value_ids = self._value_ids, {}
+            rows = [
+                (checkpoint_id, projector.name, json.dumps(list(key), ensure_ascii=False), self._value_id(db, entry, previous))
+                for projector, state in zip(PROJECTORS, states)
+                for key, entry in state.raw_items()
+            ]
+            db.conn.executemany(
+                "INSERT INTO checkpoint_facts (checkpoint_id, projector, key, value_id) VALUES (?, ?, ?, ?)", rows
+            )
             db.execute("COMMIT")
             self.saved += 1
         except sqlite3.Error:
             db.rollback()
+            self._value_ids.clear()  # rows inserted in the rolled-back transaction are gone
 
+    def _value_id(self, db: sqlite_utils.Database, entry: Any, previous: dict[int, tuple[Any, int]]) -> int:
+        """The checkpoint_values row of a fact, stored once by content."""
+        if type(entry) is Encoded and entry.value_id is not None:
+            return entry.value_id
+        known = previous.get(id(entry))
+        if known is not None and known[0] is entry:
+            self._value_ids[id(entry)] = known
+            return known[1]
+        text = entry.text if type(entry) is Encoded else encode_fact(entry)
+        type_name = entry.fact_type.__name__ if type(entry) is Encoded else type(entry).__name__
+        digest = hashlib.sha256(f"{type_name}\n{text}".encode("utf-8")).hexdigest()
+        db.execute(
+            "INSERT OR IGNORE INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?)", [digest, type_name, text]
+        )
+        value_id = db.execute("SELECT id FROM checkpoint_values WHERE digest = ?", [digest]).fetchone()[0]
+        self._value_ids[id(entry)] = (entry, value_id)
+        return value_id
 
-def _fact_rows(checkpoint_id: int, states: Iterable[State]) -> Iterator[dict[str, object]]:
-    for projector, state in zip(PROJECTORS, states):
-        for key, type_name, text in state.encoded_items():
-            yield {
-                "checkpoint_id": checkpoint_id,
-                "projector": projector.name,
-                "key": json.dumps(list(key), ensure_ascii=False),
-                "type": type_name,
-                "value": text,
-            }
+    def _collect_garbage(self, db: sqlite_utils.Database) -> None:
+        """Drop values no checkpoint uses any more (appends delete checkpoints, not their values)."""
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(
+                "DELETE FROM checkpoint_values WHERE NOT EXISTS "
+                "(SELECT 1 FROM checkpoint_facts f WHERE f.value_id = checkpoint_values.id)"
+            )
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            db.rollback()

@@ -9,7 +9,7 @@ import attrs
 from events.codec import state_converter
 from events.envelope import RecordedEvent
 from timeline.projectors.base import Fact
-from timeline.snapshot import Snapshot
+from timeline.snapshot import Snapshot, fact_path
 
 
 @attrs.frozen
@@ -28,19 +28,32 @@ class Change:
         }
 
 
+def _change(path: str, old: Fact | None, new: Fact | None) -> Change:
+    if new is None:
+        causes = old.event_ids
+    else:
+        known = set(old.event_ids) if old is not None else set()
+        causes = tuple(event_id for event_id in new.event_ids if event_id not in known) or new.event_ids
+    return Change(path, old, new, causes)
+
+
 def diff_facts(before: Mapping[str, Fact], after: Mapping[str, Fact]) -> tuple[Change, ...]:
+    """The changes between two {path: fact} maps, by path."""
+    return tuple(
+        _change(path, before.get(path), after.get(path))
+        for path in sorted(set(before) | set(after))
+        if before.get(path) != after.get(path)
+    )
+
+
+def diff_snapshots(before: Snapshot, after: Snapshot) -> tuple[Change, ...]:
+    """`diff_facts` of two snapshots, comparing facts loaded from checkpoints without decoding them."""
     changes = []
-    for path in sorted(set(before) | set(after)):
-        old, new = before.get(path), after.get(path)
-        if old == new:
-            continue
-        if new is None:
-            causes = old.event_ids
-        else:
-            known = set(old.event_ids) if old is not None else set()
-            causes = tuple(event_id for event_id in new.event_ids if event_id not in known) or new.event_ids
-        changes.append(Change(path, old, new, causes))
-    return tuple(changes)
+    for (name, old_facts), new_facts in zip(before.projector_facts().items(), after.projector_facts().values()):
+        for key in set(old_facts) | set(new_facts):
+            if not old_facts.same_fact(key, new_facts):
+                changes.append(_change(fact_path(name, key), old_facts.get(key), new_facts.get(key)))
+    return tuple(sorted(changes, key=lambda change: change.path))
 
 
 def apply_changes(facts: Mapping[str, Fact], changes: tuple[Change, ...]) -> dict[str, Fact]:
@@ -63,7 +76,7 @@ class Diff:
 
     @classmethod
     def between(cls, before: Snapshot, after: Snapshot, events: tuple[RecordedEvent, ...] = ()) -> "Diff":
-        return cls(before, after, diff_facts(before.facts(), after.facts()), events)
+        return cls(before, after, diff_snapshots(before, after), events)
 
     def is_empty(self) -> bool:
         return not self.changes

@@ -20,13 +20,14 @@ _MISSING = object()
 
 
 class Encoded:
-    """A fact as checkpoint JSON; decoded once, on first read, then kept."""
+    """A fact as checkpoint JSON (`value_id` is its row in checkpoint_values); decoded on first read, then kept."""
 
-    __slots__ = ("fact_type", "text", "_value")
+    __slots__ = ("fact_type", "text", "value_id", "_value")
 
-    def __init__(self, fact_type: type, text: str):
+    def __init__(self, fact_type: type, text: str, value_id: int | None = None):
         self.fact_type = fact_type
         self.text = text
+        self.value_id = value_id
         self._value: Any = _MISSING
 
     def decode(self) -> Any:
@@ -88,13 +89,20 @@ class FactMap:
         for _, value in self.items():
             yield value
 
-    def encoded_items(self) -> Iterator[tuple[tuple[str, ...], str, str]]:
-        """(key, fact type name, JSON) for every fact; a fact still encoded is passed on as it is."""
-        for key, value in self._entries.items():
-            if type(value) is Encoded:
-                yield key, value.fact_type.__name__, value.text
-            else:
-                yield key, type(value).__name__, encode_fact(value)
+    def raw_items(self) -> Iterator[tuple[tuple[str, ...], Any]]:
+        """(key, fact or Encoded): for writing checkpoints without decoding what is still encoded."""
+        return iter(self._entries.items())
+
+    def same_fact(self, key: tuple[str, ...], other: "FactMap") -> bool:
+        """Whether both maps hold an equal fact at `key`, decoding neither when it can be told without."""
+        mine, theirs = self._entries.get(key, _MISSING), other._entries.get(key, _MISSING)
+        if mine is theirs:
+            return True
+        if mine is _MISSING or theirs is _MISSING:
+            return False
+        if type(mine) is Encoded and type(theirs) is Encoded:
+            return mine.text == theirs.text  # encoding is deterministic
+        return self.get(key) == other.get(key)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FactMap):

@@ -45,12 +45,12 @@ def read_events(stream: IO[bytes], name: str) -> Iterator[tuple[Event, str]]:
     lineno = 0
     seen_any = False
     while True:
-        raw = stream.readline(MAX_LINE_BYTES + 1)
+        raw = stream.readline(MAX_LINE_BYTES + 2)  # room for the line's own "\r\n"
         if not raw:
             break
         lineno += 1
         where = f"{name}:{lineno}"
-        if len(raw) > MAX_LINE_BYTES:
+        if len(raw.rstrip(b"\r\n")) > MAX_LINE_BYTES:
             raise BadEvent(f"line is longer than {MAX_LINE_BYTES:,} bytes", where=where)
         try:
             text = raw.decode("utf-8")

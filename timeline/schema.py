@@ -69,11 +69,17 @@ def _version_2(db: sqlite_utils.Database) -> None:
         not_null={"as_of", "log_seq", "events_applied", "created_at"},
     )
     db["checkpoints"].create_index(["as_of"], unique=True)
-    db["checkpoint_facts"].create(
-        {"checkpoint_id": int, "projector": str, "key": str, "type": str, "value": str},
-        pk=("checkpoint_id", "projector", "key"),
-        not_null={"checkpoint_id", "projector", "key", "type", "value"},
+    # Fact values are stored once by content: from one day to the next most facts do not change.
+    db["checkpoint_values"].create(
+        {"id": int, "digest": str, "type": str, "value": str}, pk="id", not_null={"digest", "type", "value"}
     )
+    db["checkpoint_values"].create_index(["digest"], unique=True)
+    db["checkpoint_facts"].create(
+        {"checkpoint_id": int, "projector": str, "key": str, "value_id": int},
+        pk=("checkpoint_id", "projector", "key"),
+        not_null={"checkpoint_id", "projector", "key", "value_id"},
+    )
+    db["checkpoint_facts"].create_index(["value_id"])
     db.execute("DROP INDEX IF EXISTS idx_events_kind")
     db["events"].create_index(["kind", "occurred_on"])
     db["events"].create_index(["reported_on"])

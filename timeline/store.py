@@ -36,6 +36,7 @@ BATCH_SIZE = 2_000
 
 _COLUMNS = tuple(schema.EVENT_COLUMNS)
 _APPEND_ONLY_TRIGGERS = schema.APPEND_ONLY_TRIGGERS
+_INSERT_SQL = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
 @attrs.frozen
@@ -183,9 +184,6 @@ class EventStore:
                 f"{self.label}: written by a newer version of timeline "
                 f"(store schema {version}; this version reads up to {schema.CURRENT_VERSION})"
             )
-        if version < schema.CURRENT_VERSION and self.writable:
-            with self._write_transaction():
-                schema.migrate(self.db)  # re-reads the version under the write lock
 
     def _create_schema(self) -> None:
         with self._write_transaction():
@@ -301,7 +299,9 @@ class EventStore:
                     known[event.event_id] = record
                     rows.append(row)
                     appended.append(RecordedEvent(event, seq, recorded_at, row["prev_hash"], row["hash"]))
-                self.db["events"].insert_all(rows, batch_size=batch_size)
+                # executemany rather than sqlite-utils' insert_all: the rows are already exactly the
+                # table's columns, and insert_all's per-value type checks cost a third of an import.
+                self.db.conn.executemany(_INSERT_SQL, [tuple(row[name] for name in _COLUMNS) for row in rows])
                 self.db.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [seq, prev_hash])
                 if on_batch is not None:
                     on_batch(len(batch))
@@ -311,7 +311,7 @@ class EventStore:
 
     def _invalidate_checkpoints(self, day: str) -> None:
         """Drop the checkpoints an append has made stale: those of `day` and after."""
-        if not self.db["checkpoints"].exists():
+        if schema.version_of(self.db) < 2:
             return
         self.db.execute("DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of >= ?)", [day])
         self.db.execute("DELETE FROM checkpoints WHERE as_of >= ?", [day])
@@ -340,7 +340,12 @@ class EventStore:
             try:
                 # IMMEDIATE takes the write lock now, waiting up to the busy timeout for it.
                 self.store.db.execute("BEGIN IMMEDIATE")
+                # An older store is upgraded by its first write, inside that write's transaction:
+                # a rejected append leaves the file exactly as it was, old schema included.
+                if 0 < schema.version_of(self.store.db) < schema.CURRENT_VERSION:
+                    schema.migrate(self.store.db)
             except sqlite3.OperationalError as exc:
+                self.store.db.rollback()
                 raise _operational_error(self.store.label, exc) from None
 
         def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -396,6 +401,8 @@ class EventStore:
             expected_seq, prev_hash = expected_seq + 1, row["hash"]
         head_seq, head_hash = self.head()
         count = expected_seq - 1
+        if head_seq == count and head_hash != prev_hash and count:
+            return VerifyReport(False, count, prev_hash, count, "the recorded head hash does not match the last event")
         if (head_seq, head_hash) != (count, prev_hash):
             return VerifyReport(
                 False,

@@ -1,0 +1,118 @@
+"""Shared fixtures and the hypothesis profiles.
+
+Profiles: "ci" (50 derandomised examples) and "dev" (200 examples). Choose one with
+HYPOTHESIS_PROFILE; otherwise "ci" when the CI variable is set, else "dev".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Callable, Iterator
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, settings
+
+# `from strategies import ...` works in every test module, however pytest was started.
+sys.path.insert(0, str(Path(__file__).parent))
+
+import timeline  # noqa: E402
+from timeline.api import Timeline  # noqa: E402
+
+settings.register_profile("ci", deadline=None, max_examples=50, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+DATASET = Path(timeline.__file__).parent / "datasets" / "kursk-2024.jsonl"
+
+
+# --------------------------------------------------------------------------------------------
+# "Did anything change?": the fingerprint of a log file
+# --------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class LogFingerprint:
+    """Everything a log holds, taken from a database that no connection has open.
+
+    Two layers, because each misses something the other sees:
+    - the raw bytes of the database file and of its `-wal` file: committed data lives in
+      those two files only, so equal bytes mean nothing was written, not even an empty
+      transaction that rewrote a page. (`-shm` is left out: it is a scratch index SQLite
+      rewrites whenever any connection, even a read-only one, opens the file. A missing
+      `-wal` and an empty one hold the same nothing and fingerprint alike.)
+    - a logical dump (`iterdump`) of every table, index, view and trigger: on a mismatch it
+      shows *what* changed, and it stays meaningful if a checkpoint ever moved pages from
+      the WAL into the main file.
+    Take it with every connection closed: the last writer to close checkpoints the WAL into
+    the main file, so the bytes are settled.
+    """
+
+    db_sha256: str
+    wal_sha256: str
+    dump: tuple[str, ...]
+
+
+def file_bytes(path: str | os.PathLike) -> bytes:
+    """The file's bytes, or b"" when it does not exist."""
+    path = Path(path)
+    return path.read_bytes() if path.exists() else b""
+
+
+def log_fingerprint(path: str | os.PathLike) -> LogFingerprint:
+    path = Path(path)
+    db_sha = hashlib.sha256(file_bytes(path)).hexdigest()
+    wal_sha = hashlib.sha256(file_bytes(f"{path}-wal")).hexdigest()
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        dump = tuple(conn.iterdump())
+    finally:
+        conn.close()
+    return LogFingerprint(db_sha, wal_sha, dump)
+
+
+# --------------------------------------------------------------------------------------------
+# Fixtures
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_timeline_db_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A TIMELINE_DB set in the shell running the tests must not redirect any command.
+    monkeypatch.delenv("TIMELINE_DB", raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Where a test's log lives; nothing is created there yet."""
+    return tmp_path / "timeline.db"
+
+
+@pytest.fixture
+def fresh_timeline(db_path: Path) -> Iterator[Timeline]:
+    """A newly initialised, empty, open timeline at `db_path`."""
+    tl = Timeline.init(db_path)
+    yield tl
+    tl.close()
+
+
+@pytest.fixture
+def dataset_path() -> Path:
+    """The bundled Kursk 2024 event log (JSONL)."""
+    assert DATASET.is_file()
+    return DATASET
+
+
+@pytest.fixture
+def read_bytes() -> Callable[[str | os.PathLike], bytes]:
+    return file_bytes
+
+
+@pytest.fixture
+def fingerprint() -> Callable[[str | os.PathLike], LogFingerprint]:
+    """`fingerprint(path)`: compare before and after to prove a log was left exactly as it was."""
+    return log_fingerprint

@@ -1,0 +1,132 @@
+"""Checkpoints are an optimisation only: every answer equals a fresh full replay without them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
+from strategies import AUGUST_2024, events
+
+from timeline.api import Timeline
+from timeline.diff import diff_facts
+
+DAYS = st.dates(min_value=AUGUST_2024[0] - dt.timedelta(days=1), max_value=AUGUST_2024[1])
+KNOWN_ON = st.one_of(st.none(), DAYS)
+EVENTS = events(window=AUGUST_2024, small_pools=True, kinds=tuple(
+    kind for kind in (
+        "territory.claimed", "settlement.claimed", "emergency.declared", "emergency.lifted",
+        "prisoners.captured", "official.appointed", "civilians.displaced", "statement.made",
+    )
+))
+
+
+def assert_same_answer(with_checkpoints, without):
+    assert with_checkpoints.facts() == without.facts()
+    assert with_checkpoints.events_applied == without.events_applied
+    assert with_checkpoints.to_json() == without.to_json()
+
+
+class CheckpointedTimeline(RuleBasedStateMachine):
+    """Appends (backfills and retractions included), checkpoint builds and queries, interleaved."""
+
+    logged = Bundle("logged")
+
+    @initialize()
+    def open_empty_log(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="timeline-checkpoints-"))
+        self.timeline = Timeline.init(self.folder / "log.db")
+        # Save a checkpoint at every day boundary a query passes, to exercise them hard.
+        self.timeline.auto_checkpoint_events = 1
+        self.ids: set[str] = set()
+
+    def teardown(self):
+        if hasattr(self, "timeline"):
+            self.timeline.close()
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    @rule(target=logged, event=EVENTS)
+    def append(self, event):
+        if event.event_id in self.ids:
+            event = attrs.evolve(event, event_id=f"{event.event_id}-{len(self.ids)}")
+        self.timeline.append(event)
+        self.ids.add(event.event_id)
+        return event.event_id
+
+    @rule(target=logged, target_id=logged, retraction=events("event.retracted", window=AUGUST_2024))
+    def retract(self, target_id, retraction):
+        if retraction.event_id in self.ids:
+            retraction = attrs.evolve(retraction, event_id=f"{retraction.event_id}-{len(self.ids)}")
+        retraction = attrs.evolve(retraction, payload=attrs.evolve(retraction.payload, target_event_id=target_id))
+        self.timeline.append(retraction)
+        self.ids.add(retraction.event_id)
+        return retraction.event_id
+
+    @rule()
+    def build_checkpoints(self):
+        built = self.timeline.checkpoint()
+        assert built == self.timeline.checkpoints.count()
+
+    @rule(as_of=DAYS, known_on=KNOWN_ON)
+    def query(self, as_of, known_on):
+        assert_same_answer(self.timeline.state(as_of, known_on), self.timeline.state(as_of, known_on, use_checkpoints=False))
+
+    @rule(as_of=DAYS, known_on=KNOWN_ON)
+    def query_from_another_reader(self, as_of, known_on):
+        with Timeline.open(self.folder / "log.db", read_only=True) as reader:
+            assert_same_answer(reader.state(as_of, known_on), self.timeline.state(as_of, known_on, use_checkpoints=False))
+
+    @rule(first=DAYS, second=DAYS, known_on=KNOWN_ON)
+    def diff(self, first, second, known_on):
+        first, second = sorted((first, second))
+        diff = self.timeline.diff(first, second, known_on)
+        full_first = self.timeline.state(first, known_on, use_checkpoints=False)
+        full_second = self.timeline.state(second, known_on, use_checkpoints=False)
+        assert diff.changes == diff_facts(full_first.facts(), full_second.facts())
+
+    @invariant()
+    def checkpoints_never_claim_more_than_the_log(self):
+        if hasattr(self, "timeline"):
+            rows = self.timeline.store.db.execute("SELECT max(log_seq) FROM checkpoints").fetchone()[0]
+            assert rows is None or rows <= self.timeline.store.count()
+
+
+CheckpointedTimeline.TestCase.settings = settings(CheckpointedTimeline.TestCase.settings, stateful_step_count=25)
+TestCheckpointedTimeline = CheckpointedTimeline.TestCase
+
+
+def test_a_warm_query_uses_a_checkpoint_and_an_append_invalidates_it(tmp_path, dataset_path):
+    timeline = Timeline.init(tmp_path / "kursk.db")
+    timeline.import_jsonl(dataset_path)
+    assert timeline.checkpoint() == len({recorded.occurred_on for recorded in timeline.events()})
+    day = dt.date(2024, 8, 16)
+    assert timeline.checkpoints.nearest(day).as_of == day
+    backfill = {
+        "kind": "statement.made", "occurred_on": "2024-08-10", "reported_on": "2024-08-20",
+        "source": "Test", "data": {"speaker": "Test", "summary": "A report filed late."},
+    }
+    timeline.append(backfill)
+    # Checkpoints from the backfilled day on are gone; earlier ones remain.
+    assert timeline.checkpoints.nearest(day).as_of < dt.date(2024, 8, 10)
+    assert_same_answer(timeline.state(day), timeline.state(day, use_checkpoints=False))
+
+
+def test_checkpoint_values_are_stored_once(tmp_path, dataset_path):
+    timeline = Timeline.init(tmp_path / "kursk.db")
+    timeline.import_jsonl(dataset_path)
+    timeline.checkpoint()
+    db = timeline.store.db
+    references = db.execute("SELECT count(*) FROM checkpoint_facts").fetchone()[0]
+    values = db.execute("SELECT count(*) FROM checkpoint_values").fetchone()[0]
+    assert values < references
+
+
+def test_the_bundled_log_cannot_be_checkpointed():
+    with pytest.raises(Exception, match="read-only"):
+        Timeline.bundled().checkpoint()
