@@ -198,9 +198,8 @@ def test_import_json_reports_appended_events_and_head(invoke, db_path, tmp_path)
     result = invoke("import", "-", "--db", db_path, "--json", input=jsonl(*LOGGED))
     assert_ok(result)
     report = json.loads(result.stdout)
-    assert [e["seq"] for e in report["appended"]] == [1, 2, 3]
-    assert report["unchanged"] == 0 and report["head"] == 3
-    assert all(len(e["hash"]) == 64 for e in report["appended"])
+    # An import reports counts, not its events: a million-line import would print a million.
+    assert report == {"appended": 3, "unchanged": 0, "first_seq": 1, "head": 3}
 
 
 def test_reimporting_the_same_file_changes_nothing(invoke, logged_db, tmp_path, fingerprint):
@@ -302,7 +301,7 @@ def test_append_takes_every_envelope_option(invoke, logged_db):
         "--note", "dated 9 or 10 August", "--data", '{"speaker": "NAK", "summary": "Counter-terrorism regime."}', "--json",
     )
     assert_ok(result)
-    (appended,) = json.loads(result.stdout)["appended"]
+    (appended,) = json.loads(result.stdout)["events"]
     assert appended["seq"] == 4 and appended["event_id"] == "nak-ct-regime"
     assert appended["reported_on"] == "2024-08-10" and appended["unverified"] is True
     assert appended["note"] == "dated 9 or 10 August"

@@ -122,8 +122,12 @@ class Timeline:
             except OSError as exc:
                 raise BadEvent(f"cannot read: {exc.strerror}", where=str(path)) from None
             with stream:
-                return self.store.append(read_events(stream, name or str(path)), expected_head=expected_head, on_batch=progress)
-        return self.store.append(read_events(source, name or "<stream>"), expected_head=expected_head, on_batch=progress)
+                return self.store.append(
+                    read_events(stream, name or str(path)), expected_head=expected_head, on_batch=progress, keep_events=False
+                )
+        return self.store.append(
+            read_events(source, name or "<stream>"), expected_head=expected_head, on_batch=progress, keep_events=False
+        )
 
     def _check_writable(self) -> None:
         if self._read_only_reason:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from typing import Any
 
@@ -33,6 +34,7 @@ class Day(click.ParamType):
 
 
 DAY = Day()
+PROGRESS_BAR_BYTES = 4 << 20  # a file this large takes long enough to deserve a progress bar
 
 
 class TimelineGroup(click.Group):
@@ -134,9 +136,26 @@ def import_(file: str, db: str | None, expect_head: int | None, as_json: bool) -
     with open_for_writing(db) as timeline:
         if file == "-":
             result = timeline.import_jsonl(sys.stdin.buffer, name="<stdin>", expected_head=expect_head)
+        elif sys.stderr.isatty() and os.path.isfile(file) and os.path.getsize(file) > PROGRESS_BAR_BYTES:
+            with open(file, "rb") as stream, click.progressbar(length=os.path.getsize(file), label="importing", file=sys.stderr) as bar:
+                result = timeline.import_jsonl(
+                    stream, name=file, expected_head=expect_head, progress=lambda _: bar.update(stream.tell() - bar.pos)
+                )
         else:
             result = timeline.import_jsonl(file, expected_head=expect_head)
     click.echo(render.append_result(result, as_json))
+
+
+@cli.command()
+@click.option("--db", "db", envvar="TIMELINE_DB", required=True, type=click.Path(dir_okay=True), help="The timeline database.")
+@click.option("--clear", is_flag=True, help="Only drop the checkpoints (queries then replay from the first event).")
+def checkpoint(db: str, clear: bool) -> None:
+    """Rebuild the cached snapshots that make `state` and `diff` fast: one per day with events."""
+    with open_for_writing(db) as timeline:
+        if clear:
+            click.echo(f"dropped {timeline.checkpoints.clear()} checkpoints")
+        else:
+            click.echo(f"built {timeline.checkpoint()} checkpoints")
 
 
 @cli.command()

@@ -58,15 +58,16 @@ def log_table(events: Iterable[RecordedEvent]) -> str:
 
 def append_result(result: AppendResult, as_json: bool) -> str:
     if as_json:
-        return dumps(
-            {
-                "appended": [recorded_to_json(recorded) for recorded in result.appended],
-                "unchanged": result.unchanged,
-                "head": result.head,
-            }
-        )
-    appended = len(result.appended)
-    parts = [f"appended {appended} event{'s' if appended != 1 else ''}"]
+        report: dict[str, Any] = {
+            "appended": result.count,
+            "unchanged": result.unchanged,
+            "first_seq": result.first_seq,
+            "head": result.head,
+        }
+        if result.appended:
+            report["events"] = [recorded_to_json(recorded) for recorded in result.appended]
+        return dumps(report)
+    parts = [f"appended {result.count} event{'s' if result.count != 1 else ''}"]
     if result.unchanged:
         parts.append(f"{result.unchanged} already in the log, unchanged")
     return f"{'; '.join(parts)}; the log ends at seq {result.head}"

@@ -41,9 +41,15 @@ _INSERT_SQL = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?
 
 @attrs.frozen
 class AppendResult:
-    appended: tuple[RecordedEvent, ...]
+    appended: tuple[RecordedEvent, ...]  # empty when the caller asked not to keep them (imports)
     unchanged: int  # events already in the log with identical content
     head: int
+    count: int = attrs.field()  # how many were appended
+    first_seq: int | None = None
+
+    @count.default
+    def _count(self) -> int:
+        return len(self.appended)
 
 
 @attrs.frozen
@@ -251,6 +257,7 @@ class EventStore:
         expected_head: int | None = None,
         batch_size: int = BATCH_SIZE,
         on_batch: Any = None,
+        keep_events: bool = True,
     ) -> AppendResult:
         """Append events in one transaction: all of them, or (on any error) none.
 
@@ -258,12 +265,14 @@ class EventStore:
         input in errors. With `expected_head`, the append fails with ConflictError unless the
         log's last seq is still that value (optimistic concurrency). An event whose id is
         already logged with identical content is skipped; with other content it is a conflict.
-        `on_batch(n)` is called after each batch is written (progress).
+        `on_batch(n)` is called after each batch is written (progress). With `keep_events=False`
+        the result holds counts only, so a million-line import does not hold a million events.
         """
         if not self.writable:
             raise ReadOnlyTimeline(f"{self.label}: opened read-only")
         appended: list[RecordedEvent] = []
-        unchanged = 0
+        unchanged = count = 0
+        first_seq: int | None = None
         earliest_day: str | None = None
         with self._write_transaction():
             seq, prev_hash = self.head()
@@ -298,7 +307,10 @@ class EventStore:
                     prev_hash = row["hash"]
                     known[event.event_id] = record
                     rows.append(row)
-                    appended.append(RecordedEvent(event, seq, recorded_at, row["prev_hash"], row["hash"]))
+                    count += 1
+                    first_seq = first_seq or seq
+                    if keep_events:
+                        appended.append(RecordedEvent(event, seq, recorded_at, row["prev_hash"], row["hash"]))
                 # executemany rather than sqlite-utils' insert_all: the rows are already exactly the
                 # table's columns, and insert_all's per-value type checks cost a third of an import.
                 self.db.conn.executemany(_INSERT_SQL, [tuple(row[name] for name in _COLUMNS) for row in rows])
@@ -307,7 +319,7 @@ class EventStore:
                     on_batch(len(batch))
             if earliest_day is not None:
                 self._invalidate_checkpoints(earliest_day)
-        return AppendResult(appended=tuple(appended), unchanged=unchanged, head=seq)
+        return AppendResult(tuple(appended), unchanged, seq, count, first_seq)
 
     def _invalidate_checkpoints(self, day: str) -> None:
         """Drop the checkpoints an append has made stale: those of `day` and after."""
