@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import io
 import os
 import sys
 from importlib import resources
@@ -144,7 +143,7 @@ class Timeline:
     ) -> Iterator[RecordedEvent]:
         """The log in append (seq) order, optionally narrowed."""
         if occurred_from and occurred_to and occurred_from > occurred_to:
-            raise BadEvent(f"--from {occurred_from} is after --to {occurred_to}")
+            raise BadInput(f"--from {occurred_from} is after --to {occurred_to}")
         return self.store.events(kind=kind, occurred_from=occurred_from, occurred_to=occurred_to)
 
     def export_jsonl(self, stream: IO[str] | None = None) -> int:
@@ -155,9 +154,11 @@ class Timeline:
 
     def day_one(self) -> dt.date | None:
         """Day 1 of the story: the first border crossing, else the first event's day."""
-        row = self.store.db.execute(
-            "SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed'"
-        ).fetchone()[0] or self.store.db.execute("SELECT min(occurred_on) FROM events").fetchone()[0]
+        row = self.store.db.execute("SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed'").fetchone()[0]
+        return dt.date.fromisoformat(row) if row else self.first_day()
+
+    def first_day(self) -> dt.date | None:
+        row = self.store.db.execute("SELECT min(occurred_on) FROM events").fetchone()[0]
         return dt.date.fromisoformat(row) if row else None
 
     def last_reported(self) -> dt.date | None:
@@ -259,15 +260,22 @@ class Timeline:
         fact = facts[path]
         return fact, [self.store.get(event_id) for event_id in fact.event_ids]
 
+    # Above this many days, `days` lists only the days that have events.
+    max_days_listed_in_full = 1_000
+
     def days(self, known_on: dt.date | None = None) -> Iterator[DaySummary]:
-        """One summary per day from day 1 (or the first event) to the last event, in one pass."""
-        first, last = self.day_one(), self.last_day()
+        """One summary per day from the first event to the last, in one pass.
+
+        A log whose events span more than `max_days_listed_in_full` days (a typo in a year can
+        do that) gets a summary only for the days that have events.
+        """
+        first, last = self.first_day(), self.last_day()
         if first is None or last is None:
             return
-        first = min(first, dt.date.fromisoformat(self.store.db.execute("SELECT min(occurred_on) FROM events").fetchone()[0]))
+        every_day = (last - first).days < self.max_days_listed_in_full
         states = replay.initial_states()
-        previous = Snapshot(first - dt.timedelta(days=1), known_on, None, 0, states).facts()
-        events = replay.visible_events(self.store, last, known_on)
+        previous = Snapshot(first, known_on, None, 0, states).facts()
+        events = replay.visible_events(self.store, last, known_on, hidden=self._hidden(known_on))
         pending = next(events, None)
         day = first
         while day <= last:
@@ -275,11 +283,15 @@ class Timeline:
             while pending is not None and pending.occurred_on <= day:
                 todays.append(pending)
                 pending = next(events, None)
-            states, _ = replay.fold(states, todays)
-            facts = Snapshot(day, known_on, None, 0, states).facts()
-            yield DaySummary(self.day_number(day), day, tuple(todays), diff_facts(previous, facts))
-            previous = facts
-            day += dt.timedelta(days=1)
+            if todays or every_day:
+                states, _ = replay.fold(states, todays)
+                facts = Snapshot(day, known_on, None, 0, states).facts()
+                yield DaySummary(self.day_number(day), day, tuple(todays), diff_facts(previous, facts))
+                previous = facts
+            if pending is None:
+                day += dt.timedelta(days=1)
+            else:
+                day = day + dt.timedelta(days=1) if every_day else pending.occurred_on
 
     def verify(self) -> VerifyReport:
         return self.store.verify()
@@ -287,8 +299,3 @@ class Timeline:
     def __len__(self) -> int:
         return self.store.count()
 
-
-def exported_text(timeline: Timeline) -> str:
-    buffer = io.StringIO()
-    timeline.export_jsonl(buffer)
-    return buffer.getvalue()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -37,6 +38,16 @@ DAY = Day()
 PROGRESS_BAR_BYTES = 4 << 20  # a file this large takes long enough to deserve a progress bar
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+MAX_ERROR_CHARS = 500
+
+
+def one_line(message: str) -> str:
+    """An error quotes the input it refuses: keep that input from breaking the line or the terminal."""
+    message = _UNPRINTABLE.sub(lambda match: repr(match.group())[1:-1], message)
+    return message if len(message) <= MAX_ERROR_CHARS else message[: MAX_ERROR_CHARS - 1] + "…"
+
+
 class TimelineGroup(click.Group):
     """Turns every engine error into one line on stderr and its exit code; no traceback."""
 
@@ -44,7 +55,7 @@ class TimelineGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TimelineError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {one_line(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
             sys.stderr.close()  # the reader (e.g. `head`) went away; that is not an error
