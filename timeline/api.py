@@ -196,8 +196,8 @@ class Timeline:
         last_reported = self.last_reported()
         knowledge = None if known_on is None or last_reported is None or known_on >= last_reported else known_on
         if not use_checkpoints or knowledge is not None or not self.checkpoints.available:
-            rows = replay.visible_rows(self.store, as_of, knowledge, hidden=self._hidden(knowledge))
-            states, applied = replay.fold_rows(replay.initial_states(), rows)
+            days = replay.fold_visible(replay.initial_states(), self.store, as_of, knowledge, hidden=self._hidden(knowledge))
+            states, applied = replay.last_of(days, replay.initial_states())
             return Snapshot(as_of, known_on, self.day_number(as_of), applied, states)
         writer = CheckpointWriter(self.store, self.store.count()) if self.store.writable else None
         try:
@@ -205,8 +205,8 @@ class Timeline:
                 start = self.checkpoints.nearest(as_of)
                 states, applied, after = (start.states, start.events_applied, start.as_of) if start else (replay.initial_states(), 0, None)
                 folded, since_saved = 0, 0
-                rows = replay.visible_rows(self.store, as_of, None, after=after, hidden=self._hidden(None))
-                for end_of_day, states, folded in replay.fold_rows_by_day(states, rows):
+                days = replay.fold_visible(states, self.store, as_of, None, after=after, hidden=self._hidden(None))
+                for end_of_day, states, folded in days:
                     if writer is not None and folded - since_saved >= self.auto_checkpoint_events:
                         writer.save(dt.date.fromisoformat(end_of_day), applied + folded, states)
                         since_saved = folded
@@ -231,8 +231,8 @@ class Timeline:
             with self.store.read_transaction():
                 last = self.last_day()
                 if last is not None:
-                    rows = replay.visible_rows(self.store, last, None, hidden=self._hidden(None))
-                    for end_of_day, states, folded in replay.fold_rows_by_day(replay.initial_states(), rows):
+                    days = replay.fold_visible(replay.initial_states(), self.store, last, None, hidden=self._hidden(None))
+                    for end_of_day, states, folded in days:
                         writer.save(dt.date.fromisoformat(end_of_day), folded, states)
         return writer.saved
 

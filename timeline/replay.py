@@ -10,14 +10,16 @@ whatever the `as_of`: what we now know to be wrong was wrong on every day.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from events.envelope import RecordedEvent
+from events import registry
+from events.envelope import Event, RecordedEvent
+from timeline.errors import NotATimeline
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import State
-from events import registry
-from timeline.errors import NotATimeline
-from timeline.store import COLUMNS, EVENT_ID, KIND, OCCURRED_ON, REPLAY_COLUMNS, EventStore, decode_replay_row, decode_row, decode_values
+from timeline.store import COLUMNS, EVENT_ID, KIND, OCCURRED_ON, REPLAY_COLUMNS, EventStore, decode_replay_row, decode_values
+
+Day = str  # YYYY-MM-DD, as stored
 
 
 def hidden_event_ids(store: EventStore, known_on: dt.date | None) -> frozenset[str]:
@@ -39,18 +41,10 @@ def hidden_event_ids(store: EventStore, known_on: dt.date | None) -> frozenset[s
     return frozenset(hidden)
 
 
-def visible_rows(
-    store: EventStore,
-    as_of: dt.date,
-    known_on: dt.date | None,
-    *,
-    after: dt.date | None = None,
-    hidden: frozenset[str] | None = None,
-    columns: tuple[str, ...] = REPLAY_COLUMNS,
+def _rows(
+    store: EventStore, as_of: dt.date, known_on: dt.date | None, after: dt.date | None, columns: tuple[str, ...]
 ) -> Iterator[tuple[Any, ...]]:
-    """Stream the raw rows a snapshot at (as_of, known_on) folds, in fold order; `after` skips earlier days."""
-    if hidden is None:
-        hidden = hidden_event_ids(store, known_on)
+    """Rows with after < occurred_on <= as_of and reported_on <= known_on, in fold order, streamed."""
     clauses, params = ["occurred_on <= ?"], [as_of.isoformat()]
     if after is not None:
         clauses.append("occurred_on > ?")
@@ -58,11 +52,7 @@ def visible_rows(
     if known_on is not None:
         clauses.append("reported_on <= ?")
         params.append(known_on.isoformat())
-    rows = store.row_values(" AND ".join(clauses), params, order="occurred_on, seq", columns=columns)
-    if not hidden:
-        return rows
-    position = columns.index("event_id")
-    return (row for row in rows if row[position] not in hidden)
+    return store.row_values(" AND ".join(clauses), params, order="occurred_on, seq", columns=columns)
 
 
 def visible_events(
@@ -70,57 +60,42 @@ def visible_events(
     as_of: dt.date,
     known_on: dt.date | None,
     *,
+    hidden: frozenset[str],
     after: dt.date | None = None,
-    hidden: frozenset[str] | None = None,
 ) -> Iterator[RecordedEvent]:
-    """The events a snapshot folds, decoded, in fold order."""
-    for row in visible_rows(store, as_of, known_on, after=after, hidden=hidden, columns=COLUMNS):
-        yield decode_values(row, trusted=True)
+    """The events a snapshot at (as_of, known_on) folds, decoded, in fold order."""
+    position = COLUMNS.index("event_id")
+    for row in _rows(store, as_of, known_on, after, COLUMNS):
+        if row[position] not in hidden:
+            yield decode_values(row, trusted=True)
 
 
-def initial_states() -> tuple[State, ...]:
-    return tuple(projector.initial() for projector in PROJECTORS)
+def fold_visible(
+    states: tuple[State, ...],
+    store: EventStore,
+    as_of: dt.date,
+    known_on: dt.date | None,
+    *,
+    hidden: frozenset[str],
+    after: dt.date | None = None,
+) -> Iterator[tuple[Day, tuple[State, ...], int]]:
+    """Fold the events a snapshot sees onto `states`, yielding (day, states, events so far) at each day's end.
 
-
-def _dispatch() -> dict[str, tuple[tuple[int, Any], ...]]:
-    """kind -> the (position, apply) of every projector that reads it."""
-    table: dict[str, list[tuple[int, Any]]] = {}
-    for index, projector in enumerate(PROJECTORS):
-        for kind in projector.kinds:
-            table.setdefault(kind, []).append((index, projector.apply))
-    return {kind: tuple(entries) for kind, entries in table.items()}
-
-
-def fold(states: tuple[State, ...], events: Iterable[RecordedEvent]) -> tuple[tuple[State, ...], int]:
-    """Apply each event to the projectors that read its kind; returns the new states and the count."""
-    dispatch = _dispatch()
-    current = list(states)
-    count = 0
-    for recorded in events:
-        for index, apply in dispatch.get(recorded.kind, ()):
-            current[index] = apply(current[index], recorded.event)
-        count += 1
-    return tuple(current), count
-
-
-def fold_rows_by_day(
-    states: tuple[State, ...], rows: Iterable[tuple[Any, ...]]
-) -> Iterator[tuple[str, tuple[State, ...], int]]:
-    """Fold raw rows in fold order, yielding (day, states, events folded so far) at the end of each day.
-
-    Only the events some projector reads are decoded (replay's hot path).
+    This is replay's hot path: rows are read with only the columns a fold needs, and only
+    the events some projector reads are decoded.
     """
     dispatch = _dispatch()
     known = frozenset(registry.kind_names())
     current = list(states)
     count = 0
     day = None
-    for row in rows:
-        row_day = row[OCCURRED_ON]
-        if row_day != day:
+    for row in _rows(store, as_of, known_on, after, REPLAY_COLUMNS):
+        if row[EVENT_ID] in hidden:
+            continue
+        if row[OCCURRED_ON] != day:
             if day is not None:
                 yield day, tuple(current), count
-            day = row_day
+            day = row[OCCURRED_ON]
         count += 1
         appliers = dispatch.get(row[KIND])
         if not appliers:
@@ -135,9 +110,34 @@ def fold_rows_by_day(
         yield day, tuple(current), count
 
 
-def fold_rows(states: tuple[State, ...], rows: Iterable[tuple[Any, ...]]) -> tuple[tuple[State, ...], int]:
-    """`fold` over raw rows; returns the final states and how many events were folded."""
-    final, count = states, 0
-    for _, final, count in fold_rows_by_day(states, rows):
+def last_of(days: Iterable[tuple[Day, tuple[State, ...], int]], states: tuple[State, ...]) -> tuple[tuple[State, ...], int]:
+    """The states and count after the last day of a fold (the given states and 0 if it had none)."""
+    count = 0
+    for _, states, count in days:
         pass
-    return final, count
+    return states, count
+
+
+def initial_states() -> tuple[State, ...]:
+    return tuple(projector.initial() for projector in PROJECTORS)
+
+
+def _dispatch() -> dict[str, tuple[tuple[int, Callable[[State, Event], State]], ...]]:
+    """kind -> the (position, apply) of every projector that reads it."""
+    table: dict[str, list[tuple[int, Callable[[State, Event], State]]]] = {}
+    for index, projector in enumerate(PROJECTORS):
+        for kind in projector.kinds:
+            table.setdefault(kind, []).append((index, projector.apply))
+    return {kind: tuple(entries) for kind, entries in table.items()}
+
+
+def fold(states: tuple[State, ...], events: Iterable[RecordedEvent]) -> tuple[tuple[State, ...], int]:
+    """Apply decoded events to the projectors that read their kinds; returns the new states and the count."""
+    dispatch = _dispatch()
+    current = list(states)
+    count = 0
+    for recorded in events:
+        for index, apply in dispatch.get(recorded.kind, ()):
+            current[index] = apply(current[index], recorded.event)
+        count += 1
+    return tuple(current), count
