@@ -28,6 +28,14 @@ BUNDLED_DATASET = "kursk-2024.jsonl"
 
 
 @attrs.frozen
+class LogBounds:
+    first_day: dt.date | None
+    last_day: dt.date | None
+    last_reported: dt.date | None
+    day_one: dt.date | None  # the first border crossing, else the first day
+
+
+@attrs.frozen
 class DaySummary:
     day: int | None
     date: dt.date
@@ -152,22 +160,25 @@ class Timeline:
 
     # -- questions ---------------------------------------------------------------------------
 
+    def bounds(self) -> LogBounds:
+        """The log's first and last days and day 1, in one query (each an index lookup)."""
+        row = self.store.db.execute(
+            "SELECT (SELECT min(occurred_on) FROM events), (SELECT max(occurred_on) FROM events), "
+            "(SELECT max(reported_on) FROM events), "
+            "(SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed')"
+        ).fetchone()
+        first, last, last_reported, crossing = (dt.date.fromisoformat(value) if value else None for value in row)
+        return LogBounds(first, last, last_reported, crossing or first)
+
     def day_one(self) -> dt.date | None:
         """Day 1 of the story: the first border crossing, else the first event's day."""
-        row = self.store.db.execute("SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed'").fetchone()[0]
-        return dt.date.fromisoformat(row) if row else self.first_day()
+        return self.bounds().day_one
 
     def first_day(self) -> dt.date | None:
-        row = self.store.db.execute("SELECT min(occurred_on) FROM events").fetchone()[0]
-        return dt.date.fromisoformat(row) if row else None
-
-    def last_reported(self) -> dt.date | None:
-        row = self.store.db.execute("SELECT max(reported_on) FROM events").fetchone()[0]
-        return dt.date.fromisoformat(row) if row else None
+        return self.bounds().first_day
 
     def last_day(self) -> dt.date | None:
-        row = self.store.db.execute("SELECT max(occurred_on) FROM events").fetchone()[0]
-        return dt.date.fromisoformat(row) if row else None
+        return self.bounds().last_day
 
     def date_of_day(self, day: int) -> dt.date:
         """'Day N of the offensive' -> its date (the crossing day is day 1)."""
@@ -181,8 +192,8 @@ class Timeline:
         except OverflowError:
             raise BadInput(f"--day {day} is past the end of the calendar") from None
 
-    def day_number(self, day: dt.date) -> int | None:
-        first = self.day_one()
+    def day_number(self, day: dt.date, bounds: LogBounds | None = None) -> int | None:
+        first = (bounds or self.bounds()).day_one
         return (day - first).days + 1 if first else None
 
     def state(self, as_of: dt.date | None = None, known_on: dt.date | None = None, *, use_checkpoints: bool = True) -> Snapshot:
@@ -192,13 +203,14 @@ class Timeline:
         from the nearest checkpoint; on a writable store it saves new checkpoints as it passes
         day boundaries. `use_checkpoints=False` replays from the first event.
         """
-        as_of = as_of or self.last_day() or dt.date.today()
-        last_reported = self.last_reported()
+        bounds = self.bounds()
+        as_of = as_of or bounds.last_day or dt.date.today()
+        last_reported = bounds.last_reported
         knowledge = None if known_on is None or last_reported is None or known_on >= last_reported else known_on
         if not use_checkpoints or knowledge is not None or not self.checkpoints.available:
             days = replay.fold_visible(replay.initial_states(), self.store, as_of, knowledge, hidden=self._hidden(knowledge))
             states, applied = replay.last_of(days, replay.initial_states())
-            return Snapshot(as_of, known_on, self.day_number(as_of), applied, states)
+            return Snapshot(as_of, known_on, self.day_number(as_of, bounds), applied, states)
         writer = CheckpointWriter(self.store, self.store.count()) if self.store.writable else None
         try:
             with self.store.read_transaction():
@@ -210,7 +222,7 @@ class Timeline:
                     if writer is not None and folded - since_saved >= self.auto_checkpoint_events:
                         writer.save(dt.date.fromisoformat(end_of_day), applied + folded, states)
                         since_saved = folded
-                day = self.day_number(as_of)
+                day = self.day_number(as_of, bounds)
         finally:
             if writer is not None:
                 writer.close()
@@ -269,7 +281,8 @@ class Timeline:
         A log whose events span more than `max_days_listed_in_full` days (a typo in a year can
         do that) gets a summary only for the days that have events.
         """
-        first, last = self.first_day(), self.last_day()
+        bounds = self.bounds()
+        first, last = bounds.first_day, bounds.last_day
         if first is None or last is None:
             return
         every_day = (last - first).days < self.max_days_listed_in_full

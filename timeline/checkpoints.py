@@ -25,7 +25,7 @@ import sqlite_utils
 
 from timeline.facts import Encoded, FactMap, encode_fact
 from timeline.projectors import PROJECTORS
-from timeline.projectors.base import Projector, State
+from timeline.projectors.base import State
 from timeline.store import EventStore
 
 # A checkpoint writer waits this long for the write lock, then gives up: it is only a cache.
@@ -46,7 +46,9 @@ class Checkpoints:
     def __init__(self, store: EventStore):
         self.store = store
         self._available = False
-        self._projectors = {projector.name: projector for projector in PROJECTORS}
+        self._fact_types = {
+            (projector.name, fact_type.__name__): fact_type for projector in PROJECTORS for fact_type in projector.fact_types
+        }
 
     @property
     def available(self) -> bool:
@@ -74,9 +76,12 @@ class Checkpoints:
             "JOIN checkpoint_values v ON v.id = f.value_id WHERE f.checkpoint_id = ?",
             [checkpoint_id],
         )
-        for projector, key, type_name, value, value_id in rows:
-            fact_type = _fact_type(self._projectors[projector], type_name)
-            by_projector[projector].append((_parse_key(key), Encoded(fact_type, value, value_id)))
+        fact_types = self._fact_types
+        try:
+            for projector, key, type_name, value, value_id in rows:
+                by_projector[projector].append((_parse_key(key), Encoded(fact_types[projector, type_name], value, value_id)))
+        except KeyError:
+            return None  # written by a version with other projectors or fact types: replay instead
         states = tuple(FactMap.from_encoded(iter(by_projector[projector.name])) for projector in PROJECTORS)
         return Checkpoint(dt.date.fromisoformat(day), log_seq, events_applied, states)
 
@@ -98,11 +103,6 @@ class Checkpoints:
 def _parse_key(text: str) -> tuple[str, ...]:
     # The same keys come back in every checkpoint and every query.
     return tuple(json.loads(text))
-
-
-@functools.lru_cache(maxsize=None)
-def _fact_type(projector: Projector, type_name: str) -> type:
-    return projector.fact_type(type_name)
 
 
 class CheckpointWriter:

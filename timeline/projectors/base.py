@@ -33,17 +33,11 @@ class Projector:
     apply: Callable[[State, Event], State]
     # Most projectors' state is their facts; one that derives facts (a spread) overrides this.
     facts: Callable[[State], Mapping[FactKey, Any]] = lambda state: state
+    # Every class its facts can be: checkpoints name them to decode stored facts.
     fact_types: tuple[type, ...] = ()
 
     def initial(self) -> State:
         return FactMap()
-
-    def fact_type(self, name: str) -> type:
-        """The fact class called `name` (as checkpoints record it)."""
-        for cls in self.fact_types:
-            if cls.__name__ == name:
-                return cls
-        raise KeyError(f"{self.name} has no fact type {name!r}")
 
 
 @attrs.frozen
