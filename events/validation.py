@@ -7,8 +7,9 @@ import re
 
 import attrs
 
-# Control characters (C0, DEL, C1) would let a report rewrite the reader's terminal; tab is harmless.
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# Control characters (C0, DEL, C1) would let a report rewrite the reader's terminal, and the
+# line and paragraph separators break a line; tab is harmless.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 # A lone surrogate (JSON "\ud800") is not a character and cannot be stored as UTF-8.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_TEXT = 2_000
@@ -56,7 +57,7 @@ def texts():
     )
 
 
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d would admit "２０２４"
 
 
 def parse_day(value: object, what: str = "date") -> dt.date:

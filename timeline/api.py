@@ -6,6 +6,7 @@ import datetime as dt
 import difflib
 import os
 import sys
+import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
@@ -25,6 +26,12 @@ from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, EventStore, VerifyReport
 
 BUNDLED_DATASET = "kursk-2024.jsonl"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @attrs.frozen
@@ -157,6 +164,33 @@ class Timeline:
     def export_jsonl(self, stream: IO[str] | None = None) -> int:
         """Write the log as importable JSONL, in seq order; returns the number of events."""
         return write_events((recorded.event for recorded in self.store.events()), stream or sys.stdout)
+
+    def export_to_file(self, path: str | os.PathLike) -> int:
+        """Export to `path` through a temporary file beside it, so a failed export leaves no half file
+        and an export can never overwrite the log it reads."""
+        target = Path(path)
+        if self.store.path is not None and target.resolve() in {
+            Path(f"{self.store.path.resolve()}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")
+        }:
+            raise BadInput(f"{target}: is the timeline database itself; export to another file")
+        if not target.parent.is_dir():
+            raise BadInput(f"{target}: folder {target.parent} does not exist")
+        if target.is_dir():
+            raise BadInput(f"{target}: is a directory")
+        temporary: Path | None = None
+        try:
+            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False) as stream:
+                temporary = Path(stream.name)
+                count = self.export_jsonl(stream)
+            temporary.chmod(0o666 & ~_umask())  # as an ordinary new file, not the temporary file's 0600
+            os.replace(temporary, target)
+            temporary = None
+        except OSError as exc:
+            raise BadInput(f"{target}: cannot write: {exc.strerror}") from None
+        finally:
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
+        return count
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -301,6 +335,8 @@ class Timeline:
                 facts = Snapshot(day, known_on, None, 0, states).facts()
                 yield DaySummary(self.day_number(day), day, tuple(todays), diff_facts(previous, facts))
                 previous = facts
+            if day == dt.date.max:
+                break  # the calendar ends here
             if pending is None:
                 day += dt.timedelta(days=1)
             else:

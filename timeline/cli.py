@@ -38,7 +38,7 @@ DAY = Day()
 PROGRESS_BAR_BYTES = 4 << 20  # a file this large takes long enough to deserve a progress bar
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 MAX_ERROR_CHARS = 500
 
 
@@ -72,12 +72,18 @@ db_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines instead of a table.")
 
 
+def _named(db: str | None) -> str | None:
+    if db is not None and not db.strip():
+        raise BadInput("--db (or TIMELINE_DB) is empty: name a database file, or leave it out for the bundled log")
+    return db
+
+
 def open_for_reading(db: str | None) -> Timeline:
-    return Timeline.open(db, read_only=True) if db else Timeline.bundled()
+    return Timeline.open(db, read_only=True) if _named(db) else Timeline.bundled()
 
 
 def open_for_writing(db: str | None) -> Timeline:
-    if not db:
+    if not _named(db):
         raise ReadOnlyTimeline("the bundled Kursk log is read-only: name a database with --db (or TIMELINE_DB)")
     return Timeline.open(db)
 
@@ -274,8 +280,7 @@ def export(db: str | None, format_: str, output: str | None) -> None:
     """The log as importable JSONL, in append order."""
     with open_for_reading(db) as timeline:
         if output:
-            with open(output, "w", encoding="utf-8") as stream:
-                count = timeline.export_jsonl(stream)
+            count = timeline.export_to_file(output)
             click.echo(f"exported {count} events to {output}", err=True)
         else:
             timeline.export_jsonl(sys.stdout)

@@ -17,12 +17,22 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))
+        # With a repeated key, which value a reader takes depends on the reader: refuse it.
+        raise ValueError(f"key {duplicate!r} appears twice in one object")
+    return record
+
+
 def parse_record(text: str) -> Any:
-    """JSON text -> Python value, refusing NaN/Infinity. Raises ValueError with a short reason."""
+    """JSON text -> Python value, refusing NaN/Infinity and repeated keys. Raises ValueError with a short reason."""
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicate_keys)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+        raise ValueError(f"not valid JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}") from None
     except RecursionError:
         raise ValueError("not valid JSON: nested too deeply") from None
     except ValueError as exc:  # NaN, or an integer too long to convert

@@ -45,6 +45,16 @@ def version_of(db: sqlite_utils.Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
+def has_event_log(db: sqlite_utils.Database) -> bool:
+    """The tables and columns every version has: another program's `events` table is not a log."""
+    return (
+        db["events"].exists()
+        and set(EVENT_COLUMNS) <= set(db["events"].columns_dict)
+        and db["log_head"].exists()
+        and {"id", "seq", "hash"} <= set(db["log_head"].columns_dict)
+    )
+
+
 def create_version_1(db: sqlite_utils.Database) -> None:
     events = db["events"]
     events.create(EVENT_COLUMNS, pk="seq", not_null=set(EVENT_COLUMNS) - {"note"})

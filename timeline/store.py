@@ -164,11 +164,16 @@ class EventStore:
         if writable and not os.access(path, os.W_OK):
             raise ReadOnlyTimeline(f"{path}: file is read-only")
         mode = "rw" if writable else "ro"
+        conn = None
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_S)
             store = cls(sqlite_utils.Database(conn), str(path), writable=writable, path=path)
             store._check_schema()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, NotATimeline) as exc:
+            if conn is not None:
+                conn.close()  # a refused file is not held open
+            if isinstance(exc, NotATimeline):
+                raise
             raise NotATimeline(f"{path}: not a timeline database ({exc})") from None
         return store
 
@@ -183,7 +188,7 @@ class EventStore:
 
     def _check_schema(self) -> None:
         version = schema.version_of(self.db)
-        if version == 0 or not self.db["events"].exists():
+        if version == 0 or not schema.has_event_log(self.db):
             raise NotATimeline(f"{self.label}: an SQLite database, but not a timeline (no event log in it)")
         if version > schema.CURRENT_VERSION:
             raise NotATimeline(
