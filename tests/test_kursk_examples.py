@@ -137,3 +137,8 @@ def test_days_runs_from_the_crossing_to_the_last_report(kursk):
     assert days[0].date == AUG(6) and days[0].day == 1
     assert days[-1].date == kursk.last_day()
     assert sum(len(summary.events) for summary in days) == len(kursk)
+
+
+def test_the_bundled_log_has_the_same_hash_chain_every_time(kursk):
+    # A reader can cite the bundled log's head hash: it does not depend on when it was loaded.
+    assert Timeline.bundled().verify().head_hash == kursk.verify().head_hash

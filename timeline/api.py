@@ -26,6 +26,9 @@ from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, EventStore, VerifyReport
 
 BUNDLED_DATASET = "kursk-2024.jsonl"
+# When the bundled dataset was compiled: its events carry this recording time, so the bundled
+# log has the same hash chain (and `verify` the same head hash) on every machine.
+BUNDLED_RECORDED_AT = "2026-11-25T00:00:00+00:00"
 
 
 def _umask() -> int:
@@ -79,7 +82,7 @@ class Timeline:
         store = EventStore.in_memory(label=f"bundled {name}")
         source = resources.files("timeline") / "datasets" / name
         with source.open("rb") as stream:
-            store.append(read_events(stream, name))
+            store.append(read_events(stream, name), recorded_at=BUNDLED_RECORDED_AT)
         store.writable = False
         return cls(store, read_only_reason=f"the bundled {name} is read-only; use --db (or TIMELINE_DB) to write a log of your own")
 

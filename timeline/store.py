@@ -263,6 +263,7 @@ class EventStore:
         batch_size: int = BATCH_SIZE,
         on_batch: Any = None,
         keep_events: bool = True,
+        recorded_at: str | None = None,
     ) -> AppendResult:
         """Append events in one transaction: all of them, or (on any error) none.
 
@@ -272,6 +273,7 @@ class EventStore:
         already logged with identical content is skipped; with other content it is a conflict.
         `on_batch(n)` is called after each batch is written (progress). With `keep_events=False`
         the result holds counts only, so a million-line import does not hold a million events.
+        `recorded_at` replaces the wall-clock time (a bundled dataset keeps one, so its hashes are stable).
         """
         if not self.writable:
             raise ReadOnlyTimeline(f"{self.label}: opened read-only")
@@ -287,7 +289,7 @@ class EventStore:
                     "(another writer appended first; re-read and retry)"
                 )
             schema.create_kind_views(self.db)  # a kind added since the store was made gets its view
-            recorded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+            recorded_at = recorded_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
             pairs = (item if isinstance(item, tuple) else (item, None) for item in items)
             while batch := list(itertools.islice(pairs, batch_size)):
                 rows = []
