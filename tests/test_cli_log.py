@@ -25,7 +25,8 @@ from timeline import schema
 from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.jsonl import write_events
-from timeline.store import EventStore, _record_to_row
+from timeline.rows import record_to_row
+from timeline.store import EventStore
 
 # --------------------------------------------------------------------------------------------
 # Records and helpers
@@ -444,7 +445,7 @@ def _append_row_from_a_newer_version(db: Path) -> None:
               "reported_on": "2024-08-20", "source": "S", "data": {"side": "Russia", "count": 10}}
     with contextlib.closing(sqlite3.connect(db)) as conn:
         seq, head_hash = conn.execute("SELECT seq, hash FROM log_head").fetchone()
-        row = _record_to_row(record, seq + 1, "2024-08-20T00:00:00+00:00", head_hash)
+        row = record_to_row(record, seq + 1, "2024-08-20T00:00:00+00:00", head_hash)
         conn.execute(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
         conn.execute("UPDATE log_head SET seq = ?, hash = ?", [row["seq"], row["hash"]])
         conn.commit()

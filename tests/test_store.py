@@ -29,7 +29,8 @@ from events.kinds import AreaBasis, EventRetracted, StatementMade, TerritoryClai
 from events.quantity import Bound, Quantity
 from timeline.api import Timeline
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
-from timeline.store import BATCH_SIZE, GENESIS_HASH, EventStore, _record_to_row, row_hash
+from timeline.rows import record_to_row, row_hash
+from timeline.store import BATCH_SIZE, GENESIS_HASH, EventStore
 
 # Each example builds a store (schema, views, triggers): fewer examples than pure-data laws.
 # The contract's tests run once per backend subclass, hence `differing_executors`; each
@@ -146,7 +147,7 @@ class EventStoreContract:
 
     def test_the_database_refuses_a_second_row_with_the_same_event_id(self, store):
         store.append([statement("a")])
-        row = _record_to_row(event_to_record(statement("a")), 2, "2024-08-12T00:00:00+00:00", store.head()[1])
+        row = record_to_row(event_to_record(statement("a")), 2, "2024-08-12T00:00:00+00:00", store.head()[1])
         with pytest.raises(sqlite3.IntegrityError):
             self.raw_sql(store, (f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())))
 
@@ -310,7 +311,7 @@ class EventStoreContract:
         store.append([statement("a"), statement("b")])
         seq, head_hash = store.head()
         # A well-formed row, chained to the head: only the recorded head gives it away.
-        row = _record_to_row(event_to_record(statement("forged")), seq + 1, "2024-08-12T00:00:00+00:00", head_hash)
+        row = record_to_row(event_to_record(statement("forged")), seq + 1, "2024-08-12T00:00:00+00:00", head_hash)
         self.tamper(store, (f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())))
         report = store.verify()
         assert not report.ok and report.first_bad_seq == 3
@@ -352,7 +353,7 @@ class EventStoreContract:
     )
 
     def _insert_v1_row(self, store: EventStore) -> dict:
-        row = _record_to_row(self.V1_RECORD, 1, "2024-08-12T09:00:00+00:00", GENESIS_HASH)
+        row = record_to_row(self.V1_RECORD, 1, "2024-08-12T09:00:00+00:00", GENESIS_HASH)
         self.raw_sql(
             store,
             (f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())),

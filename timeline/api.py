@@ -23,7 +23,8 @@ from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline
 from timeline.jsonl import read_events, write_events
 from timeline.projectors.base import Fact
 from timeline.snapshot import Snapshot
-from timeline.store import AppendResult, EventStore, VerifyReport
+from timeline.store import AppendResult, EventStore
+from timeline.verify import VerifyReport
 
 BUNDLED_DATASET = "kursk-2024.jsonl"
 # When the bundled dataset was compiled: its events carry this recording time, so the bundled

@@ -12,7 +12,8 @@ from events.envelope import RecordedEvent
 from timeline.api import DaySummary
 from timeline.diff import Change, Diff
 from timeline.snapshot import Snapshot
-from timeline.store import AppendResult, VerifyReport
+from timeline.store import AppendResult
+from timeline.verify import VerifyReport
 
 SUMMARY_WIDTH = 90
 

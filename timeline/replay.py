@@ -17,7 +17,8 @@ from events.envelope import Event, RecordedEvent
 from timeline.errors import NotATimeline
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import State
-from timeline.store import COLUMNS, EVENT_ID, KIND, OCCURRED_ON, REPLAY_COLUMNS, EventStore, decode_replay_row, decode_values
+from timeline.rows import COLUMNS, EVENT_ID, KIND, OCCURRED_ON, REPLAY_COLUMNS, decode_replay_row, decode_values
+from timeline.store import EventStore
 
 Day = str  # YYYY-MM-DD, as stored
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import itertools
-import json
 import os
 import sqlite3
 from pathlib import Path
@@ -22,21 +20,20 @@ from typing import Any, Iterable, Iterator
 import attrs
 import sqlite_utils
 
-from events import registry
-from events.codec import canonical_json, event_from_record, event_from_trusted_values, event_to_record
+from events.codec import event_to_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from events.kinds import EventRetracted
 from timeline import schema
 from timeline.errors import BadEvent, ConflictError, IntegrityFailure, NotATimeline, ReadOnlyTimeline
+from timeline.rows import COLUMNS, decode_row, record_to_row
+from timeline.verify import VerifyReport, verify_chain
 
 GENESIS_HASH = schema.GENESIS_HASH
 BUSY_TIMEOUT_S = 60.0
 BATCH_SIZE = 2_000
 
-_COLUMNS = tuple(schema.EVENT_COLUMNS)
-_APPEND_ONLY_TRIGGERS = schema.APPEND_ONLY_TRIGGERS
-_INSERT_SQL = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_INSERT_SQL = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 
 @attrs.frozen
@@ -50,75 +47,6 @@ class AppendResult:
     @count.default
     def _count(self) -> int:
         return len(self.appended)
-
-
-@attrs.frozen
-class VerifyReport:
-    ok: bool
-    events: int
-    head_hash: str
-    first_bad_seq: int | None = None
-    problem: str | None = None
-
-
-def row_hash(row: dict[str, Any]) -> str:
-    """SHA-256 over the canonical JSON of every column but `hash` itself."""
-    material = {name: row[name] for name in _COLUMNS if name != "hash"}
-    return hashlib.sha256(canonical_json(material).encode("utf-8")).hexdigest()
-
-
-def _row_to_record(row: dict[str, Any]) -> dict[str, Any]:
-    record = {name: row[name] for name in ("event_id", "kind", "schema_version", "occurred_on", "reported_on", "source")}
-    record["data"] = json.loads(row["data"])
-    if row["unverified"]:
-        record["unverified"] = True
-    if row["note"] is not None:
-        record["note"] = row["note"]
-    return record
-
-
-COLUMNS = _COLUMNS
-# What a fold needs of a row: no position, no hashes.
-REPLAY_COLUMNS = ("event_id", "kind", "schema_version", "occurred_on", "reported_on", "source", "unverified", "note", "data")
-KIND, EVENT_ID, OCCURRED_ON = (REPLAY_COLUMNS.index(name) for name in ("kind", "event_id", "occurred_on"))
-
-
-def decode_replay_row(values: tuple[Any, ...]) -> Event:
-    """A REPLAY_COLUMNS row -> Event, trusted: validated on append, covered by the hash chain."""
-    event_id, kind, schema_version, occurred_on, reported_on, source, unverified, note, data = values
-    return event_from_trusted_values(
-        event_id, kind, schema_version, occurred_on, reported_on, source, bool(unverified), note, json.loads(data)
-    )
-
-
-def unreadable(seq: int, problem: Exception) -> NotATimeline:
-    return NotATimeline(f"seq {seq}: this version of timeline cannot read the event ({problem}); was it written by a newer version?")
-
-
-def decode_values(values: tuple[Any, ...], *, trusted: bool = False) -> RecordedEvent:
-    return decode_row(dict(zip(_COLUMNS, values)), trusted=trusted)
-
-
-def decode_row(row: dict[str, Any], *, trusted: bool = False) -> RecordedEvent:
-    """A stored row -> RecordedEvent, upcasting an old payload version on the way.
-
-    `trusted` skips validation for rows about to be folded (replay's hot path); anything
-    that checks the log (`verify`, idempotency) reads untrusted.
-    """
-    try:
-        if trusted:
-            event = decode_replay_row(tuple(row[name] for name in REPLAY_COLUMNS))
-        else:
-            event = event_from_record(_row_to_record(row))
-    except (InvalidEvent, registry.UnknownKind) as exc:
-        raise unreadable(row["seq"], exc) from None
-    return RecordedEvent(
-        event=event,
-        seq=row["seq"],
-        recorded_at=row["recorded_at"],
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
-    )
 
 
 class EventStore:
@@ -216,10 +144,10 @@ class EventStore:
     def rows(self, where: str = "", params: Iterable[Any] = (), order: str = "seq") -> Iterator[dict[str, Any]]:
         """Stream rows as dicts; nothing is held in memory beyond the cursor's page."""
         for values in self.row_values(where, params, order):
-            yield dict(zip(_COLUMNS, values))
+            yield dict(zip(COLUMNS, values))
 
     def row_values(
-        self, where: str = "", params: Iterable[Any] = (), order: str = "seq", columns: tuple[str, ...] = _COLUMNS
+        self, where: str = "", params: Iterable[Any] = (), order: str = "seq", columns: tuple[str, ...] = COLUMNS
     ) -> Iterator[tuple[Any, ...]]:
         """Stream rows as tuples of `columns` (replay's hot path: no dict per row)."""
         sql = f"SELECT {', '.join(columns)} FROM events"
@@ -310,7 +238,7 @@ class EventStore:
                     # A retraction hides its target on every day; any other event changes its own day onwards.
                     day = "" if isinstance(event.payload, EventRetracted) else record["occurred_on"]
                     earliest_day = day if earliest_day is None else min(earliest_day, day)
-                    row = _record_to_row(record, seq, recorded_at, prev_hash)
+                    row = record_to_row(record, seq, recorded_at, prev_hash)
                     prev_hash = row["hash"]
                     known[event.event_id] = record
                     rows.append(row)
@@ -320,7 +248,7 @@ class EventStore:
                         appended.append(RecordedEvent(event, seq, recorded_at, row["prev_hash"], row["hash"]))
                 # executemany rather than sqlite-utils' insert_all: the rows are already exactly the
                 # table's columns, and insert_all's per-value type checks cost a third of an import.
-                self.db.conn.executemany(_INSERT_SQL, [tuple(row[name] for name in _COLUMNS) for row in rows])
+                self.db.conn.executemany(_INSERT_SQL, [tuple(row[name] for name in COLUMNS) for row in rows])
                 self.db.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [seq, prev_hash])
                 if on_batch is not None:
                     on_batch(len(batch))
@@ -401,66 +329,13 @@ class EventStore:
 
     def verify(self) -> VerifyReport:
         """Walk the chain from the first event; report the first seq that does not hold."""
-        expected_seq, prev_hash = 1, GENESIS_HASH
-        for row in self.rows():
-            problem = None
-            if row["seq"] != expected_seq:
-                problem = f"expected seq {expected_seq}, found seq {row['seq']} (an event was removed or inserted)"
-            elif row["prev_hash"] != prev_hash:
-                problem = "prev_hash does not match the previous event's hash (an event was removed, inserted or moved)"
-            elif row_hash(row) != row["hash"]:
-                problem = "content does not match its hash (the event was edited)"
-            else:
-                try:
-                    event_from_record(_row_to_record(row))
-                except (InvalidEvent, ValueError, TypeError) as exc:
-                    problem = f"stored event is not valid: {exc}"
-            if problem:
-                return VerifyReport(False, expected_seq - 1, prev_hash, min(row["seq"], expected_seq), problem)
-            expected_seq, prev_hash = expected_seq + 1, row["hash"]
-        head_seq, head_hash = self.head()
-        count = expected_seq - 1
-        if head_seq == count and head_hash != prev_hash and count:
-            return VerifyReport(False, count, prev_hash, count, "the recorded head hash does not match the last event")
-        if (head_seq, head_hash) != (count, prev_hash):
-            return VerifyReport(
-                False,
-                count,
-                prev_hash,
-                min(head_seq, count) + 1,
-                f"the log ends at seq {count} but its recorded head is seq {head_seq} "
-                "(events at the end were removed or added)",
-            )
-        triggers = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        missing = sorted(set(_APPEND_ONLY_TRIGGERS) - triggers)
-        if missing:
-            return VerifyReport(False, count, prev_hash, None, f"append-only triggers are missing: {', '.join(missing)}")
-        return VerifyReport(True, count, prev_hash)
+        return verify_chain(self)
 
     def require_intact(self) -> VerifyReport:
         report = self.verify()
         if not report.ok:
             raise IntegrityFailure(f"{self.label}: seq {report.first_bad_seq}: {report.problem}")
         return report
-
-
-def _record_to_row(record: dict[str, Any], seq: int, recorded_at: str, prev_hash: str) -> dict[str, Any]:
-    row = {
-        "seq": seq,
-        "event_id": record["event_id"],
-        "kind": record["kind"],
-        "schema_version": record["schema_version"],
-        "occurred_on": record["occurred_on"],
-        "reported_on": record["reported_on"],
-        "source": record["source"],
-        "unverified": 1 if record.get("unverified") else 0,
-        "note": record.get("note"),
-        "data": canonical_json(record["data"]),
-        "recorded_at": recorded_at,
-        "prev_hash": prev_hash,
-    }
-    row["hash"] = row_hash(row)
-    return row
 
 
 def _where(where: str | None) -> str:

@@ -48,9 +48,9 @@ def summary_ms(samples: list[float]) -> dict[str, Any]:
     }
 
 
-def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+def timed(action: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, Any]:
     start = time.perf_counter()
-    result = action()
+    result = action(*args, **kwargs)
     return time.perf_counter() - start, result
 
 
@@ -103,7 +103,7 @@ def run(events: int, *, samples: int, cold_samples: int, peer: bool, workdir: Pa
     write_jsonl(str(source), events, seed=seed)
 
     timeline = Timeline.init(db_path)
-    elapsed, _ = timed(lambda: timeline.import_jsonl(source))
+    elapsed, _ = timed(timeline.import_jsonl, source)
     figures["import_events_per_s"] = round(events / elapsed)
     last_day = timeline.last_day()
     days = [FIRST_DAY + dt.timedelta(days=rng.randrange((last_day - FIRST_DAY).days + 1)) for _ in range(samples)]
@@ -112,7 +112,7 @@ def run(events: int, *, samples: int, cold_samples: int, peer: bool, workdir: Pa
     floor = max(floor_events_per_s(db_path, last_day.isoformat()) for _ in range(2))
     replays = []
     for _ in range(2):
-        elapsed, snapshot = timed(lambda: timeline.state(last_day, use_checkpoints=False))
+        elapsed, snapshot = timed(timeline.state, last_day, use_checkpoints=False)
         replays.append(snapshot.events_applied / elapsed)
     figures["floor_sqlite_json_events_per_s"] = round(floor)
     figures["replay_events_per_s"] = round(max(replays))
@@ -121,7 +121,7 @@ def run(events: int, *, samples: int, cold_samples: int, peer: bool, workdir: Pa
 
     cold = []
     for day in days[:cold_samples]:
-        elapsed, _ = timed(lambda: timeline.state(day, use_checkpoints=False))
+        elapsed, _ = timed(timeline.state, day, use_checkpoints=False)
         cold.append(elapsed * 1000)
     figures["state_cold_ms"] = summary_ms(cold)
 
@@ -134,12 +134,12 @@ def run(events: int, *, samples: int, cold_samples: int, peer: bool, workdir: Pa
     reader = Timeline.open(db_path, read_only=True)
     warm = []
     for day in days:
-        elapsed, _ = timed(lambda: reader.state(day))
+        elapsed, _ = timed(reader.state, day)
         warm.append(elapsed * 1000)
     figures["state_warm_ms"] = summary_ms(warm)
     materialised = []
     for day in days:
-        elapsed, _ = timed(lambda: reader.state(day).to_json())
+        elapsed, _ = timed(lambda as_of: reader.state(as_of).to_json(), day)
         materialised.append(elapsed * 1000)
     figures["state_warm_with_to_json_ms"] = summary_ms(materialised)
     pairs = []
@@ -148,11 +148,11 @@ def run(events: int, *, samples: int, cold_samples: int, peer: bool, workdir: Pa
         pairs.append(tuple(sorted((day, other))))
     changes_only, with_events = [], []
     for earlier, later in pairs:
-        elapsed, _ = timed(lambda: reader.diff(earlier, later, with_events=False))
+        elapsed, _ = timed(reader.diff, earlier, later, with_events=False)
         changes_only.append(elapsed * 1000)
     # `timeline diff` also lists every event in between: O(events in the range), so fewer samples.
     for earlier, later in pairs[:cold_samples]:
-        elapsed, _ = timed(lambda: reader.diff(earlier, later))
+        elapsed, _ = timed(reader.diff, earlier, later)
         with_events.append(elapsed * 1000)
     figures["diff_warm_changes_ms"] = summary_ms(changes_only)
     figures["diff_warm_with_events_ms"] = summary_ms(with_events)

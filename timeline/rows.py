@@ -1,0 +1,96 @@
+"""How an event is laid out as a row of the `events` table, and read back; the row's hash.
+
+The hash of a row is SHA-256 over the canonical JSON of every column but `hash` itself,
+`prev_hash` included, so each row vouches for the one before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from events import registry
+from events.codec import canonical_json, event_from_record, event_from_trusted_values
+from events.envelope import Event, RecordedEvent
+from events.errors import InvalidEvent
+from timeline import schema
+from timeline.errors import NotATimeline
+
+COLUMNS = tuple(schema.EVENT_COLUMNS)
+# What a fold needs of a row: no position, no hashes.
+REPLAY_COLUMNS = ("event_id", "kind", "schema_version", "occurred_on", "reported_on", "source", "unverified", "note", "data")
+KIND, EVENT_ID, OCCURRED_ON = (REPLAY_COLUMNS.index(name) for name in ("kind", "event_id", "occurred_on"))
+
+
+def row_hash(row: dict[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of every column but `hash` itself."""
+    material = {name: row[name] for name in COLUMNS if name != "hash"}
+    return hashlib.sha256(canonical_json(material).encode("utf-8")).hexdigest()
+
+
+def row_to_record(row: dict[str, Any]) -> dict[str, Any]:
+    record = {name: row[name] for name in ("event_id", "kind", "schema_version", "occurred_on", "reported_on", "source")}
+    record["data"] = json.loads(row["data"])
+    if row["unverified"]:
+        record["unverified"] = True
+    if row["note"] is not None:
+        record["note"] = row["note"]
+    return record
+
+
+def decode_replay_row(values: tuple[Any, ...]) -> Event:
+    """A REPLAY_COLUMNS row -> Event, trusted: validated on append, covered by the hash chain."""
+    event_id, kind, schema_version, occurred_on, reported_on, source, unverified, note, data = values
+    return event_from_trusted_values(
+        event_id, kind, schema_version, occurred_on, reported_on, source, bool(unverified), note, json.loads(data)
+    )
+
+
+def unreadable(seq: int, problem: Exception) -> NotATimeline:
+    return NotATimeline(f"seq {seq}: this version of timeline cannot read the event ({problem}); was it written by a newer version?")
+
+
+def decode_values(values: tuple[Any, ...], *, trusted: bool = False) -> RecordedEvent:
+    return decode_row(dict(zip(COLUMNS, values)), trusted=trusted)
+
+
+def decode_row(row: dict[str, Any], *, trusted: bool = False) -> RecordedEvent:
+    """A stored row -> RecordedEvent, upcasting an old payload version on the way.
+
+    `trusted` skips validation for rows about to be folded (replay's hot path); anything
+    that checks the log (`verify`, idempotency) reads untrusted.
+    """
+    try:
+        if trusted:
+            event = decode_replay_row(tuple(row[name] for name in REPLAY_COLUMNS))
+        else:
+            event = event_from_record(row_to_record(row))
+    except (InvalidEvent, registry.UnknownKind) as exc:
+        raise unreadable(row["seq"], exc) from None
+    return RecordedEvent(
+        event=event,
+        seq=row["seq"],
+        recorded_at=row["recorded_at"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+def record_to_row(record: dict[str, Any], seq: int, recorded_at: str, prev_hash: str) -> dict[str, Any]:
+    row = {
+        "seq": seq,
+        "event_id": record["event_id"],
+        "kind": record["kind"],
+        "schema_version": record["schema_version"],
+        "occurred_on": record["occurred_on"],
+        "reported_on": record["reported_on"],
+        "source": record["source"],
+        "unverified": 1 if record.get("unverified") else 0,
+        "note": record.get("note"),
+        "data": canonical_json(record["data"]),
+        "recorded_at": recorded_at,
+        "prev_hash": prev_hash,
+    }
+    row["hash"] = row_hash(row)
+    return row
