@@ -191,7 +191,8 @@ def log(db: str | None, kind: str | None, occurred_from: dt.date | None, occurre
             for recorded in events:
                 click.echo(json.dumps(render.recorded_to_json(recorded), ensure_ascii=False))
         else:
-            click.echo(render.log_table(events))
+            for line in render.log_lines(events, seq_width=max(5, len(str(len(timeline))))):
+                click.echo(line)
 
 
 @cli.command()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from tabulate import tabulate
 
 from events.codec import event_to_record, state_converter
+from events.registry import kind_names
 from events.envelope import RecordedEvent
 from timeline.api import DaySummary
 from timeline.diff import Change, Diff
@@ -41,20 +42,29 @@ def describe(recorded: RecordedEvent) -> str:
     return recorded.payload.describe() + flag
 
 
-def log_table(events: Iterable[RecordedEvent]) -> str:
-    rows = [
-        (
-            recorded.seq,
-            recorded.occurred_on.isoformat(),
-            "" if recorded.reported_on == recorded.occurred_on else recorded.reported_on.isoformat(),
-            recorded.kind,
-            shorten(describe(recorded)),
-        )
-        for recorded in events
-    ]
-    if not rows:
-        return "(no events)"
-    return tabulate(rows, headers=("seq", "occurred", "reported", "kind", "what"), tablefmt="simple")
+def log_lines(events: Iterable[RecordedEvent], seq_width: int = 5) -> Iterator[str]:
+    """The log as a table, a line at a time: a million-event log is never held in memory.
+
+    Column widths are fixed in advance (`seq_width` from the log's length, kinds from the
+    registry) rather than measured over every row as a table library would.
+    """
+    kind_width = max(len(kind) for kind in kind_names())
+    columns = ((seq_width, ">", "seq"), (10, "<", "occurred"), (10, "<", "reported"), (kind_width, "<", "kind"))
+
+    def line(values: tuple[object, ...], what: str) -> str:
+        cells = [f"{value!s:{align}{width}}" for (width, align, _), value in zip(columns, values)]
+        return "  ".join(cells + [what]).rstrip()
+
+    empty = True
+    for recorded in events:
+        if empty:
+            yield line(tuple(name for _, _, name in columns), "what")
+            yield line(tuple("-" * width for width, _, _ in columns), "-" * SUMMARY_WIDTH)
+            empty = False
+        reported = "" if recorded.reported_on == recorded.occurred_on else recorded.reported_on.isoformat()
+        yield line((recorded.seq, recorded.occurred_on.isoformat(), reported, recorded.kind), shorten(describe(recorded)))
+    if empty:
+        yield "(no events)"
 
 
 def append_result(result: AppendResult, as_json: bool) -> str:
