@@ -99,3 +99,22 @@ def test_bad_query_input_is_one_line_and_exit_2(run, args, message):
     assert result.exit_code == 2
     assert message in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_state_json_is_the_same_in_every_process():
+    # Facts live in hash maps whose order follows string hashing, which each process seeds anew.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-m", "timeline.cli", "state", "--json"],
+            env={**os.environ, "PYTHONHASHSEED": str(seed), "PYTHONPATH": str(repo)},
+            capture_output=True, check=True, cwd=repo,
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(outputs) == 1

@@ -90,7 +90,8 @@ def apply(state: State, event: Event) -> State:
 
 
 def facts(state: State) -> Mapping[FactKey, Any]:
-    with_area = [claims for claims in state.values() if claims.area_km2 is not None]
+    # By claimant: a map's order depends on string hashing, which differs between processes.
+    with_area = sorted((claims for claims in state.values() if claims.area_km2 is not None), key=lambda claims: claims.claimant)
     if len(with_area) < 2:
         return state
     low = min(with_area, key=lambda claims: (claims.area_km2.value, claims.claimant))
