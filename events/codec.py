@@ -6,17 +6,15 @@ import datetime as dt
 import enum
 import functools
 import json
-import typing
 from typing import Any
 
 import attrs
 import cattrs
-from cattrs.v import format_exception
 
 import events.kinds  # noqa: F401  (registers every kind)
 from events import registry
 from events.envelope import Event
-from events.errors import InvalidEvent
+from events.errors import InvalidEvent, first_error
 from events.quantity import Bound, Quantity
 from events.upcasters import upcast
 from events.validation import parse_day
@@ -114,54 +112,6 @@ converter.register_structure_hook(Quantity, _structure_quantity)
 converter.register_unstructure_hook(Quantity, _unstructure_quantity)
 
 
-def _format_error(exc: BaseException, _type: Any) -> str:
-    if isinstance(exc, KeyError):
-        return "required field missing"
-    if isinstance(exc, cattrs.errors.ForbiddenExtraKeysError):
-        return f"unknown field(s): {', '.join(sorted(exc.extra_fields))}"
-    if isinstance(exc, (TypeError, ValueError)) and str(exc):
-        return str(exc)
-    return format_exception(exc, _type)
-
-
-def _class_at(cls: Any, path: list[str]) -> Any:
-    """The attrs class reached by following `path` through the fields of `cls`, or None."""
-    for part in path:
-        if not attrs.has(cls) or part not in attrs.fields_dict(cls):
-            return None
-        field_type = attrs.fields_dict(cls)[part].type
-        candidates = [t for t in typing.get_args(field_type) if t is not type(None)] or [field_type]
-        cls = next((t for t in candidates if attrs.has(t)), None)
-    return cls
-
-
-def _blame_field(cls: type, path: str, message: str) -> tuple[str, str]:
-    """A validator raises in its class's __init__, so cattrs blames the object that holds the field;
-    the message starts with the field's name ("claimant must not be empty"), so move it to the path."""
-    name, _, rest = message.partition(" ")
-    holder = _class_at(cls, path.split(".") if path else [])
-    if holder is not None and attrs.has(holder) and name in attrs.fields_dict(holder) and rest:
-        return ".".join(p for p in (path, name) if p), rest
-    return path, message
-
-
-def _first_error(exc: Exception, prefix: str, cls: type | None = None) -> InvalidEvent:
-    """The first problem cattrs found, as (dotted field path, message)."""
-    if isinstance(exc, InvalidEvent):
-        return exc
-    if isinstance(exc, (cattrs.BaseValidationError,)):
-        message, _, where = cattrs.transform_error(exc, path="$", format_exception=_format_error)[0].rpartition(" @ ")
-        path = where.removeprefix("$").lstrip(".")
-        if message.startswith("unknown field(s)"):
-            # cattrs reports extras on the object that holds them; name the field itself.
-            path = ".".join(p for p in (path, message.split(": ", 1)[1].split(", ")[0]) if p)
-            message = "unknown field"
-        elif cls is not None:
-            path, message = _blame_field(cls, path, message)
-        return InvalidEvent(".".join(p for p in (prefix, path) if p), message)
-    return InvalidEvent(prefix or None, str(exc))
-
-
 def structure_payload(kind: str, data: Any, version: int | None = None) -> object:
     """Payload dict (at schema `version`, default current) -> payload instance of `kind`."""
     cls = registry.payload_class(kind)
@@ -173,7 +123,7 @@ def structure_payload(kind: str, data: Any, version: int | None = None) -> objec
     try:
         return converter.structure(data, cls)
     except Exception as exc:  # cattrs gathers every failure; we report the first
-        raise _first_error(exc, "data", cls) from None
+        raise first_error(exc, "data", cls) from None
 
 
 def event_from_record(record: Any) -> Event:
