@@ -172,7 +172,7 @@ def test_an_import_killed_at_random_moments_leaves_all_of_it_or_none(tmp_path):
     full_run = time.perf_counter() - started
     before = len(logged_ids(db))
     outcomes = set()
-    trials = int(os.environ.get("CRASH_TRIALS", "8"))
+    trials = int(os.environ.get("CRASH_TRIALS", "12"))
     for trial in range(trials):
         source = write_jsonl(tmp_path / f"trial-{trial}.jsonl", f"trial{trial}", count)
         importer = timeline_command("import", str(source), "--db", str(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
