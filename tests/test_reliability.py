@@ -57,20 +57,17 @@ def timeline_command(*args: str, **options) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "timeline.cli", *args], env=env, cwd=REPO, text=True, **options)
 
 
+def logged_column(db: Path, column: str) -> list:
+    """One column of the log in seq order, read with plain sqlite3 as any other program would."""
+    conn = sqlite3.connect(db)
+    try:
+        return [row[0] for row in conn.execute(f"SELECT {column} FROM events ORDER BY seq")]
+    finally:
+        conn.close()
+
+
 def logged_ids(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return [row[0] for row in conn.execute("SELECT event_id FROM events ORDER BY seq")]
-    finally:
-        conn.close()
-
-
-def seqs(db: Path) -> list[int]:
-    conn = sqlite3.connect(db)
-    try:
-        return [row[0] for row in conn.execute("SELECT seq FROM events ORDER BY seq")]
-    finally:
-        conn.close()
+    return logged_column(db, "event_id")
 
 
 def verify_exit_code(db: Path) -> int:
@@ -101,7 +98,7 @@ def test_importers_and_appenders_in_separate_processes_lose_nothing_and_fork_not
 
     ids = logged_ids(db)
     assert len(ids) == len(set(ids)) == 2 * 2_500 + 2 * 40
-    assert seqs(db) == list(range(1, len(ids) + 1))
+    assert logged_column(db, "seq") == list(range(1, len(ids) + 1))
     # An import is one transaction: its events occupy one unbroken run of seq.
     for n in range(2):
         positions = [i for i, event_id in enumerate(ids) if event_id.startswith(f"import{n}-")]
