@@ -94,10 +94,14 @@ def _structure_quantity(value: Any, _: type) -> Quantity:
         raise ValueError(f"unknown quantity field(s): {', '.join(sorted(extra))}")
     if "value" not in value:
         raise ValueError("a quantity needs a value")
+    # Messages start with the field's name, which error reporting moves into the path (data.area_km2.bound).
     for key in ("value", "low", "high"):
         if key in value and value[key] is not None and not _is_number(value[key]):
-            raise TypeError(f"quantity {key} must be a number, not {_json_type(value[key])}")
-    bound = _structure_enum(value.get("bound", "exact"), Bound)
+            raise TypeError(f"{key} must be a number, not {_json_type(value[key])}")
+    try:
+        bound = _structure_enum(value.get("bound", "exact"), Bound)
+    except ValueError as exc:
+        raise ValueError(f"bound {exc}") from None
     return Quantity(value["value"], bound, value.get("low"), value.get("high"))
 
 
