@@ -93,7 +93,7 @@ class Checkpoints:
         if not self.available:
             return 0
         count = self.count()
-        with self.store._write_transaction():
+        with self.store.write_transaction():
             for table in ("checkpoint_facts", "checkpoints", "checkpoint_values"):
                 self.store.db.execute(f"DELETE FROM {table}")
         return count

@@ -125,7 +125,7 @@ class EventStore:
             )
 
     def _create_schema(self) -> None:
-        with self._write_transaction():
+        with self.write_transaction():
             schema.create(self.db)
 
     @property
@@ -209,7 +209,7 @@ class EventStore:
         unchanged = count = 0
         first_seq: int | None = None
         earliest_day: str | None = None
-        with self._write_transaction():
+        with self.write_transaction():
             seq, prev_hash = self.head()
             if expected_head is not None and expected_head != seq:
                 raise ConflictError(
@@ -310,7 +310,7 @@ class EventStore:
             if isinstance(exc, InvalidEvent):
                 raise BadEvent(exc.message, field=exc.field) from None
 
-    def _write_transaction(self) -> "EventStore._Transaction":
+    def write_transaction(self) -> "EventStore._Transaction":
         return EventStore._Transaction(self)
 
     @contextlib.contextmanager
