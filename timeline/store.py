@@ -311,6 +311,8 @@ class EventStore:
                 raise BadEvent(exc.message, field=exc.field) from None
 
     def write_transaction(self) -> "EventStore._Transaction":
+        """One `BEGIN IMMEDIATE` transaction, committed on success and rolled back on any error;
+        an older store is upgraded inside it."""
         return EventStore._Transaction(self)
 
     @contextlib.contextmanager
