@@ -40,6 +40,10 @@ def kind_of(payload: object) -> str:
     return _kind_by_class[type(payload)]
 
 
+def kind_of_class(cls: type) -> str:
+    return _kind_by_class[cls]
+
+
 def current_version(name: str) -> int:
     payload_class(name)
     return _version_by_kind[name]

@@ -47,4 +47,4 @@ def apply(state: State, event: Event) -> State:
     return state.set(key, appointment)
 
 
-projector = Projector(name="appointments", kinds={"official.appointed"}, apply=apply, fact_types=(Appointment,))
+projector = Projector(name="appointments", reads=(OfficialAppointed,), apply=apply, fact_types=(Appointment,))

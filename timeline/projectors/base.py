@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 import attrs
 
+from events import registry
 from events.envelope import Event
 from timeline.facts import FactMap
 
@@ -28,8 +29,8 @@ class Fact(Protocol):
 @attrs.frozen
 class Projector:
     name: str
-    # The event kinds this projector reads; replay hands it no others.
-    kinds: frozenset[str] = attrs.field(converter=frozenset)
+    # The payload classes this projector reads; replay hands it no other kinds.
+    reads: tuple[type, ...]
     apply: Callable[[State, Event], State]
     # Most projectors' state is their facts; one that derives facts (a spread) overrides this.
     facts: Callable[[State], Mapping[FactKey, Any]] = lambda state: state
@@ -38,6 +39,10 @@ class Projector:
 
     def initial(self) -> State:
         return FactMap()
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset(registry.kind_of_class(cls) for cls in self.reads)
 
 
 @attrs.frozen

@@ -54,4 +54,4 @@ def apply(state: State, event: Event) -> State:
     return state.set(key, RegionDisplacement(payload.region, event.occurred_on, figures, contested, ids))
 
 
-projector = Projector(name="displacement", kinds={"civilians.displaced"}, apply=apply, fact_types=(RegionDisplacement,))
+projector = Projector(name="displacement", reads=(CiviliansDisplaced,), apply=apply, fact_types=(RegionDisplacement,))

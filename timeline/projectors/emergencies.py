@@ -76,4 +76,4 @@ def apply(state: State, event: Event) -> State:
     return state.set(key, RegionEmergencies(payload.region, active, lifted, ids))
 
 
-projector = Projector(name="emergencies", kinds={"emergency.declared", "emergency.lifted"}, apply=apply, fact_types=(RegionEmergencies,))
+projector = Projector(name="emergencies", reads=(EmergencyDeclared, EmergencyLifted), apply=apply, fact_types=(RegionEmergencies,))

@@ -55,4 +55,4 @@ def apply(state: State, event: Event) -> State:
     return state.set(key, attrs.evolve(current, event_ids=ids))
 
 
-projector = Projector(name="prisoners", kinds={"prisoners.captured"}, apply=apply, fact_types=(CaptorPrisoners,))
+projector = Projector(name="prisoners", reads=(PrisonersCaptured,), apply=apply, fact_types=(CaptorPrisoners,))

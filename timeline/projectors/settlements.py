@@ -75,4 +75,4 @@ def apply(state: State, event: Event) -> State:
     return state.set(key, _derive(payload.settlement, payload.region, district, claims))
 
 
-projector = Projector(name="settlements", kinds={"settlement.claimed"}, apply=apply, fact_types=(Settlement,))
+projector = Projector(name="settlements", reads=(SettlementClaimed,), apply=apply, fact_types=(Settlement,))

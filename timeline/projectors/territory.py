@@ -108,4 +108,4 @@ def facts(state: State) -> Mapping[FactKey, Any]:
     return state.set(("spread",), spread)
 
 
-projector = Projector(name="territory", kinds={"territory.claimed"}, apply=apply, facts=facts, fact_types=(ClaimantTerritory, Spread))
+projector = Projector(name="territory", reads=(TerritoryClaimed,), apply=apply, facts=facts, fact_types=(ClaimantTerritory, Spread))
