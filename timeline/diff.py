@@ -77,6 +77,3 @@ class Diff:
     @classmethod
     def between(cls, before: Snapshot, after: Snapshot, events: tuple[RecordedEvent, ...] = ()) -> "Diff":
         return cls(before, after, diff_snapshots(before, after), events)
-
-    def is_empty(self) -> bool:
-        return not self.changes

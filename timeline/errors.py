@@ -1,4 +1,6 @@
-"""The engine's errors. The CLI turns each into one line and the exit code below."""
+"""The engine's errors. The CLI turns each into one line and the exit code below.
+
+A failed `verify` is not an error but a report (`VerifyReport`), which the CLI turns into exit 1."""
 
 from __future__ import annotations
 
@@ -34,8 +36,3 @@ class NotATimeline(TimelineError):
 class ReadOnlyTimeline(TimelineError):
     """Writing to a log that must not be written, such as the bundled dataset."""
 
-
-class IntegrityFailure(TimelineError):
-    """`verify` found the log altered."""
-
-    exit_code = 1

@@ -25,7 +25,7 @@ from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from events.kinds import EventRetracted
 from timeline import schema
-from timeline.errors import BadEvent, ConflictError, IntegrityFailure, NotATimeline, ReadOnlyTimeline
+from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
 from timeline.rows import COLUMNS, decode_row, record_to_row
 from timeline.verify import VerifyReport, verify_chain
 
@@ -332,12 +332,6 @@ class EventStore:
     def verify(self) -> VerifyReport:
         """Walk the chain from the first event; report the first seq that does not hold."""
         return verify_chain(self)
-
-    def require_intact(self) -> VerifyReport:
-        report = self.verify()
-        if not report.ok:
-            raise IntegrityFailure(f"{self.label}: seq {report.first_bad_seq}: {report.problem}")
-        return report
 
 
 def _where(where: str | None) -> str:
