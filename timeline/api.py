@@ -245,22 +245,26 @@ class Timeline:
         as_of = as_of or bounds.last_day or dt.date.today()
         last_reported = bounds.last_reported
         knowledge = None if known_on is None or last_reported is None or known_on >= last_reported else known_on
+        day = self.day_number(as_of, bounds)
         if not use_checkpoints or knowledge is not None or not self.checkpoints.available:
-            days = replay.fold_visible(replay.initial_states(), self.store, as_of, knowledge, hidden=self._hidden(knowledge))
-            states, applied = replay.last_of(days, replay.initial_states())
-            return Snapshot(as_of, known_on, self.day_number(as_of, bounds), applied, states)
-        writer = CheckpointWriter(self.store, self.store.count()) if self.store.writable else None
+            initial = replay.initial_states()
+            days = replay.fold_visible(initial, self.store, as_of, knowledge, hidden=self._hidden(knowledge))
+            states, applied = replay.last_of(days, initial)
+            return Snapshot(as_of, known_on, day, applied, states)
+        # Opened only when a checkpoint is due: most warm queries fold a short tail and save nothing.
+        writer: CheckpointWriter | None = None
         try:
             with self.store.read_transaction():
+                log_seq = self.store.count()  # the position the rows below are read at
                 start = self.checkpoints.nearest(as_of)
                 states, applied, after = (start.states, start.events_applied, start.as_of) if start else (replay.initial_states(), 0, None)
                 folded, since_saved = 0, 0
                 days = replay.fold_visible(states, self.store, as_of, None, after=after, hidden=self._hidden(None))
                 for end_of_day, states, folded in days:
-                    if writer is not None and folded - since_saved >= self.auto_checkpoint_events:
+                    if self.store.writable and folded - since_saved >= self.auto_checkpoint_events:
+                        writer = writer or CheckpointWriter(self.store, log_seq)
                         writer.save(dt.date.fromisoformat(end_of_day), applied + folded, states)
                         since_saved = folded
-                day = self.day_number(as_of, bounds)
         finally:
             if writer is not None:
                 writer.close()
