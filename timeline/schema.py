@@ -115,8 +115,16 @@ def migrate(db: sqlite_utils.Database) -> int:
 
 
 def create_kind_views(db: sqlite_utils.Database) -> None:
-    """One read-only view per kind (`kind_territory_claimed`, ...) with the payload fields as columns."""
+    """One read-only view per kind (`kind_territory_claimed`, ...) with the payload fields as columns.
+
+    Creates only the missing ones, after one look at the schema: every append calls this so
+    that a kind added since the store was made gets its view.
+    """
+    existing = set(db.view_names())
     for kind in registry.kind_names():
+        name = "kind_" + kind.replace(".", "_")
+        if name in existing:
+            continue
         columns = []
         for field in attrs.fields(registry.payload_class(kind)):
             if "Quantity" in str(field.type):
@@ -125,9 +133,8 @@ def create_kind_views(db: sqlite_utils.Database) -> None:
             else:
                 columns.append(f"json_extract(data, '$.{field.name}') AS {field.name}")
         db.create_view(
-            "kind_" + kind.replace(".", "_"),
+            name,
             "SELECT seq, event_id, occurred_on, reported_on, source, unverified, note, "
             + ", ".join(columns)
             + f" FROM events WHERE kind = '{kind}'",
-            ignore=True,
         )
