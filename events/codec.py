@@ -21,7 +21,17 @@ from events.validation import parse_day
 
 converter = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True, detailed_validation=True)
 
-ENVELOPE_FIELDS = ("event_id", "kind", "schema_version", "occurred_on", "reported_on", "source", "unverified", "note", "data")
+ENVELOPE_FIELDS = (
+    "event_id",
+    "kind",
+    "schema_version",
+    "occurred_on",
+    "reported_on",
+    "source",
+    "unverified",
+    "note",
+    "data",
+)
 
 
 def _strict(expected: type, name: str):
@@ -37,9 +47,14 @@ def _strict(expected: type, name: str):
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
 
 
 converter.register_structure_hook(str, _strict(str, "a string"))
@@ -158,7 +173,12 @@ def event_from_record(record: Any) -> Event:
                 fields[name] = parse_day(record[name], name)
             except ValueError as exc:
                 raise InvalidEvent(name, str(exc).removeprefix(name + " ")) from None
-    for name, expected in (("source", "a string"), ("event_id", "a string"), ("note", "a string"), ("unverified", "true or false")):
+    for name, expected in (
+        ("source", "a string"),
+        ("event_id", "a string"),
+        ("note", "a string"),
+        ("unverified", "true or false"),
+    ):
         if name in record:
             value = record[name]
             if name == "note" and value is None:
@@ -260,7 +280,6 @@ def structure(data: Any, cls: type) -> Any:
 def canonical_json(value: Any) -> str:
     """One spelling per value: sorted keys, no spaces, UTF-8, no NaN. Hashes are taken over this."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
 
 
 # Snapshots are read by programs that want every key every time, so state is unstructured

@@ -247,7 +247,9 @@ PAYLOAD_STRATEGIES: dict[str, PayloadStrategy] = {
 
 
 @functools.cache
-def payloads(kind: str | None = None, *, small_pools: bool = False, kinds: tuple[str, ...] | None = None) -> st.SearchStrategy[Any]:
+def payloads(
+    kind: str | None = None, *, small_pools: bool = False, kinds: tuple[str, ...] | None = None
+) -> st.SearchStrategy[Any]:
     """A payload of `kind`, or of any kind in `kinds` (default: every registered kind)."""
     if kind is not None:
         return PAYLOAD_STRATEGIES[kind](small_pools)
@@ -298,7 +300,9 @@ def event_logs(draw: st.DrawFn, min_size: int = 0, max_size: int = 10, **event_o
     with nothing before it to retract, is replaced by an event of another kind).
     `event_options` are passed to `events()` (window, small_pools, kinds, ...).
     """
-    drawn = draw(st.lists(events(**event_options), min_size=min_size, max_size=max_size, unique_by=lambda e: e.event_id))
+    drawn = draw(
+        st.lists(events(**event_options), min_size=min_size, max_size=max_size, unique_by=lambda e: e.event_id)
+    )
     other_kinds = tuple(name for name in (event_options.get("kinds") or ()) if name != "event.retracted") or tuple(
         name for name in registry.kind_names() if name != "event.retracted"
     )

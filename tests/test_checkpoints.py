@@ -19,12 +19,23 @@ from timeline.diff import diff_facts
 
 DAYS = st.dates(min_value=AUGUST_2024[0] - dt.timedelta(days=1), max_value=AUGUST_2024[1])
 KNOWN_ON = st.one_of(st.none(), DAYS)
-EVENTS = events(window=AUGUST_2024, small_pools=True, kinds=tuple(
-    kind for kind in (
-        "territory.claimed", "settlement.claimed", "emergency.declared", "emergency.lifted",
-        "prisoners.captured", "official.appointed", "civilians.displaced", "statement.made",
-    )
-))
+EVENTS = events(
+    window=AUGUST_2024,
+    small_pools=True,
+    kinds=tuple(
+        kind
+        for kind in (
+            "territory.claimed",
+            "settlement.claimed",
+            "emergency.declared",
+            "emergency.lifted",
+            "prisoners.captured",
+            "official.appointed",
+            "civilians.displaced",
+            "statement.made",
+        )
+    ),
+)
 
 
 def assert_same_answer(with_checkpoints, without):
@@ -75,12 +86,16 @@ class CheckpointedTimeline(RuleBasedStateMachine):
 
     @rule(as_of=DAYS, known_on=KNOWN_ON)
     def query(self, as_of, known_on):
-        assert_same_answer(self.timeline.state(as_of, known_on), self.timeline.state(as_of, known_on, use_checkpoints=False))
+        assert_same_answer(
+            self.timeline.state(as_of, known_on), self.timeline.state(as_of, known_on, use_checkpoints=False)
+        )
 
     @rule(as_of=DAYS, known_on=KNOWN_ON)
     def query_from_another_reader(self, as_of, known_on):
         with Timeline.open(self.folder / "log.db", read_only=True) as reader:
-            assert_same_answer(reader.state(as_of, known_on), self.timeline.state(as_of, known_on, use_checkpoints=False))
+            assert_same_answer(
+                reader.state(as_of, known_on), self.timeline.state(as_of, known_on, use_checkpoints=False)
+            )
 
     @rule(first=DAYS, second=DAYS, known_on=KNOWN_ON)
     def diff(self, first, second, known_on):
@@ -108,8 +123,11 @@ def test_a_warm_query_uses_a_checkpoint_and_an_append_invalidates_it(tmp_path, d
     day = dt.date(2024, 8, 16)
     assert timeline.checkpoints.nearest(day).as_of == day
     backfill = {
-        "kind": "statement.made", "occurred_on": "2024-08-10", "reported_on": "2024-08-20",
-        "source": "Test", "data": {"speaker": "Test", "summary": "A report filed late."},
+        "kind": "statement.made",
+        "occurred_on": "2024-08-10",
+        "reported_on": "2024-08-20",
+        "source": "Test",
+        "data": {"speaker": "Test", "summary": "A report filed late."},
     }
     timeline.append(backfill)
     # Checkpoints from the backfilled day on are gone; earlier ones remain.

@@ -280,8 +280,16 @@ def test_error_line_numbers_count_blank_lines(invoke, logged_db, tmp_path):
 def test_append_records_the_syrskyi_claim(invoke, fresh_timeline, db_path):
     fresh_timeline.close()
     result = invoke(
-        "append", "territory.claimed", "--db", db_path, "--on", "2024-08-12",
-        "--source", "Oleksandr Syrskyi", "--data", SYRSKYI_DATA,
+        "append",
+        "territory.claimed",
+        "--db",
+        db_path,
+        "--on",
+        "2024-08-12",
+        "--source",
+        "Oleksandr Syrskyi",
+        "--data",
+        SYRSKYI_DATA,
     )
     assert_ok(result)
     assert result.stdout.strip() == "appended 1 event; the log ends at seq 1"
@@ -297,9 +305,24 @@ def test_append_records_the_syrskyi_claim(invoke, fresh_timeline, db_path):
 
 def test_append_takes_every_envelope_option(invoke, logged_db):
     result = invoke(
-        "append", "statement.made", "--db", logged_db, "--on", "2024-08-09", "--reported-on", "2024-08-10",
-        "--source", "National Anti-Terrorism Committee", "--id", "nak-ct-regime", "--unverified",
-        "--note", "dated 9 or 10 August", "--data", '{"speaker": "NAK", "summary": "Counter-terrorism regime."}', "--json",
+        "append",
+        "statement.made",
+        "--db",
+        logged_db,
+        "--on",
+        "2024-08-09",
+        "--reported-on",
+        "2024-08-10",
+        "--source",
+        "National Anti-Terrorism Committee",
+        "--id",
+        "nak-ct-regime",
+        "--unverified",
+        "--note",
+        "dated 9 or 10 August",
+        "--data",
+        '{"speaker": "NAK", "summary": "Counter-terrorism regime."}',
+        "--json",
     )
     assert_ok(result)
     (appended,) = json.loads(result.stdout)["events"]
@@ -309,8 +332,20 @@ def test_append_takes_every_envelope_option(invoke, logged_db):
 
 
 def test_appending_an_identical_event_again_is_a_no_op(invoke, logged_db, fingerprint):
-    args = ("append", "territory.claimed", "--db", logged_db, "--on", "2024-08-12", "--source", "Oleksandr Syrskyi",
-            "--id", "syrskyi-1000", "--data", '{"claimant": "Ukraine", "area_km2": 1000, "basis": "total"}')
+    args = (
+        "append",
+        "territory.claimed",
+        "--db",
+        logged_db,
+        "--on",
+        "2024-08-12",
+        "--source",
+        "Oleksandr Syrskyi",
+        "--id",
+        "syrskyi-1000",
+        "--data",
+        '{"claimant": "Ukraine", "area_km2": 1000, "basis": "total"}',
+    )
     before = fingerprint(logged_db)
     result = invoke(*args)
     assert_ok(result)
@@ -372,14 +407,29 @@ def test_log_of_nothing_says_so(invoke, logged_db):
 def test_log_without_a_database_reads_the_bundled_dataset(invoke, dataset_path):
     result = invoke("log", "--json")
     assert_ok(result)
-    expected = [json.loads(line)["event_id"] for line in dataset_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    expected = [
+        json.loads(line)["event_id"] for line in dataset_path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     assert [json.loads(line)["event_id"] for line in result.stdout.splitlines()] == expected
 
 
 def test_timeline_db_names_the_database(invoke, logged_db):
     env = {"TIMELINE_DB": str(logged_db)}
-    assert_ok(invoke("append", "statement.made", "--on", "2024-08-20", "--source", "TASS", "--id", "via-env",
-                     "--data", '{"speaker": "V", "summary": "S"}', env=env))
+    assert_ok(
+        invoke(
+            "append",
+            "statement.made",
+            "--on",
+            "2024-08-20",
+            "--source",
+            "TASS",
+            "--id",
+            "via-env",
+            "--data",
+            '{"speaker": "V", "summary": "S"}',
+            env=env,
+        )
+    )
     result = invoke("log", "--json", env=env)
     assert [json.loads(line)["event_id"] for line in result.stdout.splitlines()][-1] == "via-env"
     assert invoke("verify", env=env).stdout.startswith("ok: 4 events")
@@ -387,7 +437,9 @@ def test_timeline_db_names_the_database(invoke, logged_db):
 
 def test_db_option_wins_over_timeline_db(invoke, logged_db, tmp_path):
     env = {"TIMELINE_DB": str(tmp_path / "missing.db")}
-    assert logged_ids(invoke, logged_db) == [json.loads(line)["event_id"] for line in invoke("log", "--db", logged_db, "--json", env=env).stdout.splitlines()]
+    assert logged_ids(invoke, logged_db) == [
+        json.loads(line)["event_id"] for line in invoke("log", "--db", logged_db, "--json", env=env).stdout.splitlines()
+    ]
 
 
 def test_a_timeline_db_that_does_not_exist_is_an_error_not_the_bundled_log(invoke, tmp_path):
@@ -408,7 +460,9 @@ def test_verify_passes_on_an_intact_log(invoke, logged_db):
 def _tamper(db: Path, sql: str) -> None:
     """Edit the log behind the engine's back: drop the guards, edit, put the guards back."""
     with contextlib.closing(sqlite3.connect(db)) as conn:
-        triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'").fetchall()
+        triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+        ).fetchall()
         for name, _ in triggers:
             conn.execute(f"DROP TRIGGER {name}")
         conn.execute(sql)
@@ -441,8 +495,15 @@ def test_verify_fails_naming_the_tampered_seq(invoke, logged_db, sql, bad_seq):
 
 def _append_row_from_a_newer_version(db: Path) -> None:
     """A well-chained row of a kind this version does not know, as a newer version would write it."""
-    record = {"event_id": "future-1", "kind": "casualties.reported", "schema_version": 1, "occurred_on": "2024-08-20",
-              "reported_on": "2024-08-20", "source": "S", "data": {"side": "Russia", "count": 10}}
+    record = {
+        "event_id": "future-1",
+        "kind": "casualties.reported",
+        "schema_version": 1,
+        "occurred_on": "2024-08-20",
+        "reported_on": "2024-08-20",
+        "source": "S",
+        "data": {"side": "Russia", "count": 10},
+    }
     with contextlib.closing(sqlite3.connect(db)) as conn:
         seq, head_hash = conn.execute("SELECT seq, hash FROM log_head").fetchone()
         row = record_to_row(record, seq + 1, "2024-08-20T00:00:00+00:00", head_hash)
@@ -479,6 +540,7 @@ def test_verify_of_the_bundled_log_passes(invoke):
 # Bad input changes nothing
 # --------------------------------------------------------------------------------------------
 
+
 def test_the_fingerprint_sees_an_append(invoke, logged_db, fingerprint):
     # Guards the checks below: "unchanged" only means something if a change would show.
     before = fingerprint(logged_db)
@@ -499,15 +561,31 @@ def test_the_fingerprint_sees_a_change_the_dump_cannot(logged_db, fingerprint):
 # A bad third line among good ones: the good lines before and after it must not be written.
 BAD_LINES = [
     pytest.param('{"kind": "statement.made", "occurred_on": ', ["not valid JSON"], id="malformed-json"),
-    pytest.param({**statement("x"), "kind": "territory.lost"}, ["kind", "unknown kind 'territory.lost'"], id="unknown-kind"),
-    pytest.param({**territory("x"), "data": {"area_km2": 1000, "basis": "total"}}, ["data.claimant", "required field missing"], id="missing-field"),
+    pytest.param(
+        {**statement("x"), "kind": "territory.lost"}, ["kind", "unknown kind 'territory.lost'"], id="unknown-kind"
+    ),
+    pytest.param(
+        {**territory("x"), "data": {"area_km2": 1000, "basis": "total"}},
+        ["data.claimant", "required field missing"],
+        id="missing-field",
+    ),
     pytest.param(without(statement("x"), "source"), ["source", "required field missing"], id="missing-envelope-field"),
     pytest.param(territory("x", area_km2="1000"), ["data.area_km2", "not a string"], id="mistyped-field"),
     pytest.param({**statement("x"), "unverified": "yes"}, ["unverified"], id="mistyped-flag"),
-    pytest.param({**statement("x"), "occurred_on": "2024-02-30"}, ["occurred_on", "2024-02-30", "not a real calendar day"], id="impossible-date"),
-    pytest.param({**statement("x"), "reported_on": "2024-08-01"}, ["reported_on", "before"], id="reported-before-occurred"),
+    pytest.param(
+        {**statement("x"), "occurred_on": "2024-02-30"},
+        ["occurred_on", "2024-02-30", "not a real calendar day"],
+        id="impossible-date",
+    ),
+    pytest.param(
+        {**statement("x"), "reported_on": "2024-08-01"}, ["reported_on", "before"], id="reported-before-occurred"
+    ),
     pytest.param(prisoners("x", count=-5), ["data.count", "negative"], id="negative-count"),
-    pytest.param('{"kind": "territory.claimed", "occurred_on": "2024-08-12", "source": "S", "data": {"claimant": "U", "basis": "total", "area_km2": NaN}}', ["NaN"], id="nan"),
+    pytest.param(
+        '{"kind": "territory.claimed", "occurred_on": "2024-08-12", "source": "S", "data": {"claimant": "U", "basis": "total", "area_km2": NaN}}',
+        ["NaN"],
+        id="nan",
+    ),
     pytest.param({**statement("x"), "seq": 7}, ["seq", "unknown field"], id="unknown-envelope-field"),
     pytest.param(territory("x", colour="red"), ["data.colour", "unknown field"], id="unknown-payload-field"),
     pytest.param("[1, 2, 3]", ["JSON object"], id="not-an-object"),
@@ -515,15 +593,32 @@ BAD_LINES = [
     pytest.param(json.dumps({**statement("x"), "note": "x" * (1 << 20)}), ["longer than"], id="line-over-1-MiB"),
     pytest.param(b'{"kind": "statement.made", "source": "\xff\xfe"}', ["not valid UTF-8"], id="invalid-utf8"),
     pytest.param({**statement("x"), "data": {"speaker": "V", "summary": "   "}}, ["summary", "empty"], id="blank-text"),
-    pytest.param({"event_id": "r", "kind": "event.retracted", "occurred_on": "2024-08-14", "source": "S",
-                  "data": {"target_event_id": "no-such-event", "reason": "r"}}, ["data.target_event_id", "no-such-event"], id="retract-unknown"),
-    pytest.param(statement("good-1", summary="Same id as line 1, other content."), ["good-1", "different content"], id="id-reused-in-file"),
-    pytest.param(territory("syrskyi-1000", area_km2=1200), ["syrskyi-1000", "different content"], id="id-reused-from-log"),
+    pytest.param(
+        {
+            "event_id": "r",
+            "kind": "event.retracted",
+            "occurred_on": "2024-08-14",
+            "source": "S",
+            "data": {"target_event_id": "no-such-event", "reason": "r"},
+        },
+        ["data.target_event_id", "no-such-event"],
+        id="retract-unknown",
+    ),
+    pytest.param(
+        statement("good-1", summary="Same id as line 1, other content."),
+        ["good-1", "different content"],
+        id="id-reused-in-file",
+    ),
+    pytest.param(
+        territory("syrskyi-1000", area_km2=1200), ["syrskyi-1000", "different content"], id="id-reused-from-log"
+    ),
 ]
 
 
 @pytest.mark.parametrize("bad, fragments", BAD_LINES)
-def test_a_bad_line_in_the_middle_of_an_import_changes_nothing(invoke, logged_db, tmp_path, fingerprint, bad, fragments):
+def test_a_bad_line_in_the_middle_of_an_import_changes_nothing(
+    invoke, logged_db, tmp_path, fingerprint, bad, fragments
+):
     source = tmp_path / "batch.jsonl"
     source.write_bytes(jsonl(statement("good-1"), statement("good-2"), bad, statement("good-4")))
     before = fingerprint(logged_db)
@@ -626,12 +721,30 @@ APPEND = ("append", "territory.claimed", "--on", "2024-08-12", "--source", "Olek
     [
         pytest.param(["--data", "{not json"], ["--data", "not valid JSON"], id="data-not-json"),
         pytest.param(["--data", "[1]"], ["data", "expected an object"], id="data-not-an-object"),
-        pytest.param(["--data", '{"area_km2": 1000, "basis": "total"}'], ["data.claimant", "required field missing"], id="missing-field"),
-        pytest.param(["--data", '{"claimant": "Ukraine", "area_km2": true, "basis": "total"}'], ["data.area_km2"], id="mistyped-field"),
-        pytest.param(["--data", '{"claimant": "Ukraine", "area_km2": -3, "basis": "total"}'], ["data.area_km2", "negative"], id="negative-area"),
+        pytest.param(
+            ["--data", '{"area_km2": 1000, "basis": "total"}'],
+            ["data.claimant", "required field missing"],
+            id="missing-field",
+        ),
+        pytest.param(
+            ["--data", '{"claimant": "Ukraine", "area_km2": true, "basis": "total"}'],
+            ["data.area_km2"],
+            id="mistyped-field",
+        ),
+        pytest.param(
+            ["--data", '{"claimant": "Ukraine", "area_km2": -3, "basis": "total"}'],
+            ["data.area_km2", "negative"],
+            id="negative-area",
+        ),
         pytest.param(["--data", SYRSKYI_DATA, "--id", "not an id"], ["event_id"], id="bad-id"),
-        pytest.param(["--data", SYRSKYI_DATA, "--reported-on", "2024-08-11"], ["reported_on", "before"], id="reported-before-occurred"),
-        pytest.param(["--data", SYRSKYI_DATA, "--id", "syrskyi-1000"], ["syrskyi-1000", "different content"], id="conflicting-id"),
+        pytest.param(
+            ["--data", SYRSKYI_DATA, "--reported-on", "2024-08-11"],
+            ["reported_on", "before"],
+            id="reported-before-occurred",
+        ),
+        pytest.param(
+            ["--data", SYRSKYI_DATA, "--id", "syrskyi-1000"], ["syrskyi-1000", "different content"], id="conflicting-id"
+        ),
         pytest.param(["--data", SYRSKYI_DATA, "--expect-head", "2"], ["seq 2", "seq 3"], id="stale-head"),
     ],
 )
@@ -643,20 +756,29 @@ def test_a_bad_append_changes_nothing(invoke, logged_db, fingerprint, extra, fra
 
 def test_an_append_of_an_unknown_kind_changes_nothing(invoke, logged_db, fingerprint):
     before = fingerprint(logged_db)
-    assert_rejected(invoke("append", "territory.lost", "--db", logged_db, "--on", "2024-08-12", "--source", "S",
-                           "--data", SYRSKYI_DATA), "kind", "territory.lost")
+    assert_rejected(
+        invoke(
+            "append", "territory.lost", "--db", logged_db, "--on", "2024-08-12", "--source", "S", "--data", SYRSKYI_DATA
+        ),
+        "kind",
+        "territory.lost",
+    )
     assert fingerprint(logged_db) == before
 
 
 def test_an_impossible_day_on_the_command_line_changes_nothing(invoke, logged_db, fingerprint):
     before = fingerprint(logged_db)
-    result = invoke("append", "territory.claimed", "--db", logged_db, "--on", "2024-02-30", "--source", "S", "--data", SYRSKYI_DATA)
+    result = invoke(
+        "append", "territory.claimed", "--db", logged_db, "--on", "2024-02-30", "--source", "S", "--data", SYRSKYI_DATA
+    )
     assert_usage_error(result, "--on", "2024-02-30", "not a real calendar day")
     assert fingerprint(logged_db) == before
 
 
 def test_from_after_to_is_refused(invoke, logged_db):
-    assert_rejected(invoke("log", "--db", logged_db, "--from", "2024-08-20", "--to", "2024-08-10"), "2024-08-20", "2024-08-10")
+    assert_rejected(
+        invoke("log", "--db", logged_db, "--from", "2024-08-20", "--to", "2024-08-10"), "2024-08-20", "2024-08-10"
+    )
 
 
 def test_an_unknown_kind_filter_is_refused(invoke, logged_db):
@@ -680,7 +802,16 @@ def test_writing_without_a_database_is_refused(invoke, command, tmp_path, monkey
         ["log"],
         ["verify"],
         ["import", "EVENTS_FILE"],
-        ["append", "statement.made", "--on", "2024-08-12", "--source", "S", "--data", '{"speaker": "V", "summary": "S"}'],
+        [
+            "append",
+            "statement.made",
+            "--on",
+            "2024-08-12",
+            "--source",
+            "S",
+            "--data",
+            '{"speaker": "V", "summary": "S"}',
+        ],
     ],
     ids=lambda args: args[0],
 )
@@ -704,7 +835,9 @@ class TestNotATimeline:
         assert read_bytes(db) == b"not a database\n"
         assert not Path(f"{db}-wal").exists()
 
-    def test_an_sqlite_database_without_an_event_log_is_refused_and_left_alone(self, invoke, tmp_path, fingerprint, args):
+    def test_an_sqlite_database_without_an_event_log_is_refused_and_left_alone(
+        self, invoke, tmp_path, fingerprint, args
+    ):
         db = tmp_path / "other.db"
         with contextlib.closing(sqlite3.connect(db)) as conn:
             conn.execute("CREATE TABLE things (a)")

@@ -9,7 +9,18 @@ from click.testing import CliRunner
 
 from timeline.cli import cli
 
-STATE_KEYS = {"as_of", "known_on", "day", "events_applied", "territory", "settlements", "emergencies", "prisoners", "appointments", "displacement"}
+STATE_KEYS = {
+    "as_of",
+    "known_on",
+    "day",
+    "events_applied",
+    "territory",
+    "settlements",
+    "emergencies",
+    "prisoners",
+    "appointments",
+    "displacement",
+}
 
 
 @pytest.fixture
@@ -113,7 +124,9 @@ def test_state_json_is_the_same_in_every_process():
         subprocess.run(
             [sys.executable, "-m", "timeline.cli", "state", "--json"],
             env={**os.environ, "PYTHONHASHSEED": str(seed), "PYTHONPATH": str(repo)},
-            capture_output=True, check=True, cwd=repo,
+            capture_output=True,
+            check=True,
+            cwd=repo,
         ).stdout
         for seed in (1, 2, 3)
     }

@@ -101,7 +101,12 @@ def test_jsonl_write_then_read_gives_the_same_events(log):
 
 def test_reading_a_record_fills_the_envelope_defaults():
     event = event_from_record(
-        {"kind": "statement.made", "occurred_on": "2024-08-07", "source": "TASS", "data": {"speaker": "V", "summary": "S"}}
+        {
+            "kind": "statement.made",
+            "occurred_on": "2024-08-07",
+            "source": "TASS",
+            "data": {"speaker": "V", "summary": "S"},
+        }
     )
     assert event.reported_on == dt.date(2024, 8, 7)
     assert event.unverified is False and event.note is None
@@ -152,7 +157,9 @@ def test_canonical_json_refuses_non_finite_numbers(value):
 
 def test_integral_float_and_int_have_one_spelling():
     # 1000.0 and 1000 are the same figure; they must hash alike.
-    as_float = Event(TerritoryClaimed("Ukraine", AreaBasis.TOTAL, area_km2=Quantity(1000.0)), dt.date(2024, 8, 12), "S", event_id="x")
+    as_float = Event(
+        TerritoryClaimed("Ukraine", AreaBasis.TOTAL, area_km2=Quantity(1000.0)), dt.date(2024, 8, 12), "S", event_id="x"
+    )
     as_int = attrs.evolve(as_float, payload=TerritoryClaimed("Ukraine", AreaBasis.TOTAL, area_km2=Quantity(1000)))
     assert canonical_json(event_to_record(as_float)) == canonical_json(event_to_record(as_int))
     assert '"value":1000}' in canonical_json(event_to_record(as_float))
@@ -164,7 +171,13 @@ def test_integral_float_and_int_have_one_spelling():
 
 
 def _territory(data, **envelope):
-    return {"kind": "territory.claimed", "occurred_on": "2024-08-12", "source": "Oleksandr Syrskyi", "data": data, **envelope}
+    return {
+        "kind": "territory.claimed",
+        "occurred_on": "2024-08-12",
+        "source": "Oleksandr Syrskyi",
+        "data": data,
+        **envelope,
+    }
 
 
 def test_version_1_territory_claim_is_upcast_to_version_2():
@@ -173,7 +186,11 @@ def test_version_1_territory_claim_is_upcast_to_version_2():
     assert event.payload == TerritoryClaimed("Ukraine", AreaBasis.TOTAL, area_km2=Quantity(1000, Bound.APPROX))
     assert event.schema_version == 2
     assert event_to_record(event)["schema_version"] == 2
-    assert event_to_record(event)["data"] == {"claimant": "Ukraine", "basis": "total", "area_km2": {"value": 1000, "bound": "approx"}}
+    assert event_to_record(event)["data"] == {
+        "claimant": "Ukraine",
+        "basis": "total",
+        "area_km2": {"value": 1000, "bound": "approx"},
+    }
 
 
 @pytest.mark.parametrize("flag", [{"approximate": False}, {}])
@@ -198,7 +215,13 @@ def test_bare_number_is_an_exact_quantity(number):
 
 def test_quantity_object_with_range_reads_every_part():
     event = event_from_record(
-        _territory({"claimant": "Russia", "basis": "total", "settlements_count": {"value": 2, "bound": "approx", "low": 1, "high": 3}})
+        _territory(
+            {
+                "claimant": "Russia",
+                "basis": "total",
+                "settlements_count": {"value": 2, "bound": "approx", "low": 1, "high": 3},
+            }
+        )
     )
     assert event.payload.settlements_count == Quantity(2, Bound.APPROX, 1, 3)
 
@@ -213,9 +236,18 @@ def test_quantity_describe_keeps_the_qualifier():
 # --------------------------------------------------------------------------------------------
 
 GOOD = _territory({"claimant": "Ukraine", "area_km2": 1000, "basis": "total"})
-PRISONERS = {"kind": "prisoners.captured", "occurred_on": "2024-08-12", "source": "S", "data": {"captor": "Ukraine", "count": 100, "basis": "total"}}
-BORDER = {"kind": "border.crossed", "occurred_on": "2024-08-06", "source": "S",
-          "data": {"force": "Ukrainian forces", "from_country": "Ukraine", "into_region": "Kursk Oblast", "near": ["Sudzha"]}}
+PRISONERS = {
+    "kind": "prisoners.captured",
+    "occurred_on": "2024-08-12",
+    "source": "S",
+    "data": {"captor": "Ukraine", "count": 100, "basis": "total"},
+}
+BORDER = {
+    "kind": "border.crossed",
+    "occurred_on": "2024-08-06",
+    "source": "S",
+    "data": {"force": "Ukrainian forces", "from_country": "Ukraine", "into_region": "Kursk Oblast", "near": ["Sudzha"]},
+}
 
 
 def _with(record, **changes):
@@ -241,12 +273,20 @@ BAD_RECORDS = [
     ("area as a string", _with(GOOD, data={"area_km2": "1000"}), "data.area_km2"),
     ("area negative", _with(GOOD, data={"area_km2": -1}), "data.area_km2"),
     ("area NaN", _with(GOOD, data={"area_km2": math.nan}), "data.area_km2"),
-    ("area NaN inside an object", _with(GOOD, data={"area_km2": {"value": math.nan, "bound": "approx"}}), "data.area_km2"),
+    (
+        "area NaN inside an object",
+        _with(GOOD, data={"area_km2": {"value": math.nan, "bound": "approx"}}),
+        "data.area_km2",
+    ),
     ("area infinite", _with(GOOD, data={"area_km2": math.inf}), "data.area_km2"),
     ("area implausibly large", _with(GOOD, data={"area_km2": 10**13}), "data.area_km2"),
     ("area a boolean", _with(GOOD, data={"area_km2": True}), "data.area_km2"),
     ("unknown bound", _with(GOOD, data={"area_km2": {"value": 1, "bound": "roughly"}}), "data.area_km2"),
-    ("range not around value", _with(GOOD, data={"area_km2": {"value": 1, "bound": "approx", "low": 2, "high": 3}}), "data.area_km2"),
+    (
+        "range not around value",
+        _with(GOOD, data={"area_km2": {"value": 1, "bound": "approx", "low": 2, "high": 3}}),
+        "data.area_km2",
+    ),
     ("range missing high", _with(GOOD, data={"area_km2": {"value": 1, "low": 0}}), "data.area_km2"),
     ("unknown quantity part", _with(GOOD, data={"area_km2": {"value": 1, "unit": "km2"}}), "data.area_km2"),
     ("negative count", _with(PRISONERS, data={"count": -5}), "data.count"),
@@ -327,8 +367,12 @@ def test_text_refuses_every_control_character_but_tab(control):
 
 def test_text_refuses_a_lone_surrogate():
     with pytest.raises(InvalidEvent) as caught:
-        event_from_record(json.loads('{"kind": "statement.made", "occurred_on": "2024-08-12", "source": "\\ud800",'
-                                     ' "data": {"speaker": "V", "summary": "S"}}'))
+        event_from_record(
+            json.loads(
+                '{"kind": "statement.made", "occurred_on": "2024-08-12", "source": "\\ud800",'
+                ' "data": {"speaker": "V", "summary": "S"}}'
+            )
+        )
     assert caught.value.field == "source"
 
 

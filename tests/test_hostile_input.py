@@ -82,7 +82,12 @@ def invoke(args: list[Any], *, input: bytes | str | None = None, catch_exception
 
 def assert_refused(result: Any, *fragments: str, starts: str | None = None) -> str:
     """Exit 2, nothing on stdout, exactly one line on stderr starting "Error: ", no traceback."""
-    assert result.exit_code == 2, (result.exit_code, result.stdout[-2000:], result.stderr[-2000:], repr(result.exception))
+    assert result.exit_code == 2, (
+        result.exit_code,
+        result.stdout[-2000:],
+        result.stderr[-2000:],
+        repr(result.exception),
+    )
     assert isinstance(result.exception, SystemExit), repr(result.exception)  # not an uncaught error
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stdout == ""
@@ -99,7 +104,12 @@ def assert_refused(result: Any, *fragments: str, starts: str | None = None) -> s
 
 def assert_usage_refused(result: Any, *fragments: str) -> str:
     """Click's own refusal of an option value: the usage hint, then one "Error: " line naming the option."""
-    assert result.exit_code == 2, (result.exit_code, result.stdout[-2000:], result.stderr[-2000:], repr(result.exception))
+    assert result.exit_code == 2, (
+        result.exit_code,
+        result.stdout[-2000:],
+        result.stderr[-2000:],
+        repr(result.exception),
+    )
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stdout == ""
@@ -134,15 +144,41 @@ def folder_state(folder: Path) -> dict[str, bytes]:
 # Ids with capitals and underscores: the generated valid lines (mostly UUIDs and lowercase slugs)
 # do not reuse one, so no generated line conflicts with the log before the broken line is reached.
 BASE_LOG = [
-    {"event_id": "BASE_crossing", "kind": "border.crossed", "occurred_on": "2024-08-06", "source": "Russian Ministry of Defence",
-     "data": {"force": "Ukrainian forces", "from_country": "Ukraine", "into_region": "Kursk Oblast"}},
-    {"event_id": "BASE_gerasimov", "kind": "statement.made", "occurred_on": "2024-08-07", "source": "TASS",
-     "data": {"speaker": "Valery Gerasimov", "summary": "The advance has been stopped."}},
-    {"event_id": "BASE_syrskyi", "kind": "territory.claimed", "occurred_on": "2024-08-12", "source": "Oleksandr Syrskyi",
-     "data": {"claimant": "Ukraine", "area_km2": {"value": 1000, "bound": "approx"}, "basis": "total"}},
-    {"event_id": "BASE_sudzha", "kind": "settlement.claimed", "occurred_on": "2024-08-14", "reported_on": "2024-08-15",
-     "source": "Volodymyr Zelenskyy", "data": {"settlement": "Sudzha", "region": "Kursk Oblast", "status": "controlled",
-                                               "claimant": "Ukraine", "controller": "Ukraine"}},
+    {
+        "event_id": "BASE_crossing",
+        "kind": "border.crossed",
+        "occurred_on": "2024-08-06",
+        "source": "Russian Ministry of Defence",
+        "data": {"force": "Ukrainian forces", "from_country": "Ukraine", "into_region": "Kursk Oblast"},
+    },
+    {
+        "event_id": "BASE_gerasimov",
+        "kind": "statement.made",
+        "occurred_on": "2024-08-07",
+        "source": "TASS",
+        "data": {"speaker": "Valery Gerasimov", "summary": "The advance has been stopped."},
+    },
+    {
+        "event_id": "BASE_syrskyi",
+        "kind": "territory.claimed",
+        "occurred_on": "2024-08-12",
+        "source": "Oleksandr Syrskyi",
+        "data": {"claimant": "Ukraine", "area_km2": {"value": 1000, "bound": "approx"}, "basis": "total"},
+    },
+    {
+        "event_id": "BASE_sudzha",
+        "kind": "settlement.claimed",
+        "occurred_on": "2024-08-14",
+        "reported_on": "2024-08-15",
+        "source": "Volodymyr Zelenskyy",
+        "data": {
+            "settlement": "Sudzha",
+            "region": "Kursk Oblast",
+            "status": "controlled",
+            "claimant": "Ukraine",
+            "controller": "Ukraine",
+        },
+    },
 ]
 
 
@@ -223,7 +259,9 @@ def data_slots(kind: str, data: dict[str, Any], prefix: tuple[str, ...]) -> list
         slots.append(Slot((*prefix, name), frozenset(accepts), required=not optional))
         if quantity and isinstance(value, dict):
             for part in value:
-                part_accepts = {"string"} if part == "bound" else {"number"} | ({"null"} if part in ("low", "high") else set())
+                part_accepts = (
+                    {"string"} if part == "bound" else {"number"} | ({"null"} if part in ("low", "high") else set())
+                )
                 slots.append(Slot((*prefix, name, part), frozenset(part_accepts)))
     return slots
 
@@ -231,7 +269,11 @@ def data_slots(kind: str, data: dict[str, Any], prefix: tuple[str, ...]) -> list
 def record_slots(record: dict[str, Any]) -> list[Slot]:
     """The slots of an event record: the envelope's fields, then the payload's."""
     slots = [
-        Slot((name,), frozenset({json_type(value)} | ({"null"} if name == "note" else set())), name in REQUIRED_ENVELOPE_FIELDS)
+        Slot(
+            (name,),
+            frozenset({json_type(value)} | ({"null"} if name == "note" else set())),
+            name in REQUIRED_ENVELOPE_FIELDS,
+        )
         for name, value in record.items()
     ]
     return slots + data_slots(record["kind"], record["data"], ("data",))
@@ -294,18 +336,61 @@ LONE_SURROGATES = (b'"\\ud800"', b'"\\udfff"', b'"a\\udc80b"', b'"\\ud800\\ud800
 ESCAPED_CONTROLS = [c for c in map(chr, [*range(0x20), *range(0x7F, 0xA0)]) if c != "\t"]
 RAW_CONTROLS = [bytes([c]) for c in range(0x20) if c not in (0x09, 0x0A)]
 IMPOSSIBLE_DATES = (
-    "2024-02-30", "2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "2024-12-32", "0000-01-01",
-    "2024-8-1", "20240812", "2024/08/12", "12.08.2024", "2024-08-12T00:00:00", " 2024-08-12", "2024-08-12 ",
-    "２０２４-０８-１２", "", None, 20240812, ["2024-08-12"],
+    "2024-02-30",
+    "2023-02-29",
+    "2024-13-01",
+    "2024-00-10",
+    "2024-04-31",
+    "2024-12-32",
+    "0000-01-01",
+    "2024-8-1",
+    "20240812",
+    "2024/08/12",
+    "12.08.2024",
+    "2024-08-12T00:00:00",
+    " 2024-08-12",
+    "2024-08-12 ",
+    "２０２４-０８-１２",
+    "",
+    None,
+    20240812,
+    ["2024-08-12"],
 )
 BAD_QUANTITIES = (
-    -1, -0.001, -(10**12), 10**12 + 1, "1000", "about 800", True, [800],
-    {"value": -5, "bound": "exact"}, {"value": "5"}, {"value": None}, {"bound": "exact"}, {"value": 5, "bound": "roughly"},
-    {"value": 5, "low": 10, "high": 1}, {"value": 5, "low": 1}, {"value": 5, "low": None, "high": 7}, {"value": 1, "unit": "km"},
+    -1,
+    -0.001,
+    -(10**12),
+    10**12 + 1,
+    "1000",
+    "about 800",
+    True,
+    [800],
+    {"value": -5, "bound": "exact"},
+    {"value": "5"},
+    {"value": None},
+    {"bound": "exact"},
+    {"value": 5, "bound": "roughly"},
+    {"value": 5, "low": 10, "high": 1},
+    {"value": 5, "low": 1},
+    {"value": 5, "low": None, "high": 7},
+    {"value": 1, "unit": "km"},
 )
 BARE_VALUES = (b"[]", b"3", b'"x"', b"null", b"true", b"[{}]", b"-0", b'"{}"', b"[" + dumps(BASE_LOG[1]) + b"]")
 # Names an error quotes as they are: with a newline or an escape sequence, they test that it stays one clean line.
-UNKNOWN_NAMES = ("colour", "seq", "hash", "recorded_at", "Kind", "data_", "", "x" * 200, "é", "line\nbreak", "\x1b[31mred", "\r")
+UNKNOWN_NAMES = (
+    "colour",
+    "seq",
+    "hash",
+    "recorded_at",
+    "Kind",
+    "data_",
+    "",
+    "x" * 200,
+    "é",
+    "line\nbreak",
+    "\x1b[31mred",
+    "\r",
+)
 QUANTITY_KINDS = ("civilians.displaced", "prisoners.captured", "territory.claimed")
 
 
@@ -359,9 +444,15 @@ RAW_VALUES: dict[str, tuple[bytes | st.SearchStrategy[bytes], tuple[str | None, 
     "deep nesting": (st.sampled_from(DEEP), ("not valid JSON", "nested too deeply")),
     "invalid UTF-8": (st.sampled_from(INVALID_UTF8), ("not valid UTF-8",)),
     "lone surrogate": (st.sampled_from(LONE_SURROGATES), (None,)),
-    "escaped control character": (st.sampled_from(ESCAPED_CONTROLS).map(lambda c: json.dumps(f"a{c}b").encode()), (None,)),
+    "escaped control character": (
+        st.sampled_from(ESCAPED_CONTROLS).map(lambda c: json.dumps(f"a{c}b").encode()),
+        (None,),
+    ),
     "raw control character": (st.sampled_from(RAW_CONTROLS).map(lambda c: b'"a' + c + b'b"'), ("not valid JSON",)),
-    "line over 1 MiB": (st.integers(1, 10).map(lambda n: b'"' + b"a" * (MAX_LINE_BYTES + n) + b'"'), (f"longer than {MAX_LINE_BYTES:,} bytes",)),
+    "line over 1 MiB": (
+        st.integers(1, 10).map(lambda n: b'"' + b"a" * (MAX_LINE_BYTES + n) + b'"'),
+        (f"longer than {MAX_LINE_BYTES:,} bytes",),
+    ),
 }
 
 
@@ -371,7 +462,9 @@ def _raw_value(draw: st.DrawFn, root: dict[str, Any], slots: list[Slot], problem
     slot = draw(pick_slot(slots))
     raw, names = RAW_VALUES[problem]
     raw = draw(raw) if isinstance(raw, st.SearchStrategy) else raw
-    return Bad(with_raw(root, slot.path, raw), f"{slot.field} := {problem} {raw[:40]!r}", tuple(n or slot.field for n in names))
+    return Bad(
+        with_raw(root, slot.path, raw), f"{slot.field} := {problem} {raw[:40]!r}", tuple(n or slot.field for n in names)
+    )
 
 
 @st.composite
@@ -413,12 +506,22 @@ def _random_line(draw: st.DrawFn) -> Bad:
         except UnicodeDecodeError:
             return True
 
-    raw = draw(st.one_of(st.binary(min_size=1, max_size=200), st.text(min_size=1, max_size=200).map(lambda t: t.encode("utf-8"))))
+    raw = draw(
+        st.one_of(
+            st.binary(min_size=1, max_size=200), st.text(min_size=1, max_size=200).map(lambda t: t.encode("utf-8"))
+        )
+    )
     raw = raw.replace(b"\n", b" ")
-    return Bad(raw, f"random {raw[:40]!r}") if not_blank(raw) else Bad(b"{", "random (blank, replaced)", ("not valid JSON",))
+    return (
+        Bad(raw, f"random {raw[:40]!r}")
+        if not_blank(raw)
+        else Bad(b"{", "random (blank, replaced)", ("not valid JSON",))
+    )
 
 
-def _from_record(build: Callable[[dict[str, Any]], st.SearchStrategy[Bad]], kinds: tuple[str, ...] | None = None) -> st.SearchStrategy[Bad]:
+def _from_record(
+    build: Callable[[dict[str, Any]], st.SearchStrategy[Bad]], kinds: tuple[str, ...] | None = None
+) -> st.SearchStrategy[Bad]:
     return records(kinds=kinds).flatmap(build)
 
 
@@ -509,7 +612,8 @@ def test_a_hostile_jsonl_import_is_refused_in_one_line_and_changes_nothing(fresh
 # first batch is already written inside the transaction when the bad line is read: only a real
 # rollback leaves the log as it was.
 FULL_BATCH = b"".join(
-    dumps({**BASE_LOG[1], "event_id": f"FILL_{n}", "data": {"speaker": "Valery Gerasimov", "summary": f"Report {n}."}}) + b"\n"
+    dumps({**BASE_LOG[1], "event_id": f"FILL_{n}", "data": {"speaker": "Valery Gerasimov", "summary": f"Report {n}."}})
+    + b"\n"
     for n in range(BATCH_SIZE)
 )
 
@@ -542,7 +646,9 @@ def _inner(wrapped: bytes) -> bytes:
     return wrapped[len(prefix) : -1]
 
 
-def _payload_family(build: Callable[[dict[str, Any], list[Slot], str], st.SearchStrategy[Bad]], kinds: tuple[str, ...] | None = None):
+def _payload_family(
+    build: Callable[[dict[str, Any], list[Slot], str], st.SearchStrategy[Bad]], kinds: tuple[str, ...] | None = None
+):
     """(kind, --data text): a valid payload of a drawn kind, broken by `build` inside {"data": payload},
     so that slots and errors share names ("data.count")."""
 
@@ -585,13 +691,19 @@ DATA_FAMILIES: dict[str, st.SearchStrategy[tuple[str, Bad]]] = {
         if problem not in ("invalid UTF-8", "line over 1 MiB")
     },
     # A terminal hands Python undecodable argv bytes as lone surrogates (surrogateescape).
-    "argv surrogate": _payload_family(lambda root, slots, kind: pick_slot(slots).map(lambda s: _set_to(root, s, "a\udcffb"))),
-    "text over the limit": _payload_family(lambda root, slots, kind: pick_slot(slots).map(lambda s: _set_to(root, s, "a" * 20_001))),
+    "argv surrogate": _payload_family(
+        lambda root, slots, kind: pick_slot(slots).map(lambda s: _set_to(root, s, "a\udcffb"))
+    ),
+    "text over the limit": _payload_family(
+        lambda root, slots, kind: pick_slot(slots).map(lambda s: _set_to(root, s, "a" * 20_001))
+    ),
     "bad quantity": _payload_family(lambda root, slots, kind: _bad_quantity(root, kind), QUANTITY_KINDS),
     "truncated JSON": _payload_family(lambda root, slots, kind: _truncated(root["data"]).map(_as_data)),
     "BOM": _payload_family(lambda root, slots, kind: st.just(_as_data(Bad(BOM + dumps(root["data"]), "BOM")))),
     "not an object": _any_kind(
-        st.sampled_from([*BARE_VALUES, *NON_FINITE, HUGE_INTEGER, *DEEP, b""]).map(lambda raw: Bad(raw, f"bare {raw[:20]!r}"))
+        st.sampled_from([*BARE_VALUES, *NON_FINITE, HUGE_INTEGER, *DEEP, b""]).map(
+            lambda raw: Bad(raw, f"bare {raw[:20]!r}")
+        )
     ),
     "random text": _any_kind(st.text(max_size=100).map(lambda text: Bad(text.encode("utf-8"), "random text"))),
 }
@@ -635,14 +747,32 @@ def in_other_digits(text: str, zero: int) -> str:
     return "".join(chr(zero + int(c)) if c.isdigit() else c for c in text)
 
 
-SPELLINGS = ("%Y%m%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y-%m-%dT00:00", "%Y-%m-%d 00:00:00", " %Y-%m-%d", "%Y-%m-%d\n",
-             "%Y/%m/%d", "%b %d %Y", "%Y-W%W", "%Y-%j", "+%Y-%m-%d", "%Y-%m-%d%z", "'%Y-%m-%d'")
+SPELLINGS = (
+    "%Y%m%d",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+    "%Y-%m-%dT00:00",
+    "%Y-%m-%d 00:00:00",
+    " %Y-%m-%d",
+    "%Y-%m-%d\n",
+    "%Y/%m/%d",
+    "%b %d %Y",
+    "%Y-W%W",
+    "%Y-%j",
+    "+%Y-%m-%d",
+    "%Y-%m-%d%z",
+    "'%Y-%m-%d'",
+)
 
 
 def hostile_days() -> st.SearchStrategy[str]:
     """Text that is not a calendar day as YYYY-MM-DD, much of it close to one."""
     return st.one_of(
-        st.sampled_from([d for d in IMPOSSIBLE_DATES if isinstance(d, str)] + ["2024-02-29x", "-2024-08-12", "10000-01-01", "yesterday", "today"]),
+        st.sampled_from(
+            [d for d in IMPOSSIBLE_DATES if isinstance(d, str)]
+            + ["2024-02-29x", "-2024-08-12", "10000-01-01", "yesterday", "today"]
+        ),
         st.builds("{:04d}-{:02d}-{:02d}".format, st.integers(0, 9999), st.integers(0, 99), st.integers(0, 99)),
         st.builds(lambda d, f: d.strftime(f), st.dates(), st.sampled_from(SPELLINGS)),
         st.builds(lambda d, z: in_other_digits(d.isoformat(), z), st.dates(), st.sampled_from(DIGIT_ZEROS)),
@@ -655,9 +785,26 @@ DAY = object()  # where the hostile day goes in a command line
 DB = object()
 
 DATE_OPTIONS = {
-    "append --on": (["append", "statement.made", "--db", DB, "--on={}", "--source", "S", "--data", STATEMENT_DATA], "'--on'"),
-    "append --reported-on": (["append", "statement.made", "--db", DB, "--on", "2024-08-10", "--reported-on={}", "--source", "S",
-                              "--data", STATEMENT_DATA], "'--reported-on'"),
+    "append --on": (
+        ["append", "statement.made", "--db", DB, "--on={}", "--source", "S", "--data", STATEMENT_DATA],
+        "'--on'",
+    ),
+    "append --reported-on": (
+        [
+            "append",
+            "statement.made",
+            "--db",
+            DB,
+            "--on",
+            "2024-08-10",
+            "--reported-on={}",
+            "--source",
+            "S",
+            "--data",
+            STATEMENT_DATA,
+        ],
+        "'--reported-on'",
+    ),
     "log --from": (["log", "--db", DB, "--from={}"], "'--from'"),
     "log --to": (["log", "--db", DB, "--to={}"], "'--to'"),
     "state --as-of": (["state", "--db", DB, "--as-of={}"], "'--as-of'"),
@@ -711,7 +858,13 @@ LAST_DAY_NUMBER = (dt.date.max - dt.date(2024, 8, 6)).days + 1
 
 @pytest.mark.parametrize("command", [["state"], ["why", "settlements.Sudzha"]], ids=["state", "why"])
 @PER_OPTION
-@given(day=st.one_of(st.integers(max_value=0), st.integers(min_value=LAST_DAY_NUMBER + 1), st.sampled_from([10**30, -(10**30), 2**63, 2**64])))
+@given(
+    day=st.one_of(
+        st.integers(max_value=0),
+        st.integers(min_value=LAST_DAY_NUMBER + 1),
+        st.sampled_from([10**30, -(10**30), 2**63, 2**64]),
+    )
+)
 def test_a_day_number_outside_the_calendar_is_refused_and_changes_nothing(fresh_db, fingerprint, command, day):
     db = fresh_db()
     before = fingerprint(db)
@@ -729,7 +882,11 @@ def _not_an_integer(text: str) -> bool:
 
 @pytest.mark.parametrize("command", [["state"], ["why", "settlements.Sudzha"]], ids=["state", "why"])
 @PER_OPTION
-@given(day=st.one_of(st.sampled_from(["", "1.5", "1e3", "ten", "10**30", "0x10", "--1"]), st.text(max_size=20)).filter(_not_an_integer))
+@given(
+    day=st.one_of(st.sampled_from(["", "1.5", "1e3", "ten", "10**30", "0x10", "--1"]), st.text(max_size=20)).filter(
+        _not_an_integer
+    )
+)
 def test_a_day_that_is_not_a_number_is_refused_and_changes_nothing(fresh_db, fingerprint, command, day):
     db = fresh_db()
     before = fingerprint(db)
@@ -752,7 +909,18 @@ def test_the_last_day_of_the_calendar_is_a_day_number_that_works(fresh_db):
 def command_args(command: str, db: Path, events_file: Path) -> list[Any]:
     return {
         "init": ["init", "--db", db],
-        "append": ["append", "statement.made", "--db", db, "--on", "2024-08-10", "--source", "S", "--data", STATEMENT_DATA],
+        "append": [
+            "append",
+            "statement.made",
+            "--db",
+            db,
+            "--on",
+            "2024-08-10",
+            "--source",
+            "S",
+            "--data",
+            STATEMENT_DATA,
+        ],
         "import": ["import", events_file, "--db", db],
         "log": ["log", "--db", db],
         "state": ["state", "--db", db, "--as-of", "2024-08-10"],
@@ -790,14 +958,21 @@ WRONG_FILES: dict[str, tuple[Callable[[Path, Callable[[], Path]], None] | None, 
     "text file": (lambda db, _: db.write_text("my notes\n"), "not a timeline"),
     "empty file": (lambda db, _: db.write_bytes(b""), "not a timeline"),
     "random bytes": (lambda db, _: db.write_bytes(random.Random(2024).randbytes(10_000)), "not a timeline"),
-    "sqlite header, garbage after": (lambda db, _: db.write_bytes(b"SQLite format 3\x00" + b"\xa5" * 8000), "not a timeline"),
+    "sqlite header, garbage after": (
+        lambda db, _: db.write_bytes(b"SQLite format 3\x00" + b"\xa5" * 8000),
+        "not a timeline",
+    ),
     "sqlite without a log": (_sqlite_without_a_log, "not a timeline"),
     "newer store schema": (_newer_store_schema, "newer version"),
     "in a missing folder": (None, "no such file"),
 }
 # Pairs tests/test_cli_log.py already covers (TestNotATimeline and the init tests).
 ALREADY_COVERED = {
-    *((command, kind) for command in ("log", "verify", "import", "append") for kind in ("missing", "text file", "sqlite without a log", "directory")),
+    *(
+        (command, kind)
+        for command in ("log", "verify", "import", "append")
+        for kind in ("missing", "text file", "sqlite without a log", "directory")
+    ),
     ("init", "text file"),
     ("init", "in a missing folder"),
 }
@@ -819,7 +994,9 @@ def events_file(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("command, kind", WRONG_FILE_CASES)
-def test_a_wrong_database_file_is_refused_in_one_line_and_left_as_it_was(tmp_path, fresh_db, events_file, command, kind):
+def test_a_wrong_database_file_is_refused_in_one_line_and_left_as_it_was(
+    tmp_path, fresh_db, events_file, command, kind
+):
     folder = tmp_path / "here"
     folder.mkdir()
     db = folder / ("missing" if kind == "in a missing folder" else "") / "timeline.db"
@@ -916,8 +1093,14 @@ def run_unprivileged(args: list[Any], *, input: bytes | None = None) -> Any:
     report = json.loads(text)
     if "cannot_drop" in report:
         pytest.skip(f"cannot drop root privileges to test a read-only file: {report['cannot_drop']}")
-    exception = SystemExit(report["exit_code"]) if report["system_exit"] else (RuntimeError(report["exception"]) if report["exception"] != "None" else None)
-    return SimpleNamespace(exit_code=report["exit_code"], stdout=report["stdout"], stderr=report["stderr"], exception=exception)
+    exception = (
+        SystemExit(report["exit_code"])
+        if report["system_exit"]
+        else (RuntimeError(report["exception"]) if report["exception"] != "None" else None)
+    )
+    return SimpleNamespace(
+        exit_code=report["exit_code"], stdout=report["stdout"], stderr=report["stderr"], exception=exception
+    )
 
 
 @pytest.fixture
@@ -1007,8 +1190,16 @@ def test_a_refused_open_leaves_no_file_open(tmp_path, fresh_db):
     [
         pytest.param(lambda folder, db: folder, ["is a directory"], id="a-directory"),
         pytest.param(lambda folder, db: db, [":1: "], id="the-database-itself"),
-        pytest.param(lambda folder, db: _write(folder / "image.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256))), [":1: not valid UTF-8"], id="binary"),
-        pytest.param(lambda folder, db: _write(folder / "utf16.jsonl", json.dumps(BASE_LOG[1]).encode("utf-16")), [":1: not valid UTF-8"], id="utf-16"),
+        pytest.param(
+            lambda folder, db: _write(folder / "image.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256))),
+            [":1: not valid UTF-8"],
+            id="binary",
+        ),
+        pytest.param(
+            lambda folder, db: _write(folder / "utf16.jsonl", json.dumps(BASE_LOG[1]).encode("utf-16")),
+            [":1: not valid UTF-8"],
+            id="utf-16",
+        ),
     ],
 )
 def test_importing_a_file_that_is_not_jsonl_is_refused_and_changes_nothing(fresh_db, fingerprint, make, fragments):
@@ -1054,7 +1245,9 @@ def test_exporting_into_a_missing_folder_is_refused_in_one_line(fresh_db, tmp_pa
 def test_days_lists_an_event_on_the_last_day_of_the_calendar(tmp_path):
     db = tmp_path / "far.db"
     assert invoke(["init", "--db", db]).exit_code == 0
-    appended = invoke(["append", "statement.made", "--db", db, "--on", "9999-12-31", "--source", "S", "--data", STATEMENT_DATA])
+    appended = invoke(
+        ["append", "statement.made", "--db", db, "--on", "9999-12-31", "--source", "S", "--data", STATEMENT_DATA]
+    )
     assert appended.exit_code == 0, appended.stderr
     result = invoke(["days", "--db", db], catch_exceptions=True)
     assert result.exit_code == 0, repr(result.exception)
@@ -1074,8 +1267,20 @@ def test_a_day_in_other_digits_is_refused_as_the_wrong_format(fresh_db, where):
 
 
 def test_the_error_for_a_raw_control_character_reads_well(fresh_db):
-    result = invoke(["append", "statement.made", "--db", fresh_db(), "--on", "2024-08-10", "--source", "S",
-                     "--data", '{"speaker": "a\x07b", "summary": "s"}'])
+    result = invoke(
+        [
+            "append",
+            "statement.made",
+            "--db",
+            fresh_db(),
+            "--on",
+            "2024-08-10",
+            "--source",
+            "S",
+            "--data",
+            '{"speaker": "a\x07b", "summary": "s"}',
+        ]
+    )
     line = assert_refused(result, "--data", "Invalid control character")
     assert " at at " not in line
 
@@ -1084,8 +1289,20 @@ def test_the_error_for_a_raw_control_character_reads_well(fresh_db):
 def test_a_unicode_line_separator_in_a_text_field_is_refused(fresh_db, fingerprint, separator):
     db = fresh_db()
     before = fingerprint(db)
-    result = invoke(["append", "statement.made", "--db", db, "--on", "2024-08-10", "--source", f"TASS{separator}Interfax",
-                     "--data", STATEMENT_DATA])
+    result = invoke(
+        [
+            "append",
+            "statement.made",
+            "--db",
+            db,
+            "--on",
+            "2024-08-10",
+            "--source",
+            f"TASS{separator}Interfax",
+            "--data",
+            STATEMENT_DATA,
+        ]
+    )
     assert_refused(result, "source")
     assert fingerprint(db) == before
 
@@ -1107,7 +1324,11 @@ def run_timeline(args: list[str | bytes], *, input: bytes | None = None) -> subp
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, "-m", "timeline.cli", *[arg if isinstance(arg, bytes) else str(arg) for arg in args]],
-        input=input, capture_output=True, env=env, cwd=REPO, timeout=60,
+        input=input,
+        capture_output=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
     )
 
 
@@ -1116,18 +1337,69 @@ def _deep_line() -> bytes:
 
 
 SUBPROCESS_CASES = [
-    pytest.param(lambda db, folder: (["import", _write(folder / "deep.jsonl", dumps(BASE_LOG[0]) + b"\n\n" + _deep_line() + b"\n"), "--db", db], None),
-                 "{folder}/deep.jsonl:3: not valid JSON: nested too deeply", id="import-file-deep-nesting"),
-    pytest.param(lambda db, folder: (["import", "-", "--db", db], dumps(BASE_LOG[0]) + b"\n" + with_raw(BASE_LOG[1], ("source",), b'"\xff"') + b"\n"),
-                 "<stdin>:2: not valid UTF-8", id="import-stdin-invalid-utf8"),
+    pytest.param(
+        lambda db, folder: (
+            ["import", _write(folder / "deep.jsonl", dumps(BASE_LOG[0]) + b"\n\n" + _deep_line() + b"\n"), "--db", db],
+            None,
+        ),
+        "{folder}/deep.jsonl:3: not valid JSON: nested too deeply",
+        id="import-file-deep-nesting",
+    ),
+    pytest.param(
+        lambda db, folder: (
+            ["import", "-", "--db", db],
+            dumps(BASE_LOG[0]) + b"\n" + with_raw(BASE_LOG[1], ("source",), b'"\xff"') + b"\n",
+        ),
+        "<stdin>:2: not valid UTF-8",
+        id="import-stdin-invalid-utf8",
+    ),
     # Undecodable bytes on the command line reach Python as lone surrogates.
-    pytest.param(lambda db, folder: (["append", "statement.made", "--db", db, "--on", "2024-08-10", "--source", "S",
-                                      "--data", b'{"speaker": "\xff", "summary": "s"}'], None),
-                 "data.speaker: contains a lone surrogate", id="append-data-invalid-utf8-argv"),
-    pytest.param(lambda db, folder: (["append", "statement.made", "--db", db, "--on", "2024-02-30", "--source", "S", "--data", STATEMENT_DATA], None),
-                 "Invalid value for '--on': '2024-02-30' is not a real calendar day", id="append-impossible-date"),
-    pytest.param(lambda db, folder: (["append", "statement.made", "--db", _newer(db), "--on", "2024-08-10", "--source", "S", "--data", STATEMENT_DATA], None),
-                 "written by a newer version of timeline", id="append-to-a-newer-store-schema"),
+    pytest.param(
+        lambda db, folder: (
+            [
+                "append",
+                "statement.made",
+                "--db",
+                db,
+                "--on",
+                "2024-08-10",
+                "--source",
+                "S",
+                "--data",
+                b'{"speaker": "\xff", "summary": "s"}',
+            ],
+            None,
+        ),
+        "data.speaker: contains a lone surrogate",
+        id="append-data-invalid-utf8-argv",
+    ),
+    pytest.param(
+        lambda db, folder: (
+            ["append", "statement.made", "--db", db, "--on", "2024-02-30", "--source", "S", "--data", STATEMENT_DATA],
+            None,
+        ),
+        "Invalid value for '--on': '2024-02-30' is not a real calendar day",
+        id="append-impossible-date",
+    ),
+    pytest.param(
+        lambda db, folder: (
+            [
+                "append",
+                "statement.made",
+                "--db",
+                _newer(db),
+                "--on",
+                "2024-08-10",
+                "--source",
+                "S",
+                "--data",
+                STATEMENT_DATA,
+            ],
+            None,
+        ),
+        "written by a newer version of timeline",
+        id="append-to-a-newer-store-schema",
+    ),
 ]
 
 

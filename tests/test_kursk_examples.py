@@ -47,7 +47,9 @@ def test_kursk_and_belgorod_under_federal_emergency_on_august_16(kursk):
 def test_kursk_emergency_was_regional_before_it_was_federal(kursk):
     regime = kursk.state(AUG(8)).facts()["emergencies.Kursk Oblast"].active[0]
     assert (regime.regime, regime.level) == (Regime.EMERGENCY, Level.REGIONAL)
-    raised = next(r for r in kursk.state(AUG(9)).facts()["emergencies.Kursk Oblast"].active if r.regime is Regime.EMERGENCY)
+    raised = next(
+        r for r in kursk.state(AUG(9)).facts()["emergencies.Kursk Oblast"].active if r.regime is Regime.EMERGENCY
+    )
     assert raised.level is Level.FEDERAL
     assert raised.first_declared == AUG(7) and raised.since == AUG(9)
 

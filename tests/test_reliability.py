@@ -46,7 +46,9 @@ def statement_line(event_id: str, day: int = 12) -> str:
 
 
 def write_jsonl(path: Path, prefix: str, count: int) -> Path:
-    path.write_text("".join(statement_line(f"{prefix}-{n:06d}", 1 + n % 28) + "\n" for n in range(count)), encoding="utf-8")
+    path.write_text(
+        "".join(statement_line(f"{prefix}-{n:06d}", 1 + n % 28) + "\n" for n in range(count)), encoding="utf-8"
+    )
     return path
 
 
@@ -91,8 +93,7 @@ def test_importers_and_appenders_in_separate_processes_lose_nothing_and_fork_not
     )
     processes = [timeline_command("import", str(path), "--db", str(db), stdout=subprocess.DEVNULL) for path in imports]
     processes += [
-        subprocess.Popen([sys.executable, "-c", appenders_script, str(REPO), str(db), f"append{n}"])
-        for n in range(2)
+        subprocess.Popen([sys.executable, "-c", appenders_script, str(REPO), str(db), f"append{n}"]) for n in range(2)
     ]
     assert [process.wait(timeout=180) for process in processes] == [0, 0, 0, 0]
 
@@ -133,7 +134,11 @@ def test_writers_naming_the_same_expected_head_one_wins_the_others_conflict_clea
     for racer in racers:
         racer.join(timeout=30)
     assert outcomes.count("won") == 1
-    assert all(outcome.startswith("conflict: ") and "expected the log to end at seq 0" in outcome for outcome in outcomes if outcome != "won")
+    assert all(
+        outcome.startswith("conflict: ") and "expected the log to end at seq 0" in outcome
+        for outcome in outcomes
+        if outcome != "won"
+    )
     assert len(logged_ids(db)) == 1
     assert verify_exit_code(db) == 0
 
@@ -146,8 +151,20 @@ def test_a_cli_writer_that_loses_the_race_gets_a_one_line_conflict(tmp_path):
     assert other.returncode == 0
     result = CliRunner().invoke(
         cli,
-        ["append", "statement.made", "--db", str(db), "--on", "2024-08-12", "--source", "Wire",
-         "--data", '{"speaker": "S", "summary": "Mine."}', "--expect-head", "0"],
+        [
+            "append",
+            "statement.made",
+            "--db",
+            str(db),
+            "--on",
+            "2024-08-12",
+            "--source",
+            "Wire",
+            "--data",
+            '{"speaker": "S", "summary": "Mine."}',
+            "--expect-head",
+            "0",
+        ],
     )
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "expected the log to end at seq 0" in result.stderr
@@ -164,7 +181,9 @@ def test_an_import_killed_at_random_moments_leaves_all_of_it_or_none(tmp_path):
     rng = random.Random(20240806)
     count = 6_000
     started = time.perf_counter()
-    probe = timeline_command("import", str(write_jsonl(tmp_path / "probe.jsonl", "probe", count)), "--db", str(db), stdout=subprocess.DEVNULL)
+    probe = timeline_command(
+        "import", str(write_jsonl(tmp_path / "probe.jsonl", "probe", count)), "--db", str(db), stdout=subprocess.DEVNULL
+    )
     assert probe.wait(timeout=120) == 0
     full_run = time.perf_counter() - started
     before = len(logged_ids(db))
@@ -172,7 +191,9 @@ def test_an_import_killed_at_random_moments_leaves_all_of_it_or_none(tmp_path):
     trials = int(os.environ.get("CRASH_TRIALS", "12"))
     for trial in range(trials):
         source = write_jsonl(tmp_path / f"trial-{trial}.jsonl", f"trial{trial}", count)
-        importer = timeline_command("import", str(source), "--db", str(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        importer = timeline_command(
+            "import", str(source), "--db", str(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(rng.uniform(0.2 * full_run, 1.1 * full_run))
         importer.send_signal(signal.SIGKILL)
         importer.wait(timeout=30)
@@ -185,8 +206,16 @@ def test_an_import_killed_at_random_moments_leaves_all_of_it_or_none(tmp_path):
         assert verify_exit_code(db) == 0
     assert False in outcomes, "no kill landed inside an import: the trials proved nothing"
     # The log takes writes again after every crash: no lock is left behind.
-    assert timeline_command("import", str(write_jsonl(tmp_path / "after.jsonl", "after", 10)), "--db", str(db),
-                            stdout=subprocess.DEVNULL).wait(timeout=60) == 0
+    assert (
+        timeline_command(
+            "import",
+            str(write_jsonl(tmp_path / "after.jsonl", "after", 10)),
+            "--db",
+            str(db),
+            stdout=subprocess.DEVNULL,
+        ).wait(timeout=60)
+        == 0
+    )
     assert verify_exit_code(db) == 0
 
 
@@ -208,12 +237,18 @@ with Timeline.open(sys.argv[2]) as timeline:
 def test_a_crash_between_two_batches_of_one_import_leaves_none_of_it(tmp_path):
     db = tmp_path / "batches.db"
     timeline = Timeline.init(db)
-    timeline.append(kind="statement.made", occurred_on="2024-08-12", source="Wire", event_id="kept",
-                    data={"speaker": "S", "summary": "Before the crash."})
+    timeline.append(
+        kind="statement.made",
+        occurred_on="2024-08-12",
+        source="Wire",
+        event_id="kept",
+        data={"speaker": "S", "summary": "Before the crash."},
+    )
     timeline.close()
     source = write_jsonl(tmp_path / "two-batches.jsonl", "lost", 3_000)  # one batch is 2,000 events
-    importer = subprocess.Popen([sys.executable, "-c", _BETWEEN_BATCHES, str(REPO), str(db), str(source)],
-                                stdout=subprocess.PIPE, text=True)
+    importer = subprocess.Popen(
+        [sys.executable, "-c", _BETWEEN_BATCHES, str(REPO), str(db), str(source)], stdout=subprocess.PIPE, text=True
+    )
     assert importer.stdout.readline().split() == ["batch", "2000"]
     # The first batch is in the WAL file, uncommitted, when the process dies.
     importer.send_signal(signal.SIGKILL)
@@ -224,8 +259,20 @@ def test_a_crash_between_two_batches_of_one_import_leaves_none_of_it(tmp_path):
 
 # -- tampering -------------------------------------------------------------------------------
 
-TAMPERABLE_COLUMNS = ("event_id", "kind", "schema_version", "occurred_on", "reported_on", "source",
-                      "unverified", "note", "data", "recorded_at", "prev_hash", "hash")
+TAMPERABLE_COLUMNS = (
+    "event_id",
+    "kind",
+    "schema_version",
+    "occurred_on",
+    "reported_on",
+    "source",
+    "unverified",
+    "note",
+    "data",
+    "recorded_at",
+    "prev_hash",
+    "hash",
+)
 
 
 @st.composite
@@ -274,13 +321,20 @@ def apply_tampering(db: Path, action: str, args: dict) -> None:
             columns = [row[1] for row in conn.execute("PRAGMA table_info(events)")]
             row = dict(zip(columns, conn.execute("SELECT * FROM events WHERE seq = ?", [k]).fetchone()))
             row.update(seq=args["seq"], event_id=row["event_id"] + "-copy")
-            conn.execute(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+            conn.execute(
+                f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+            )
         elif action == "swap":
             columns = [c for c in TAMPERABLE_COLUMNS]
-            rows = {seq: conn.execute(f"SELECT {', '.join(columns)} FROM events WHERE seq = ?", [seq]).fetchone() for seq in (k, args["j"])}
+            rows = {
+                seq: conn.execute(f"SELECT {', '.join(columns)} FROM events WHERE seq = ?", [seq]).fetchone()
+                for seq in (k, args["j"])
+            }
             conn.execute("UPDATE events SET event_id = event_id || '-moving' WHERE seq IN (?, ?)", [k, args["j"]])
             for seq, other in ((k, args["j"]), (args["j"], k)):
-                conn.execute(f"UPDATE events SET {', '.join(c + ' = ?' for c in columns)} WHERE seq = ?", [*rows[other], seq])
+                conn.execute(
+                    f"UPDATE events SET {', '.join(c + ' = ?' for c in columns)} WHERE seq = ?", [*rows[other], seq]
+                )
         elif action == "renumber":
             conn.execute("UPDATE events SET seq = ? WHERE seq = ?", [args["seq"], k])
         conn.commit()
@@ -288,7 +342,9 @@ def apply_tampering(db: Path, action: str, args: dict) -> None:
         conn.close()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(log=event_logs(min_size=1, max_size=8, window=AUGUST_2024, small_pools=True), data=st.data())
 def test_verify_finds_any_single_tampering_and_names_the_first_bad_seq(tmp_path_factory, log, data):
     db = tmp_path_factory.mktemp("tamper") / "log.db"

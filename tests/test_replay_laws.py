@@ -117,15 +117,33 @@ def test_events_applied_grows_with_as_of(log, day_a, day_b, known_on):
 
 def test_retracting_a_retraction_restores_its_target():
     def record(event_id, kind, day, data, reported=None):
-        return {"event_id": event_id, "kind": kind, "occurred_on": f"2024-08-{day:02d}",
-                "reported_on": f"2024-08-{reported or day:02d}", "source": "Wire", "data": data}
+        return {
+            "event_id": event_id,
+            "kind": kind,
+            "occurred_on": f"2024-08-{day:02d}",
+            "reported_on": f"2024-08-{reported or day:02d}",
+            "source": "Wire",
+            "data": data,
+        }
 
     timeline = Timeline(EventStore.in_memory())
-    timeline.append(record("claim", "settlement.claimed", 10,
-                           {"settlement": "Sudzha", "region": "Kursk Oblast", "status": "controlled", "claimant": "Ukraine"}))
+    timeline.append(
+        record(
+            "claim",
+            "settlement.claimed",
+            10,
+            {"settlement": "Sudzha", "region": "Kursk Oblast", "status": "controlled", "claimant": "Ukraine"},
+        )
+    )
     timeline.append(record("withdrawn", "event.retracted", 12, {"target_event_id": "claim", "reason": "Wrong town."}))
-    timeline.append(record("withdrawal-withdrawn", "event.retracted", 14,
-                           {"target_event_id": "withdrawn", "reason": "It was the right town."}))
+    timeline.append(
+        record(
+            "withdrawal-withdrawn",
+            "event.retracted",
+            14,
+            {"target_event_id": "withdrawn", "reason": "It was the right town."},
+        )
+    )
     day = dt.date(2024, 8, 20)
     assert "settlements.Sudzha" not in timeline.state(day, known_on=dt.date(2024, 8, 13)).facts()
     assert "settlements.Sudzha" in timeline.state(day, known_on=dt.date(2024, 8, 11)).facts()

@@ -36,15 +36,25 @@ from timeline.store import BATCH_SIZE, GENESIS_HASH, EventStore
 # The contract's tests run once per backend subclass, hence `differing_executors`; each
 # example makes a store of its own under tmp_path, hence `function_scoped_fixture`.
 _STORE_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.differing_executors, HealthCheck.too_slow]
-STORE_EXAMPLES = settings(settings.default, max_examples=max(10, settings.default.max_examples // 8), suppress_health_check=_STORE_HEALTH)
+STORE_EXAMPLES = settings(
+    settings.default, max_examples=max(10, settings.default.max_examples // 8), suppress_health_check=_STORE_HEALTH
+)
 # The tamper test is parametrized over eight edits; a few examples of each suffice.
-TAMPER_EXAMPLES = settings(settings.default, max_examples=max(5, settings.default.max_examples // 20), suppress_health_check=_STORE_HEALTH)
+TAMPER_EXAMPLES = settings(
+    settings.default, max_examples=max(5, settings.default.max_examples // 20), suppress_health_check=_STORE_HEALTH
+)
 
 DAY = dt.date(2024, 8, 12)
 
 
 def statement(event_id: str, summary: str = "The advance has been stopped.", **envelope) -> Event:
-    return Event(StatementMade("Valery Gerasimov", summary), envelope.pop("occurred_on", DAY), "TASS", event_id=event_id, **envelope)
+    return Event(
+        StatementMade("Valery Gerasimov", summary),
+        envelope.pop("occurred_on", DAY),
+        "TASS",
+        event_id=event_id,
+        **envelope,
+    )
 
 
 def retraction(event_id: str, target: str) -> Event:
@@ -95,9 +105,13 @@ class EventStoreContract:
     def tamper(self, store: EventStore, *statements: str | tuple[str, list]) -> None:
         """Run `statements` with the append-only triggers dropped, then put the triggers back,
         so the tampering itself is the only thing `verify` can find."""
-        triggers = store.db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'").fetchall()
+        triggers = store.db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+        ).fetchall()
         assert triggers
-        self.raw_sql(store, *[f"DROP TRIGGER {name}" for name, _ in triggers], *statements, *[sql for _, sql in triggers])
+        self.raw_sql(
+            store, *[f"DROP TRIGGER {name}" for name, _ in triggers], *statements, *[sql for _, sql in triggers]
+        )
 
     @staticmethod
     def dump(store: EventStore) -> list[str]:
@@ -149,7 +163,10 @@ class EventStoreContract:
         store.append([statement("a")])
         row = record_to_row(event_to_record(statement("a")), 2, "2024-08-12T00:00:00+00:00", store.head()[1])
         with pytest.raises(sqlite3.IntegrityError):
-            self.raw_sql(store, (f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())))
+            self.raw_sql(
+                store,
+                (f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())),
+            )
 
     # -- idempotency and conflicts -------------------------------------------------------------
 
@@ -312,7 +329,9 @@ class EventStoreContract:
         seq, head_hash = store.head()
         # A well-formed row, chained to the head: only the recorded head gives it away.
         row = record_to_row(event_to_record(statement("forged")), seq + 1, "2024-08-12T00:00:00+00:00", head_hash)
-        self.tamper(store, (f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())))
+        self.tamper(
+            store, (f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+        )
         report = store.verify()
         assert not report.ok and report.first_bad_seq == 3
 
@@ -549,8 +568,12 @@ class TestTimelineWrites:
 
     def test_append_of_a_bad_record_names_the_field(self, fresh_timeline):
         with pytest.raises(BadEvent) as caught:
-            fresh_timeline.append(kind="prisoners.captured", occurred_on="2024-08-12", source="S",
-                                  data={"captor": "Ukraine", "count": -1, "basis": "total"})
+            fresh_timeline.append(
+                kind="prisoners.captured",
+                occurred_on="2024-08-12",
+                source="S",
+                data={"captor": "Ukraine", "count": -1, "basis": "total"},
+            )
         assert caught.value.field in ("data.count", "data.count.value")
         assert len(fresh_timeline) == 0
 

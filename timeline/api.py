@@ -85,7 +85,10 @@ class Timeline:
         with source.open("rb") as stream:
             store.append(read_events(stream, name), recorded_at=BUNDLED_RECORDED_AT)
         store.writable = False
-        return cls(store, read_only_reason=f"the bundled {name} is read-only; use --db (or TIMELINE_DB) to write a log of your own")
+        return cls(
+            store,
+            read_only_reason=f"the bundled {name} is read-only; use --db (or TIMELINE_DB) to write a log of your own",
+        )
 
     def close(self) -> None:
         self.store.close()
@@ -141,7 +144,10 @@ class Timeline:
                 raise BadEvent(f"cannot read: {exc.strerror}", where=str(path)) from None
             with stream:
                 return self.store.append(
-                    read_events(stream, name or str(path)), expected_head=expected_head, on_batch=progress, keep_events=False
+                    read_events(stream, name or str(path)),
+                    expected_head=expected_head,
+                    on_batch=progress,
+                    keep_events=False,
                 )
         return self.store.append(
             read_events(source, name or "<stream>"), expected_head=expected_head, on_batch=progress, keep_events=False
@@ -183,7 +189,9 @@ class Timeline:
             raise BadInput(f"{target}: is a directory")
         temporary: Path | None = None
         try:
-            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False) as stream:
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False
+            ) as stream:
                 temporary = Path(stream.name)
                 count = self.export_jsonl(stream)
             temporary.chmod(0o666 & ~_umask())  # as an ordinary new file, not the temporary file's 0600
@@ -234,7 +242,9 @@ class Timeline:
         first = (bounds or self.bounds()).day_one
         return (day - first).days + 1 if first else None
 
-    def state(self, as_of: dt.date | None = None, known_on: dt.date | None = None, *, use_checkpoints: bool = True) -> Snapshot:
+    def state(
+        self, as_of: dt.date | None = None, known_on: dt.date | None = None, *, use_checkpoints: bool = True
+    ) -> Snapshot:
         """The state as of `as_of` (default: the last day in the log), knowing only what was reported by `known_on`.
 
         With full knowledge (no `known_on`, or one that admits every report) the fold starts
@@ -257,7 +267,9 @@ class Timeline:
             with self.store.read_transaction():
                 log_seq = self.store.count()  # the position the rows below are read at
                 start = self.checkpoints.nearest(as_of)
-                states, applied, after = (start.states, start.events_applied, start.as_of) if start else (replay.initial_states(), 0, None)
+                states, applied, after = (
+                    (start.states, start.events_applied, start.as_of) if start else (replay.initial_states(), 0, None)
+                )
                 folded, since_saved = 0, 0
                 days = replay.fold_visible(states, self.store, as_of, None, after=after, hidden=self._hidden(None))
                 for end_of_day, states, folded in days:
@@ -285,12 +297,16 @@ class Timeline:
             with self.store.read_transaction():
                 last = self.last_day()
                 if last is not None:
-                    days = replay.fold_visible(replay.initial_states(), self.store, last, None, hidden=self._hidden(None))
+                    days = replay.fold_visible(
+                        replay.initial_states(), self.store, last, None, hidden=self._hidden(None)
+                    )
                     for end_of_day, states, folded in days:
                         writer.save(dt.date.fromisoformat(end_of_day), folded, states)
         return writer.saved
 
-    def diff(self, before: dt.date, after: dt.date, known_on: dt.date | None = None, *, with_events: bool = True) -> Diff:
+    def diff(
+        self, before: dt.date, after: dt.date, known_on: dt.date | None = None, *, with_events: bool = True
+    ) -> Diff:
         """What changed from the end of day `before` to the end of day `after`, and which events did it.
 
         `events` lists every event that occurred in between (O(events in the range));
@@ -301,15 +317,23 @@ class Timeline:
         start, end = self.state(before, known_on), self.state(after, known_on)
         between: tuple[RecordedEvent, ...] = ()
         if with_events:
-            between = tuple(replay.visible_events(self.store, after, known_on, after=before, hidden=self._hidden(known_on)))
+            between = tuple(
+                replay.visible_events(self.store, after, known_on, after=before, hidden=self._hidden(known_on))
+            )
         return Diff.between(start, end, between)
 
-    def why(self, path: str, as_of: dt.date | None = None, known_on: dt.date | None = None) -> tuple[Fact, list[RecordedEvent]]:
+    def why(
+        self, path: str, as_of: dt.date | None = None, known_on: dt.date | None = None
+    ) -> tuple[Fact, list[RecordedEvent]]:
         """The fact at `path` (e.g. 'settlements.Sudzha') and the events it came from."""
         facts = self.state(as_of, known_on).facts()
         if path not in facts:
             close = difflib.get_close_matches(path, list(facts), n=3, cutoff=0.5)
-            hint = f"; did you mean {' or '.join(close)}?" if close else f"; known paths start with {', '.join(sorted({p.split('.')[0] for p in facts})) or '(none)'}"
+            hint = (
+                f"; did you mean {' or '.join(close)}?"
+                if close
+                else f"; known paths start with {', '.join(sorted({p.split('.')[0] for p in facts})) or '(none)'}"
+            )
             raise BadInput(f"no fact at {path!r} in that snapshot{hint}")
         fact = facts[path]
         return fact, [self.store.get(event_id) for event_id in fact.event_ids]
@@ -355,4 +379,3 @@ class Timeline:
 
     def __len__(self) -> int:
         return self.store.count()
-

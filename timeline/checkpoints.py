@@ -47,7 +47,9 @@ class Checkpoints:
         self.store = store
         self._available = False
         self._fact_types = {
-            (projector.name, fact_type.__name__): fact_type for projector in PROJECTORS for fact_type in projector.fact_types
+            (projector.name, fact_type.__name__): fact_type
+            for projector in PROJECTORS
+            for fact_type in projector.fact_types
         }
 
     @property
@@ -70,7 +72,9 @@ class Checkpoints:
         checkpoint_id, day, log_seq, events_applied = row
         if log_seq > self.store.count():
             return None  # from a log longer than this one: not ours to trust
-        by_projector: dict[str, list[tuple[tuple[str, ...], Encoded]]] = {projector.name: [] for projector in PROJECTORS}
+        by_projector: dict[str, list[tuple[tuple[str, ...], Encoded]]] = {
+            projector.name: [] for projector in PROJECTORS
+        }
         rows = self.store.db.execute(
             "SELECT f.projector, f.key, v.type, v.value, v.id FROM checkpoint_facts f "
             "JOIN checkpoint_values v ON v.id = f.value_id WHERE f.checkpoint_id = ?",
@@ -79,7 +83,9 @@ class Checkpoints:
         fact_types = self._fact_types
         try:
             for projector, key, type_name, value, value_id in rows:
-                by_projector[projector].append((_parse_key(key), Encoded(fact_types[projector, type_name], value, value_id)))
+                by_projector[projector].append(
+                    (_parse_key(key), Encoded(fact_types[projector, type_name], value, value_id))
+                )
         except KeyError:
             return None  # written by a version with other projectors or fact types: replay instead
         states = tuple(FactMap.from_encoded(iter(by_projector[projector.name])) for projector in PROJECTORS)
@@ -157,15 +163,27 @@ class CheckpointWriter:
                 db.rollback()
                 return
             day = as_of.isoformat()
-            db.execute("DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of = ?)", [day])
+            db.execute(
+                "DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of = ?)",
+                [day],
+            )
             db.execute("DELETE FROM checkpoints WHERE as_of = ?", [day])
             created_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-            checkpoint_id = db["checkpoints"].insert(
-                {"as_of": day, "log_seq": self.log_seq, "events_applied": events_applied, "created_at": created_at}
-            ).last_pk
+            checkpoint_id = (
+                db["checkpoints"]
+                .insert(
+                    {"as_of": day, "log_seq": self.log_seq, "events_applied": events_applied, "created_at": created_at}
+                )
+                .last_pk
+            )
             previous, self._value_ids = self._value_ids, {}
             rows = [
-                (checkpoint_id, projector.name, json.dumps(list(key), ensure_ascii=False), self._value_id(db, entry, previous))
+                (
+                    checkpoint_id,
+                    projector.name,
+                    json.dumps(list(key), ensure_ascii=False),
+                    self._value_id(db, entry, previous),
+                )
                 for projector, state in zip(PROJECTORS, states)
                 for key, entry in state.raw_items()
             ]

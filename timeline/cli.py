@@ -95,7 +95,9 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--db", "db", envvar="TIMELINE_DB", required=True, type=click.Path(dir_okay=True), help="Where to create the log.")
+@click.option(
+    "--db", "db", envvar="TIMELINE_DB", required=True, type=click.Path(dir_okay=True), help="Where to create the log."
+)
 def init(db: str) -> None:
     """Create an empty timeline database (an existing one is left as it is)."""
     with Timeline.init(db) as timeline:
@@ -106,7 +108,9 @@ def init(db: str) -> None:
 @cli.command()
 @click.argument("kind")
 @db_option
-@click.option("--on", "occurred_on", type=DAY, required=True, help="The day it happened (for a claim: the day it was made).")
+@click.option(
+    "--on", "occurred_on", type=DAY, required=True, help="The day it happened (for a claim: the day it was made)."
+)
 @click.option("--reported-on", type=DAY, help="The day it became public (default: --on).")
 @click.option("--source", required=True, help="Who reported it.")
 @click.option("--data", "data_json", required=True, help="The kind's fields as a JSON object.")
@@ -154,7 +158,10 @@ def import_(file: str, db: str | None, expect_head: int | None, as_json: bool) -
         if file == "-":
             result = timeline.import_jsonl(sys.stdin.buffer, name="<stdin>", expected_head=expect_head)
         elif sys.stderr.isatty() and os.path.isfile(file) and os.path.getsize(file) > PROGRESS_BAR_BYTES:
-            with open(file, "rb") as stream, click.progressbar(length=os.path.getsize(file), label="importing", file=sys.stderr) as bar:
+            with (
+                open(file, "rb") as stream,
+                click.progressbar(length=os.path.getsize(file), label="importing", file=sys.stderr) as bar,
+            ):
                 result = timeline.import_jsonl(
                     stream, name=file, expected_head=expect_head, progress=lambda _: bar.update(stream.tell() - bar.pos)
                 )
@@ -164,7 +171,9 @@ def import_(file: str, db: str | None, expect_head: int | None, as_json: bool) -
 
 
 @cli.command()
-@click.option("--db", "db", envvar="TIMELINE_DB", required=True, type=click.Path(dir_okay=True), help="The timeline database.")
+@click.option(
+    "--db", "db", envvar="TIMELINE_DB", required=True, type=click.Path(dir_okay=True), help="The timeline database."
+)
 @click.option("--clear", is_flag=True, help="Only drop the checkpoints (queries then replay from the first event).")
 def checkpoint(db: str, clear: bool) -> None:
     """Rebuild the cached snapshots that make `state` and `diff` fast: one per day with events."""
@@ -181,7 +190,9 @@ def checkpoint(db: str, clear: bool) -> None:
 @click.option("--from", "occurred_from", type=DAY, help="Only events that occurred on or after this day.")
 @click.option("--to", "occurred_to", type=DAY, help="Only events that occurred on or before this day.")
 @json_option
-def log(db: str | None, kind: str | None, occurred_from: dt.date | None, occurred_to: dt.date | None, as_json: bool) -> None:
+def log(
+    db: str | None, kind: str | None, occurred_from: dt.date | None, occurred_to: dt.date | None, as_json: bool
+) -> None:
     """The log in append order (JSON: one object per line)."""
     if kind is not None and kind not in kind_names():
         raise BadInput(f"--kind: unknown kind {kind!r} (known: {', '.join(kind_names())})")
@@ -266,7 +277,9 @@ def days(db: str | None, known_on: dt.date | None, as_json: bool) -> None:
 @db_option
 @with_as_of
 @json_option
-def why(path: str, db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.date | None, as_json: bool) -> None:
+def why(
+    path: str, db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.date | None, as_json: bool
+) -> None:
     """The events behind one fact, e.g. `timeline why settlements.Sudzha --as-of 2024-08-16`."""
     with open_for_reading(db) as timeline:
         fact, events = timeline.why(path, resolve_day(timeline, as_of, day), known_on)
@@ -275,8 +288,12 @@ def why(path: str, db: str | None, as_of: dt.date | None, day: int | None, known
 
 @cli.command()
 @db_option
-@click.option("--format", "format_", type=click.Choice(["jsonl"]), default="jsonl", show_default=True, help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout.")
+@click.option(
+    "--format", "format_", type=click.Choice(["jsonl"]), default="jsonl", show_default=True, help="Output format."
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
+)
 def export(db: str | None, format_: str, output: str | None) -> None:
     """The log as importable JSONL, in append order."""
     with open_for_reading(db) as timeline:

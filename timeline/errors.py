@@ -35,4 +35,3 @@ class NotATimeline(TimelineError):
 
 class ReadOnlyTimeline(TimelineError):
     """Writing to a log that must not be written, such as the bundled dataset."""
-

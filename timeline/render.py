@@ -62,7 +62,9 @@ def log_lines(events: Iterable[RecordedEvent], seq_width: int = 5) -> Iterator[s
             yield line(tuple("-" * width for width, _, _ in columns), "-" * SUMMARY_WIDTH)
             empty = False
         reported = "" if recorded.reported_on == recorded.occurred_on else recorded.reported_on.isoformat()
-        yield line((recorded.seq, recorded.occurred_on.isoformat(), reported, recorded.kind), shorten(describe(recorded)))
+        yield line(
+            (recorded.seq, recorded.occurred_on.isoformat(), reported, recorded.kind), shorten(describe(recorded))
+        )
     if empty:
         yield "(no events)"
 
@@ -158,7 +160,9 @@ def diff_text(diff: Diff) -> str:
         lines.append("")
         lines.append("Events:")
         for recorded in diff.events:
-            lines.append(f"  {recorded.occurred_on.isoformat()}  {recorded.event_id}  {shorten(describe(recorded), 80)}")
+            lines.append(
+                f"  {recorded.occurred_on.isoformat()}  {recorded.event_id}  {shorten(describe(recorded), 80)}"
+            )
     return "\n".join(lines)
 
 
@@ -200,8 +204,12 @@ def why_json(path: str, fact: Any, events: list[RecordedEvent]) -> dict[str, Any
 def why_text(path: str, fact: Any, events: list[RecordedEvent]) -> str:
     lines = [f"{path}: {fact.describe()}", "", "because of:"]
     for recorded in events:
-        reported = f", reported {recorded.reported_on.isoformat()}" if recorded.reported_on != recorded.occurred_on else ""
-        lines.append(f"  seq {recorded.seq}  {recorded.occurred_on.isoformat()}{reported}  {recorded.kind}  {recorded.event_id}")
+        reported = (
+            f", reported {recorded.reported_on.isoformat()}" if recorded.reported_on != recorded.occurred_on else ""
+        )
+        lines.append(
+            f"  seq {recorded.seq}  {recorded.occurred_on.isoformat()}{reported}  {recorded.kind}  {recorded.event_id}"
+        )
         lines.append(f"      {describe(recorded)}")
         lines.append(f"      source: {recorded.event.source}")
         if recorded.event.note:

@@ -111,7 +111,9 @@ def fold_visible(
         yield day, tuple(current), count
 
 
-def last_of(days: Iterable[tuple[Day, tuple[State, ...], int]], states: tuple[State, ...]) -> tuple[tuple[State, ...], int]:
+def last_of(
+    days: Iterable[tuple[Day, tuple[State, ...], int]], states: tuple[State, ...]
+) -> tuple[tuple[State, ...], int]:
     """The states and count after the last day of a fold (the given states and 0 if it had none)."""
     count = 0
     for _, states, count in days:

@@ -19,7 +19,17 @@ from timeline.errors import NotATimeline
 
 COLUMNS = tuple(schema.EVENT_COLUMNS)
 # What a fold needs of a row: no position, no hashes.
-REPLAY_COLUMNS = ("event_id", "kind", "schema_version", "occurred_on", "reported_on", "source", "unverified", "note", "data")
+REPLAY_COLUMNS = (
+    "event_id",
+    "kind",
+    "schema_version",
+    "occurred_on",
+    "reported_on",
+    "source",
+    "unverified",
+    "note",
+    "data",
+)
 KIND, EVENT_ID, OCCURRED_ON = (REPLAY_COLUMNS.index(name) for name in ("kind", "event_id", "occurred_on"))
 
 
@@ -30,7 +40,9 @@ def row_hash(row: dict[str, Any]) -> str:
 
 
 def row_to_record(row: dict[str, Any]) -> dict[str, Any]:
-    record = {name: row[name] for name in ("event_id", "kind", "schema_version", "occurred_on", "reported_on", "source")}
+    record = {
+        name: row[name] for name in ("event_id", "kind", "schema_version", "occurred_on", "reported_on", "source")
+    }
     record["data"] = json.loads(row["data"])
     if row["unverified"]:
         record["unverified"] = True
@@ -48,7 +60,9 @@ def decode_replay_row(values: tuple[Any, ...]) -> Event:
 
 
 def unreadable(seq: int, problem: Exception) -> NotATimeline:
-    return NotATimeline(f"seq {seq}: this version of timeline cannot read the event ({problem}); was it written by a newer version?")
+    return NotATimeline(
+        f"seq {seq}: this version of timeline cannot read the event ({problem}); was it written by a newer version?"
+    )
 
 
 def decode_values(values: tuple[Any, ...], *, trusted: bool = False) -> RecordedEvent:

@@ -260,7 +260,9 @@ class EventStore:
         """Drop the checkpoints an append has made stale: those of `day` and after."""
         if schema.version_of(self.db) < 2:
             return
-        self.db.execute("DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of >= ?)", [day])
+        self.db.execute(
+            "DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of >= ?)", [day]
+        )
         self.db.execute("DELETE FROM checkpoints WHERE as_of >= ?", [day])
 
     def _existing_records(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -32,7 +32,9 @@ class TerritoryClaimed:
             raise ValueError("a territory claim needs area_km2 or settlements_count")
 
     def describe(self) -> str:
-        figures = [f"{q.describe(unit)}" for q, unit in ((self.area_km2, "km²"), (self.settlements_count, "settlements")) if q]
+        figures = [
+            f"{q.describe(unit)}" for q, unit in ((self.area_km2, "km²"), (self.settlements_count, "settlements")) if q
+        ]
         where = f" in {self.region}" if self.region else ""
         advance = f", advance {self.advance_km.describe('km')}" if self.advance_km else ""
         return f"{self.claimant}: {' and '.join(figures)} ({self.basis.value}){where}{advance}"

@@ -71,14 +71,18 @@ def replay_rss_mb(db_path: Path) -> dict[str, float]:
     """Peak RSS of a fresh process that replays the whole log without checkpoints, and of one that only imports."""
 
     def child(code: str) -> float:
-        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=HERE.parent.parent)
+        out = subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=HERE.parent.parent
+        )
         return float(out.stdout.strip())
 
     prelude = "import sys; sys.path.insert(0, '.'); from timeline import Timeline; "
     # VmHWM, not ru_maxrss: on Linux ru_maxrss carries the parent's peak across fork and exec.
     peak = "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')) / 1024)"
     baseline = child(prelude + peak)
-    replay = child(prelude + f"tl = Timeline.open({str(db_path)!r}, read_only=True); tl.state(use_checkpoints=False); " + peak)
+    replay = child(
+        prelude + f"tl = Timeline.open({str(db_path)!r}, read_only=True); tl.state(use_checkpoints=False); " + peak
+    )
     return {"replay_peak_rss_mb": round(replay, 1), "interpreter_and_imports_rss_mb": round(baseline, 1)}
 
 
@@ -169,11 +173,15 @@ def run(events: int, *, samples: int, cold_samples: int, peer: bool, workdir: Pa
         figures["peer"] = peer_figures
         ours = figures["state_warm_ms"]["p50"]
         figures["peer_snapshots_p50_over_our_warm_p50"] = round(peer_figures["read_with_snapshots_ms"]["p50"] / ours, 2)
-        figures["peer_no_snapshots_p50_over_our_warm_p50"] = round(peer_figures["read_no_snapshots_ms"]["p50"] / ours, 2)
+        figures["peer_no_snapshots_p50_over_our_warm_p50"] = round(
+            peer_figures["read_no_snapshots_ms"]["p50"] / ours, 2
+        )
         figures["peer_no_snapshots_p50_over_our_cold_p50"] = round(
             peer_figures["read_no_snapshots_ms"]["p50"] / figures["state_cold_ms"]["p50"], 2
         )
-        figures["import_over_peer_append_ratio"] = round(figures["import_events_per_s"] / peer_figures["append_events_per_s"], 2)
+        figures["import_over_peer_append_ratio"] = round(
+            figures["import_events_per_s"] / peer_figures["append_events_per_s"], 2
+        )
     return figures
 
 
@@ -191,10 +199,16 @@ def machine() -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, action="append", help="log size; repeat for several (default 10000 and 100000)")
+    parser.add_argument(
+        "--events", type=int, action="append", help="log size; repeat for several (default 10000 and 100000)"
+    )
     parser.add_argument("--samples", type=int, default=50, help="random days for warm state and diff (default 50)")
-    parser.add_argument("--cold-samples", type=int, default=None, help="days for cold state (default 50, 10 above 100k events)")
-    parser.add_argument("--peer-max", type=int, default=100_000, help="largest log to run the eventsourcing peer on (default 100000)")
+    parser.add_argument(
+        "--cold-samples", type=int, default=None, help="days for cold state (default 50, 10 above 100k events)"
+    )
+    parser.add_argument(
+        "--peer-max", type=int, default=100_000, help="largest log to run the eventsourcing peer on (default 100000)"
+    )
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--output", type=Path, help="also write the JSON here")
     args = parser.parse_args()
@@ -207,18 +221,31 @@ def main() -> None:
         have_peer = False
         print("eventsourcing is not installed (pip install -e '.[benchmark]'): skipping the peer", file=sys.stderr)
 
-    result: dict[str, Any] = {"machine": machine(), "started": dt.datetime.now().isoformat(timespec="seconds"), "runs": []}
+    result: dict[str, Any] = {
+        "machine": machine(),
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "runs": [],
+    }
     with tempfile.TemporaryDirectory(prefix="timeline-bench-") as workdir:
         for size in sizes:
             cold = args.cold_samples if args.cold_samples is not None else (50 if size <= 100_000 else 10)
             print(f"running {size:,} events...", file=sys.stderr)
-            figures = run(size, samples=args.samples, cold_samples=cold, peer=have_peer and size <= args.peer_max, workdir=Path(workdir), seed=args.seed)
+            figures = run(
+                size,
+                samples=args.samples,
+                cold_samples=cold,
+                peer=have_peer and size <= args.peer_max,
+                workdir=Path(workdir),
+                seed=args.seed,
+            )
             result["runs"].append(figures)
             print(json.dumps(figures), file=sys.stderr)
     runs = {run_["events"]: run_ for run_ in result["runs"]}
     if len(runs) > 1:
         smallest, largest = runs[min(runs)], runs[max(runs)]
-        result["warm_p50_largest_over_smallest"] = round(largest["state_warm_ms"]["p50"] / smallest["state_warm_ms"]["p50"], 2)
+        result["warm_p50_largest_over_smallest"] = round(
+            largest["state_warm_ms"]["p50"] / smallest["state_warm_ms"]["p50"], 2
+        )
     text = json.dumps(result, indent=2)
     print(text)
     if args.output:

@@ -182,7 +182,10 @@ def _fallback_records(count: int, seed: int) -> list[dict[str, Any]]:
                 "occurred_on": day,
                 "reported_on": day,
                 "source": f"source-{rng.randrange(50)}",
-                "data": {"region": f"region-{rng.randrange(30)}", "count": {"value": rng.randint(1, 2000), "bound": "approx"}},
+                "data": {
+                    "region": f"region-{rng.randrange(30)}",
+                    "count": {"value": rng.randint(1, 2000), "bound": "approx"},
+                },
             }
         )
     return records

@@ -63,7 +63,11 @@ def _data(kind: str, rng: random.Random, recent_ids: list[str]) -> dict[str, Any
     if kind == "civilians.displaced":
         return {"region": pick(REGIONS), "count": _quantity(rng, 250_000), "basis": pick(["total", "new"])}
     if kind == "prisoners.captured":
-        return {"captor": pick(CLAIMANTS[:4]), "count": _quantity(rng, 2_000), "basis": pick(["single_action", "total"])}
+        return {
+            "captor": pick(CLAIMANTS[:4]),
+            "count": _quantity(rng, 2_000),
+            "basis": pick(["single_action", "total"]),
+        }
     if kind == "border.crossed":
         return {"force": "forces", "from_country": "Ukraine", "into_region": pick(REGIONS), "near": [pick(SETTLEMENTS)]}
     if kind == "official.appointed":
@@ -75,7 +79,9 @@ def _data(kind: str, rng: random.Random, recent_ids: list[str]) -> dict[str, Any
     raise ValueError(kind)
 
 
-def synthetic_records(count: int, *, days: int = 240, backfill_share: float = 0.05, seed: int = 2024) -> Iterator[dict[str, Any]]:
+def synthetic_records(
+    count: int, *, days: int = 240, backfill_share: float = 0.05, seed: int = 2024
+) -> Iterator[dict[str, Any]]:
     """`count` records in append order. Each is reported on its append day; a backfilled one
     occurred 1-30 days earlier, so it folds into history behind events appended before it."""
     rng = random.Random(seed)

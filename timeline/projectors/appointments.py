@@ -33,7 +33,9 @@ def apply(state: State, event: Event) -> State:
         return state
     key = (payload.role,)
     previous: Appointment | None = state.get(key)
-    predecessor = previous.person if previous and previous.person != payload.person else (previous and previous.predecessor)
+    predecessor = (
+        previous.person if previous and previous.person != payload.person else (previous and previous.predecessor)
+    )
     appointment = Appointment(
         role=payload.role,
         person=payload.person,

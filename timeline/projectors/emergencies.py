@@ -71,9 +71,16 @@ def apply(state: State, event: Event) -> State:
         active = tuple(sorted(others + (regime,), key=lambda r: r.regime.value))
     else:
         active = others
-        lifted = tuple(sorted(lifted + (LiftedRegime(payload.regime, event.occurred_on, payload.authority, claim),), key=lambda r: r.regime.value))
+        lifted = tuple(
+            sorted(
+                lifted + (LiftedRegime(payload.regime, event.occurred_on, payload.authority, claim),),
+                key=lambda r: r.regime.value,
+            )
+        )
     ids = merge_ids(*(regime.history for regime in active), tuple(regime.claim.event_id for regime in lifted))
     return state.set(key, RegionEmergencies(payload.region, active, lifted, ids))
 
 
-projector = Projector(name="emergencies", reads=(EmergencyDeclared, EmergencyLifted), apply=apply, fact_types=(RegionEmergencies,))
+projector = Projector(
+    name="emergencies", reads=(EmergencyDeclared, EmergencyLifted), apply=apply, fact_types=(RegionEmergencies,)
+)

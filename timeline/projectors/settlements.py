@@ -40,7 +40,9 @@ class Settlement:
         if self.contested:
             return f"{self.settlement}: CONTESTED: " + "; ".join(claim.describe() for claim in self.claims)
         held = f" by {self.controller}" if self.controller else ""
-        return f"{self.settlement}: {self.status.value}{held} " + "; ".join(c.claim.label(c.claimant) for c in self.claims)
+        return f"{self.settlement}: {self.status.value}{held} " + "; ".join(
+            c.claim.label(c.claimant) for c in self.claims
+        )
 
 
 def _derive(settlement: str, region: str, district: str | None, claims: tuple[SettlementClaim, ...]) -> Settlement:

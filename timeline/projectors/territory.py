@@ -91,7 +91,9 @@ def apply(state: State, event: Event) -> State:
 
 def facts(state: State) -> Mapping[FactKey, Any]:
     # By claimant: a map's order depends on string hashing, which differs between processes.
-    with_area = sorted((claims for claims in state.values() if claims.area_km2 is not None), key=lambda claims: claims.claimant)
+    with_area = sorted(
+        (claims for claims in state.values() if claims.area_km2 is not None), key=lambda claims: claims.claimant
+    )
     if len(with_area) < 2:
         return state
     low = min(with_area, key=lambda claims: (claims.area_km2.value, claims.claimant))
@@ -108,4 +110,6 @@ def facts(state: State) -> Mapping[FactKey, Any]:
     return state.set(("spread",), spread)
 
 
-projector = Projector(name="territory", reads=(TerritoryClaimed,), apply=apply, facts=facts, fact_types=(ClaimantTerritory, Spread))
+projector = Projector(
+    name="territory", reads=(TerritoryClaimed,), apply=apply, facts=facts, fact_types=(ClaimantTerritory, Spread)
+)
