@@ -38,7 +38,7 @@ def _check_day(instance: object, attribute: attrs.Attribute, value: object) -> N
         raise TypeError(f"{attribute.name} must be a date, not {value!r}")
 
 
-def _check_reported_on(instance: "Event", attribute: attrs.Attribute, value: dt.date) -> None:
+def _check_reported_on(instance: Event, attribute: attrs.Attribute, value: dt.date) -> None:
     _check_day(instance, attribute, value)
     if value < instance.occurred_on:
         raise ValueError(f"reported_on {value.isoformat()} is before occurred_on {instance.occurred_on.isoformat()}")

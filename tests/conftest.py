@@ -10,8 +10,8 @@ import hashlib
 import os
 import sqlite3
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import attrs
 import pytest
@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, settings
 # `from strategies import ...` works in every test module, however pytest was started.
 sys.path.insert(0, str(Path(__file__).parent))
 
-import timeline  # noqa: E402
-from timeline.api import Timeline  # noqa: E402
+import timeline
+from timeline.api import Timeline
 
 settings.register_profile(
     "ci", deadline=None, max_examples=50, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 from hypothesis import strategies as st

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import sqlite3
@@ -390,7 +391,7 @@ def test_log_combines_kind_and_dates(invoke, logged_db):
 def test_log_json_lines_carry_position_and_chain(invoke, logged_db):
     records = [json.loads(line) for line in invoke("log", "--db", logged_db, "--json").stdout.splitlines()]
     assert records[0]["prev_hash"] == "0" * 64
-    assert all(after["prev_hash"] == before["hash"] for before, after in zip(records, records[1:]))
+    assert all(after["prev_hash"] == before["hash"] for before, after in itertools.pairwise(records))
     assert all(record["recorded_at"] for record in records)
 
 

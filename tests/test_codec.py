@@ -12,6 +12,7 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import AUGUST_2024, PAYLOAD_STRATEGIES, event_logs, events, quantities
 
 from events import registry
 from events.codec import (
@@ -28,7 +29,6 @@ from events.errors import InvalidEvent
 from events.kinds import AreaBasis, StatementMade, TerritoryClaimed
 from events.quantity import Bound, Quantity
 from events.validation import MAX_TEXT
-from strategies import AUGUST_2024, PAYLOAD_STRATEGIES, event_logs, events, quantities
 from timeline.jsonl import read_events, write_events
 
 # Laws drawn per kind, or over whole logs, run a quarter of the profile's examples each: across

@@ -33,9 +33,10 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import attrs
 import pytest
@@ -664,7 +665,7 @@ def _payload_family(
 
 
 def _whole(slots: list[Slot]) -> list[Slot]:
-    return slots + [Slot(("data",), frozenset({"object"}))]
+    return [*slots, Slot(("data",), frozenset({"object"}))]
 
 
 def _any_kind(strategy: st.SearchStrategy[Bad]) -> st.SearchStrategy[tuple[str, Bad]]:

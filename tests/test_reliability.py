@@ -319,13 +319,13 @@ def apply_tampering(db: Path, action: str, args: dict) -> None:
             conn.execute("DELETE FROM events WHERE seq = ?", [k])
         elif action == "insert":
             columns = [row[1] for row in conn.execute("PRAGMA table_info(events)")]
-            row = dict(zip(columns, conn.execute("SELECT * FROM events WHERE seq = ?", [k]).fetchone()))
+            row = dict(zip(columns, conn.execute("SELECT * FROM events WHERE seq = ?", [k]).fetchone(), strict=True))
             row.update(seq=args["seq"], event_id=row["event_id"] + "-copy")
             conn.execute(
                 f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
             )
         elif action == "swap":
-            columns = [c for c in TAMPERABLE_COLUMNS]
+            columns = list(TAMPERABLE_COLUMNS)
             rows = {
                 seq: conn.execute(f"SELECT {', '.join(columns)} FROM events WHERE seq = ?", [seq]).fetchone()
                 for seq in (k, args["j"])

@@ -96,7 +96,7 @@ def test_a_retraction_hides_its_target_once_known(data):
     assume(retraction.event_id not in {e.event_id for e in log})
     as_of, known_on = data.draw(DAYS), data.draw(KNOWN_ON)
 
-    with_retraction = timeline_of(log + [retraction]).state(as_of, known_on)
+    with_retraction = timeline_of([*log, retraction]).state(as_of, known_on)
     ids_in_facts = {event_id for fact in with_retraction.facts().values() for event_id in fact.event_ids}
     if known_on is None or retraction.reported_on <= known_on:
         # Known: the snapshot is exactly the one of a log that never held the target.

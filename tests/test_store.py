@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import itertools
 import multiprocessing
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import attrs
 import pytest
@@ -149,7 +150,7 @@ class EventStoreContract:
             store.append(log)
             rows = list(store.rows())
             assert rows[0]["prev_hash"] == GENESIS_HASH
-            for before, after in zip(rows, rows[1:]):
+            for before, after in itertools.pairwise(rows):
                 assert after["prev_hash"] == before["hash"]
             assert all(row_hash(row) == row["hash"] for row in rows)
             assert store.head() == (len(rows), rows[-1]["hash"])
@@ -387,7 +388,7 @@ class EventStoreContract:
         assert recorded.event.schema_version == 2
         assert store.verify().ok
         # Read, never rewritten: the stored row still says version 1.
-        assert list(store.rows())[0] == row
+        assert next(iter(store.rows())) == row
 
     def test_a_version_1_row_and_its_current_spelling_are_the_same_event(self, store):
         self._insert_v1_row(store)

@@ -7,9 +7,10 @@ import difflib
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any
 
 import attrs
 
@@ -69,16 +70,16 @@ class Timeline:
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def init(cls, path: str | os.PathLike) -> "Timeline":
+    def init(cls, path: str | os.PathLike) -> Timeline:
         """Create an empty log at `path` (an existing timeline is opened unchanged)."""
         return cls(EventStore.create(path))
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, read_only: bool = False) -> "Timeline":
+    def open(cls, path: str | os.PathLike, *, read_only: bool = False) -> Timeline:
         return cls(EventStore.open(path, writable=not read_only))
 
     @classmethod
-    def bundled(cls, name: str = BUNDLED_DATASET) -> "Timeline":
+    def bundled(cls, name: str = BUNDLED_DATASET) -> Timeline:
         """The bundled dataset, loaded into memory. It is read-only: copy it with `export` to extend it."""
         store = EventStore.in_memory(label=f"bundled {name}")
         source = resources.files("timeline") / "datasets" / name
@@ -93,7 +94,7 @@ class Timeline:
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> "Timeline":
+    def __enter__(self) -> Timeline:
         return self
 
     def __exit__(self, *exc: Any) -> None:

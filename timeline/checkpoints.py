@@ -145,7 +145,7 @@ class CheckpointWriter:
         if self._db is not None:
             self._db.close()
 
-    def __enter__(self) -> "CheckpointWriter":
+    def __enter__(self) -> CheckpointWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -168,7 +168,7 @@ class CheckpointWriter:
                 [day],
             )
             db.execute("DELETE FROM checkpoints WHERE as_of = ?", [day])
-            created_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             checkpoint_id = (
                 db["checkpoints"]
                 .insert(
@@ -184,7 +184,7 @@ class CheckpointWriter:
                     json.dumps(list(key), ensure_ascii=False),
                     self._value_id(db, entry, previous),
                 )
-                for projector, state in zip(PROJECTORS, states)
+                for projector, state in zip(PROJECTORS, states, strict=True)
                 for key, entry in state.raw_items()
             ]
             db.conn.executemany(
@@ -206,7 +206,7 @@ class CheckpointWriter:
             return known[1]
         text = entry.text if type(entry) is Encoded else encode_fact(entry)
         type_name = entry.fact_type.__name__ if type(entry) is Encoded else type(entry).__name__
-        digest = hashlib.sha256(f"{type_name}\n{text}".encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(f"{type_name}\n{text}".encode()).hexdigest()
         db.execute(
             "INSERT OR IGNORE INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?)", [digest, type_name, text]
         )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -49,7 +50,9 @@ def diff_facts(before: Mapping[str, Fact], after: Mapping[str, Fact]) -> tuple[C
 def diff_snapshots(before: Snapshot, after: Snapshot) -> tuple[Change, ...]:
     """`diff_facts` of two snapshots, comparing facts loaded from checkpoints without decoding them."""
     changes = []
-    for (name, old_facts), new_facts in zip(before.projector_facts().items(), after.projector_facts().values()):
+    for (name, old_facts), new_facts in zip(
+        before.projector_facts().items(), after.projector_facts().values(), strict=True
+    ):
         for key in set(old_facts) | set(new_facts):
             if not old_facts.same_fact(key, new_facts):
                 changes.append(_change(fact_path(name, key), old_facts.get(key), new_facts.get(key)))
@@ -75,5 +78,5 @@ class Diff:
     events: tuple[RecordedEvent, ...]  # what occurred after `before.as_of`, up to `after.as_of`
 
     @classmethod
-    def between(cls, before: Snapshot, after: Snapshot, events: tuple[RecordedEvent, ...] = ()) -> "Diff":
+    def between(cls, before: Snapshot, after: Snapshot, events: tuple[RecordedEvent, ...] = ()) -> Diff:
         return cls(before, after, diff_snapshots(before, after), events)

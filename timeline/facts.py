@@ -9,7 +9,8 @@ large state costs more than the rest of the query (measured: ~10 ms for 400 fact
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import attrs
 import immutables
@@ -22,7 +23,7 @@ _MISSING = object()
 class Encoded:
     """A fact as checkpoint JSON (`value_id` is its row in checkpoint_values); decoded on first read, then kept."""
 
-    __slots__ = ("fact_type", "text", "value_id", "_value")
+    __slots__ = ("_value", "fact_type", "text", "value_id")
 
     def __init__(self, fact_type: type, text: str, value_id: int | None = None):
         self.fact_type = fact_type
@@ -51,7 +52,7 @@ class FactMap:
         self._entries = entries if entries is not None else immutables.Map()
 
     @classmethod
-    def from_encoded(cls, items: Iterator[tuple[tuple[str, ...], Encoded]]) -> "FactMap":
+    def from_encoded(cls, items: Iterator[tuple[tuple[str, ...], Encoded]]) -> FactMap:
         return cls(immutables.Map(items))
 
     def get(self, key: tuple[str, ...], default: Any = None) -> Any:
@@ -60,7 +61,7 @@ class FactMap:
             return default
         return value.decode() if type(value) is Encoded else value
 
-    def set(self, key: tuple[str, ...], fact: Any) -> "FactMap":
+    def set(self, key: tuple[str, ...], fact: Any) -> FactMap:
         return FactMap(self._entries.set(key, fact))
 
     def __getitem__(self, key: tuple[str, ...]) -> Any:
@@ -93,7 +94,7 @@ class FactMap:
         """(key, fact or Encoded): for writing checkpoints without decoding what is still encoded."""
         return iter(self._entries.items())
 
-    def same_fact(self, key: tuple[str, ...], other: "FactMap") -> bool:
+    def same_fact(self, key: tuple[str, ...], other: FactMap) -> bool:
         """Whether both maps hold an equal fact at `key`, decoding neither when it can be told without."""
         mine, theirs = self._entries.get(key, _MISSING), other._entries.get(key, _MISSING)
         if mine is theirs:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import IO, Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
 
 from events.codec import event_from_record, event_to_record
 from events.envelope import Event

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from tabulate import tabulate
 
 from events.codec import event_to_record, state_converter
-from events.registry import kind_names
 from events.envelope import RecordedEvent
+from events.registry import kind_names
 from timeline.api import DaySummary
 from timeline.diff import Change, Diff
 from timeline.snapshot import Snapshot
@@ -52,8 +53,8 @@ def log_lines(events: Iterable[RecordedEvent], seq_width: int = 5) -> Iterator[s
     columns = ((seq_width, ">", "seq"), (10, "<", "occurred"), (10, "<", "reported"), (kind_width, "<", "kind"))
 
     def line(values: tuple[object, ...], what: str) -> str:
-        cells = [f"{value!s:{align}{width}}" for (width, align, _), value in zip(columns, values)]
-        return "  ".join(cells + [what]).rstrip()
+        cells = [f"{value!s:{align}{width}}" for (width, align, _), value in zip(columns, values, strict=True)]
+        return "  ".join([*cells, what]).rstrip()
 
     empty = True
     for recorded in events:

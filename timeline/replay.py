@@ -9,8 +9,10 @@ whatever the `as_of`: what we now know to be wrong was wrong on every day.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from events import registry
 from events.envelope import Event, RecordedEvent
@@ -115,10 +117,11 @@ def last_of(
     days: Iterable[tuple[Day, tuple[State, ...], int]], states: tuple[State, ...]
 ) -> tuple[tuple[State, ...], int]:
     """The states and count after the last day of a fold (the given states and 0 if it had none)."""
-    count = 0
-    for _, states, count in days:
-        pass
-    return states, count
+    last = collections.deque(days, maxlen=1)  # drains the fold, keeping only its last day
+    if not last:
+        return states, 0
+    _, final_states, count = last[0]
+    return final_states, count
 
 
 def initial_states() -> tuple[State, ...]:

@@ -66,7 +66,7 @@ def unreadable(seq: int, problem: Exception) -> NotATimeline:
 
 
 def decode_values(values: tuple[Any, ...], *, trusted: bool = False) -> RecordedEvent:
-    return decode_row(dict(zip(COLUMNS, values)), trusted=trusted)
+    return decode_row(dict(zip(COLUMNS, values, strict=True)), trusted=trusted)
 
 
 def decode_row(row: dict[str, Any], *, trusted: bool = False) -> RecordedEvent:

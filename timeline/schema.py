@@ -10,7 +10,7 @@ A migration runs inside the caller's write transaction: a store is upgraded whol
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import attrs
 import sqlite_utils

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -27,13 +28,15 @@ class Snapshot:
     def facts(self) -> dict[str, Fact]:
         """Every fact by its path, e.g. 'settlements.Sudzha' or 'territory.claims.Ukraine'."""
         found: dict[str, Fact] = {}
-        for projector, state in zip(PROJECTORS, self.states):
+        for projector, state in zip(PROJECTORS, self.states, strict=True):
             for key, fact in projector.facts(state).items():
                 found[fact_path(projector.name, key)] = fact
         return found
 
     def projector_facts(self) -> dict[str, Mapping[tuple[str, ...], Fact]]:
-        return {projector.name: projector.facts(state) for projector, state in zip(PROJECTORS, self.states)}
+        return {
+            projector.name: projector.facts(state) for projector, state in zip(PROJECTORS, self.states, strict=True)
+        }
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

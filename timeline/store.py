@@ -14,8 +14,9 @@ import datetime as dt
 import itertools
 import os
 import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import attrs
 import sqlite_utils
@@ -61,7 +62,7 @@ class EventStore:
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | os.PathLike) -> "EventStore":
+    def create(cls, path: str | os.PathLike) -> EventStore:
         """Create a new log at `path`; an existing timeline is opened as it is."""
         path = Path(path)
         if path.exists() and path.stat().st_size > 0:
@@ -83,7 +84,7 @@ class EventStore:
         return store
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, writable: bool = True) -> "EventStore":
+    def open(cls, path: str | os.PathLike, *, writable: bool = True) -> EventStore:
         path = Path(path)
         if not path.exists():
             raise NotATimeline(f"{path}: no such file (create it with `timeline init`)")
@@ -106,7 +107,7 @@ class EventStore:
         return store
 
     @classmethod
-    def in_memory(cls, label: str = ":memory:") -> "EventStore":
+    def in_memory(cls, label: str = ":memory:") -> EventStore:
         store = cls(sqlite_utils.Database(memory=True), label)
         store._create_schema()
         return store
@@ -144,7 +145,7 @@ class EventStore:
     def rows(self, where: str = "", params: Iterable[Any] = (), order: str = "seq") -> Iterator[dict[str, Any]]:
         """Stream rows as dicts; nothing is held in memory beyond the cursor's page."""
         for values in self.row_values(where, params, order):
-            yield dict(zip(COLUMNS, values))
+            yield dict(zip(COLUMNS, values, strict=True))
 
     def row_values(
         self, where: str = "", params: Iterable[Any] = (), order: str = "seq", columns: tuple[str, ...] = COLUMNS
@@ -217,7 +218,7 @@ class EventStore:
                     "(another writer appended first; re-read and retry)"
                 )
             schema.create_kind_views(self.db)  # a kind added since the store was made gets its view
-            recorded_at = recorded_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+            recorded_at = recorded_at or dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
             pairs = (item if isinstance(item, tuple) else (item, None) for item in items)
             while batch := list(itertools.islice(pairs, batch_size)):
                 rows = []
@@ -282,7 +283,7 @@ class EventStore:
             raise BadEvent(f"no event {target!r} in the log to retract", where=where, field="data.target_event_id")
 
     class _Transaction:
-        def __init__(self, store: "EventStore"):
+        def __init__(self, store: EventStore):
             self.store = store
 
         def __enter__(self) -> None:
@@ -312,7 +313,7 @@ class EventStore:
             if isinstance(exc, InvalidEvent):
                 raise BadEvent(exc.message, field=exc.field) from None
 
-    def write_transaction(self) -> "EventStore._Transaction":
+    def write_transaction(self) -> EventStore._Transaction:
         """One `BEGIN IMMEDIATE` transaction, committed on success and rolled back on any error;
         an older store is upgraded inside it."""
         return EventStore._Transaction(self)

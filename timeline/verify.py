@@ -24,7 +24,7 @@ class VerifyReport:
     problem: str | None = None
 
 
-def verify_chain(store: "EventStore") -> VerifyReport:
+def verify_chain(store: EventStore) -> VerifyReport:
     """Every row in seq order from 1, chained to the one before, matching its hash, readable,
     and the recorded head at the last row; the append-only triggers in place."""
     expected_seq, prev_hash = 1, GENESIS_HASH

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib.metadata import version as package_version
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 FIRST_DAY = dt.date(2024, 8, 6)
 

@@ -8,7 +8,8 @@ immutable map, so each step of a fold costs O(log n), not a copy of the whole st
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Mapping, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import attrs
 
@@ -55,7 +56,7 @@ class Attribution:
     unverified: bool = False
 
     @classmethod
-    def of(cls, event: Event) -> "Attribution":
+    def of(cls, event: Event) -> Attribution:
         return cls(event.occurred_on, event.source, event.event_id, event.unverified)
 
     def label(self, who: str | None = None) -> str:

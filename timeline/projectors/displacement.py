@@ -48,7 +48,7 @@ def apply(state: State, event: Event) -> State:
         figures: tuple[Figure, ...] = (figure,)
     else:
         # Same day: another source's figure stands beside this one; a source's own update replaces it.
-        figures = tuple(f for f in current.figures if f.claim.source != figure.claim.source) + (figure,)
+        figures = (*tuple(f for f in current.figures if f.claim.source != figure.claim.source), figure)
     contested = len({(f.count, f.basis) for f in figures}) > 1
     ids = merge_ids(tuple(f.claim.event_id for f in figures))
     return state.set(key, RegionDisplacement(payload.region, event.occurred_on, figures, contested, ids))

@@ -68,12 +68,12 @@ def apply(state: State, event: Event) -> State:
             claim=previous.claim if same_level else claim,
             history=(previous.history if previous else ()) + (claim.event_id,),
         )
-        active = tuple(sorted(others + (regime,), key=lambda r: r.regime.value))
+        active = tuple(sorted((*others, regime), key=lambda r: r.regime.value))
     else:
         active = others
         lifted = tuple(
             sorted(
-                lifted + (LiftedRegime(payload.regime, event.occurred_on, payload.authority, claim),),
+                (*lifted, LiftedRegime(payload.regime, event.occurred_on, payload.authority, claim)),
                 key=lambda r: r.regime.value,
             )
         )

@@ -72,7 +72,7 @@ def apply(state: State, event: Event) -> State:
     if any(claim.claimant == payload.claimant for claim in claims):
         claims = tuple(new_claim if claim.claimant == payload.claimant else claim for claim in claims)
     else:
-        claims = claims + (new_claim,)
+        claims = (*claims, new_claim)
     district = payload.district or (current.district if current else None)
     return state.set(key, _derive(payload.settlement, payload.region, district, claims))
 

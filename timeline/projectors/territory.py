@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -77,7 +78,7 @@ def apply(state: State, event: Event) -> State:
     claim = Attribution.of(event)
     if payload.basis is AreaBasis.GAIN:
         gain = Gain(payload.area_km2, payload.settlements_count, payload.advance_km, claim)
-        updated = attrs.evolve(current, gains_since=current.gains_since + (gain,))
+        updated = attrs.evolve(current, gains_since=(*current.gains_since, gain))
     else:
         changes: dict[str, Any] = {"region": payload.region or current.region}
         if payload.area_km2 is not None:
