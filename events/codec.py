@@ -89,7 +89,7 @@ def _structure_enum(value: Any, enum_type: type[enum.Enum]) -> enum.Enum:
 
 converter.register_structure_hook_func(lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum)
 
-_QUANTITY_KEYS = {"value", "bound", "low", "high"}
+_QUANTITY_KEYS = {"value", "bound", "low", "high", "stated"}
 
 
 def _is_number(value: Any) -> bool:
@@ -97,7 +97,10 @@ def _is_number(value: Any) -> bool:
 
 
 def _structure_quantity(value: Any, _: type) -> Quantity:
-    """A bare number is exact; otherwise {value, bound, low?, high?}."""
+    """A bare number is exact; otherwise {value, bound, low?, high?, stated?}.
+
+    A range may leave out `value`: it is then the range's low end (see events/quantity.py).
+    """
     if _is_number(value):
         try:
             return Quantity(value)
@@ -108,23 +111,28 @@ def _structure_quantity(value: Any, _: type) -> Quantity:
     extra = set(value) - _QUANTITY_KEYS
     if extra:
         raise ValueError(f"unknown quantity field(s): {', '.join(sorted(extra))}")
-    if "value" not in value:
-        raise ValueError("a quantity needs a value")
+    if "value" not in value and "low" not in value:
+        raise ValueError("a quantity needs a value (or a range: low and high)")
     # Messages start with the field's name, which error reporting moves into the path (data.area_km2.bound).
     for key in ("value", "low", "high"):
         if key in value and value[key] is not None and not _is_number(value[key]):
             raise TypeError(f"{key} must be a number, not {_json_type(value[key])}")
+    if "stated" in value and not isinstance(value["stated"], str):
+        raise TypeError(f"stated must be a string, not {_json_type(value['stated'])}")
     try:
         bound = _structure_enum(value.get("bound", "exact"), Bound)
     except ValueError as exc:
         raise ValueError(f"bound {exc}") from None
-    return Quantity(value["value"], bound, value.get("low"), value.get("high"))
+    figure = value["value"] if "value" in value else value["low"]
+    return Quantity(figure, bound, value.get("low"), value.get("high"), value.get("stated"))
 
 
 def _unstructure_quantity(quantity: Quantity) -> dict[str, Any]:
     out: dict[str, Any] = {"value": quantity.value, "bound": quantity.bound.value}
     if quantity.is_range:
         out["low"], out["high"] = quantity.low, quantity.high
+    if quantity.stated is not None:  # omitted when absent: older records keep their spelling and hashes
+        out["stated"] = quantity.stated
     return out
 
 
@@ -216,7 +224,7 @@ trusted_converter.register_structure_hook_func(
     lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda value, t: _members_by_value(t)[value]
 )
 trusted_converter.register_structure_hook(
-    Quantity, lambda q, _: Quantity(q["value"], Bound(q["bound"]), q.get("low"), q.get("high"))
+    Quantity, lambda q, _: Quantity(q["value"], Bound(q["bound"]), q.get("low"), q.get("high"), q.get("stated"))
 )
 
 

@@ -1,4 +1,10 @@
-"""Numbers as sources state them: "more than 1,000", "around 800", "1-3"."""
+"""Numbers as sources state them: "more than 1,000", "around 800", "1-3", "hundreds".
+
+A range ("one to three kilometres") is `low`-`high`; its `value`, the figure comparisons use, is
+by convention the low end: the most the source commits to, never an invented midpoint. When the
+source gives no number of its own ("hundreds", "less than half of Kyiv's figure"), `stated` keeps
+its words and `value`/`bound` the plainest reading of them, which a note on the event explains.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import enum
 import math
 
 import attrs
+
+from events.validation import optional_text
 
 # A count or an area beyond this is a typo or an attack, not a report.
 MAX_VALUE = 10**12
@@ -45,6 +53,8 @@ class Quantity:
     bound: Bound = attrs.field(default=Bound.EXACT, validator=attrs.validators.instance_of(Bound))
     low: int | float | None = attrs.field(default=None, converter=_normalise, validator=_check_number)
     high: int | float | None = attrs.field(default=None, converter=_normalise, validator=_check_number)
+    # The source's own words when they are not a number: "hundreds".
+    stated: str | None = optional_text()
 
     def __attrs_post_init__(self) -> None:
         if (self.low is None) != (self.high is None):
@@ -57,7 +67,11 @@ class Quantity:
         return self.low is not None
 
     def describe(self, unit: str = "") -> str:
-        """Human wording that keeps the source's qualifier: 'more than 1,000 km²'."""
+        """Human wording that keeps the source's qualifier: 'more than 1,000 km²', '"hundreds" (read as at least 200)'."""
+        figure = self._figure(unit)
+        return f'"{self.stated}" (read as {figure})' if self.stated else figure
+
+    def _figure(self, unit: str) -> str:
         if self.is_range:
             figure = f"{_fmt(self.low)}-{_fmt(self.high)}"
         else:

@@ -498,7 +498,7 @@ def _append_row_from_a_newer_version(db: Path) -> None:
     """A well-chained row of a kind this version does not know, as a newer version would write it."""
     record = {
         "event_id": "future-1",
-        "kind": "casualties.reported",
+        "kind": "future.unknown_kind",
         "schema_version": 1,
         "occurred_on": "2024-08-20",
         "reported_on": "2024-08-20",
@@ -517,7 +517,7 @@ def test_verify_flags_an_event_this_version_cannot_read(invoke, logged_db):
     _append_row_from_a_newer_version(logged_db)
     result = invoke("verify", "--db", logged_db)
     assert result.exit_code == 1
-    assert result.stderr.startswith("FAILED: seq 4: ") and "casualties.reported" in result.stderr
+    assert result.stderr.startswith("FAILED: seq 4: ") and "future.unknown_kind" in result.stderr
 
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["table", "json"])
@@ -528,7 +528,7 @@ def test_log_refuses_cleanly_an_event_this_version_cannot_read(invoke, logged_db
     assert result.exit_code == 2, repr(result.exception)
     assert isinstance(result.exception, SystemExit)
     errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(errors) == 1 and errors[0].startswith("Error: ") and "casualties.reported" in errors[0]
+    assert len(errors) == 1 and errors[0].startswith("Error: ") and "future.unknown_kind" in errors[0]
 
 
 def test_verify_of_the_bundled_log_passes(invoke):

@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 import sqlite_utils
 
+from timeline.fact_shapes import shape_tag
 from timeline.facts import Encoded, FactMap, encode_fact
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import State
@@ -47,7 +48,7 @@ class Checkpoints:
         self.store = store
         self._available = False
         self._fact_types = {
-            (projector.name, fact_type.__name__): fact_type
+            (projector.name, shape_tag(fact_type)): fact_type
             for projector in PROJECTORS
             for fact_type in projector.fact_types
         }
@@ -87,7 +88,8 @@ class Checkpoints:
                     (_parse_key(key), Encoded(fact_types[projector, type_name], value, value_id))
                 )
         except KeyError:
-            return None  # written by a version with other projectors or fact types: replay instead
+            # Written by a version with other projectors or fact shapes (timeline/fact_shapes.py): replay instead.
+            return None
         states = tuple(FactMap.from_encoded(iter(by_projector[projector.name])) for projector in PROJECTORS)
         return Checkpoint(dt.date.fromisoformat(day), log_seq, events_applied, states)
 
@@ -205,7 +207,7 @@ class CheckpointWriter:
             self._value_ids[id(entry)] = known
             return known[1]
         text = entry.text if type(entry) is Encoded else encode_fact(entry)
-        type_name = entry.fact_type.__name__ if type(entry) is Encoded else type(entry).__name__
+        type_name = shape_tag(entry.fact_type if type(entry) is Encoded else type(entry))
         digest = hashlib.sha256(f"{type_name}\n{text}".encode()).hexdigest()
         db.execute(
             "INSERT OR IGNORE INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?)", [digest, type_name, text]

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from events.envelope import DatePrecision
 from events.registry import kind_names
 from events.validation import parse_day
 from timeline import render
@@ -112,6 +113,13 @@ def init(db: str) -> None:
     "--on", "occurred_on", type=DAY, required=True, help="The day it happened (for a claim: the day it was made)."
 )
 @click.option("--reported-on", type=DAY, help="The day it became public (default: --on).")
+@click.option(
+    "--date-precision",
+    type=click.Choice([precision.value for precision in DatePrecision]),
+    default=DatePrecision.DAY.value,
+    show_default=True,
+    help="How precisely the source dates it: a week or month folds on --on and is shown as 'in the week of ...'.",
+)
 @click.option("--source", required=True, help="Who reported it.")
 @click.option("--data", "data_json", required=True, help="The kind's fields as a JSON object.")
 @click.option("--id", "event_id", help="A stable event id (default: a new UUID).")
@@ -124,6 +132,7 @@ def append(
     db: str | None,
     occurred_on: dt.date,
     reported_on: dt.date | None,
+    date_precision: str,
     source: str,
     data_json: str,
     event_id: str | None,
@@ -142,6 +151,8 @@ def append(
     record.update({name: value for name, value in optional.items() if value is not None})
     if unverified:
         record["unverified"] = True
+    if date_precision != DatePrecision.DAY.value:
+        record["date_precision"] = date_precision
     with open_for_writing(db) as timeline:
         result = timeline.append(record, expected_head=expect_head)
     click.echo(render.append_result(result, as_json))

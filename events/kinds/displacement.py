@@ -12,9 +12,11 @@ from events.validation import one_of, text
 class DisplacementBasis(enum.Enum):
     TOTAL = "total"  # everyone displaced so far
     NEW = "new"  # displaced since the previous report
+    SUBJECT_TO_EVACUATION = "subject_to_evacuation"  # ordered or due to leave: not yet displaced
 
 
-@kind("civilians.displaced")
+# Version 2 added the basis `subject_to_evacuation`; version 1 data reads unchanged (events/upcasters.py).
+@kind("civilians.displaced", version=2)
 @attrs.frozen
 class CiviliansDisplaced:
     region: str = text()
@@ -22,5 +24,9 @@ class CiviliansDisplaced:
     basis: DisplacementBasis = one_of(DisplacementBasis)
 
     def describe(self) -> str:
-        how = "newly displaced" if self.basis is DisplacementBasis.NEW else "displaced in total"
+        how = {
+            DisplacementBasis.TOTAL: "displaced in total",
+            DisplacementBasis.NEW: "newly displaced",
+            DisplacementBasis.SUBJECT_TO_EVACUATION: "subject to evacuation",
+        }[self.basis]
         return f"{self.count.describe()} {how} in {self.region}"
