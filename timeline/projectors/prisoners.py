@@ -70,9 +70,8 @@ class CaptorPrisoners:
             if claims:
                 parts.append(f"{heading}: " + "; ".join(claim.describe() for claim in claims))
         if self.exchanges:
-            parts.append(
-                "exchanged (totals not adjusted): " + "; ".join(exchange.describe() for exchange in self.exchanges)
-            )
+            caveat = " (totals not adjusted)" if totals else ""
+            parts.append(f"exchanged{caveat}: " + "; ".join(exchange.describe() for exchange in self.exchanges))
         return f"held by {self.captor}: " + " | ".join(parts)
 
 
