@@ -16,6 +16,7 @@ from strategies import AUGUST_2024, events
 
 from timeline.api import Timeline
 from timeline.diff import diff_facts
+from timeline.fact_shapes import shape_tag
 
 DAYS = st.dates(min_value=AUGUST_2024[0] - dt.timedelta(days=1), max_value=AUGUST_2024[1])
 KNOWN_ON = st.one_of(st.none(), DAYS)
@@ -32,6 +33,8 @@ EVENTS = events(
             "prisoners.captured",
             "official.appointed",
             "civilians.displaced",
+            "casualties.reported",
+            "prisoners.exchanged",
             "statement.made",
         )
     ),
@@ -143,6 +146,35 @@ def test_checkpoint_values_are_stored_once(tmp_path, dataset_path):
     references = db.execute("SELECT count(*) FROM checkpoint_facts").fetchone()[0]
     values = db.execute("SELECT count(*) FROM checkpoint_values").fetchone()[0]
     assert values < references
+
+
+def test_a_checkpoint_of_an_older_fact_shape_is_skipped_not_misread(tmp_path, dataset_path):
+    # A checkpoint written before prisoners kept claims side by side named its facts by type
+    # name alone, with another shape: such a checkpoint must be replayed past, never decoded.
+    timeline = Timeline.init(tmp_path / "kursk.db")
+    timeline.import_jsonl(dataset_path)
+    timeline.checkpoint()
+    day = dt.date(2024, 8, 16)
+    db = timeline.store.db
+    with timeline.store.write_transaction():
+        db.execute(
+            "UPDATE checkpoint_values SET type = 'CaptorPrisoners', "
+            'value = \'{"captor": "Ukraine", "claimed_total": null}\' WHERE type LIKE \'CaptorPrisoners:%\''
+        )
+    assert timeline.checkpoints.nearest(day) is None
+    assert_same_answer(timeline.state(day), timeline.state(day, use_checkpoints=False))
+
+
+def _claim_class(*fields: str) -> type:
+    """A fact class named Claim with the given int fields: the same name, whatever its shape."""
+    return attrs.make_class("Claim", {name: attrs.field(type=int) for name in fields}, frozen=True)
+
+
+def test_fact_shape_tags_change_with_the_fields_and_only_with_them():
+    narrow, wider, again = _claim_class("count"), _claim_class("count", "day"), _claim_class("count")
+    assert shape_tag(narrow).split(":")[0] == shape_tag(wider).split(":")[0] == "Claim"
+    assert shape_tag(narrow) != shape_tag(wider)
+    assert shape_tag(narrow) == shape_tag(again)
 
 
 def test_the_bundled_log_cannot_be_checkpointed():
