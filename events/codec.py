@@ -6,7 +6,8 @@ import datetime as dt
 import enum
 import functools
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -34,7 +35,7 @@ ENVELOPE_FIELDS = (
 )
 
 
-def _strict(expected: type, name: str):
+def _strict(expected: type, name: str) -> Callable[[Any, type], Any]:
     def structure(value: Any, _: type) -> Any:
         # cattrs would coerce 3 to "3" and "yes" to True; a mistyped field is an error here.
         if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
@@ -75,7 +76,10 @@ def _structure_names(value: Any, _: type) -> tuple[str, ...]:
 converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _structure_names)
 
 
-def _structure_enum(value: Any, enum_type: type[enum.Enum]) -> enum.Enum:
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _structure_enum(value: Any, enum_type: type[E]) -> E:
     try:
         if isinstance(value, str):
             return enum_type(value)
