@@ -170,7 +170,7 @@ class CheckpointWriter:
             db.execute("DELETE FROM checkpoints WHERE as_of = ?", [day])
             created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             checkpoint_id = (
-                db["checkpoints"]
+                db.table("checkpoints")
                 .insert(
                     {"as_of": day, "log_seq": self.log_seq, "events_applied": events_applied, "created_at": created_at}
                 )
@@ -210,7 +210,7 @@ class CheckpointWriter:
         db.execute(
             "INSERT OR IGNORE INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?)", [digest, type_name, text]
         )
-        value_id = db.execute("SELECT id FROM checkpoint_values WHERE digest = ?", [digest]).fetchone()[0]
+        value_id: int = db.execute("SELECT id FROM checkpoint_values WHERE digest = ?", [digest]).fetchone()[0]
         self._value_ids[id(entry)] = (entry, value_id)
         return value_id
 
