@@ -9,12 +9,14 @@ from pathlib import Path
 
 import attrs
 import pytest
+from click.testing import CliRunner
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 from strategies import AUGUST_2024, events
 
 from timeline.api import Timeline
+from timeline.cli import cli
 from timeline.diff import diff_facts
 
 DAYS = st.dates(min_value=AUGUST_2024[0] - dt.timedelta(days=1), max_value=AUGUST_2024[1])
@@ -148,3 +150,22 @@ def test_checkpoint_values_are_stored_once(tmp_path, dataset_path):
 def test_the_bundled_log_cannot_be_checkpointed():
     with pytest.raises(Exception, match="read-only"):
         Timeline.bundled().checkpoint()
+
+
+def test_why_over_a_damaged_checkpoint_is_a_one_line_error(tmp_path, dataset_path):
+    # Checkpoints are a cache outside the hash chain: an edit there must not crash `why`.
+    db = tmp_path / "kursk.db"
+    with Timeline.init(db) as timeline:
+        timeline.import_jsonl(dataset_path)
+        timeline.checkpoint()
+        timeline.store.db.execute(
+            "UPDATE checkpoint_values SET value = replace(value, 'k24-2024-08-15-russia-contests-sudzha', 'gone')"
+        )
+        timeline.store.db.conn.commit()
+    result = CliRunner().invoke(cli, ["why", "settlements.Sudzha", "--as-of", "2024-08-16", "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"Error: {db}: settlements.Sudzha rests on event 'gone', which is not in the log: "
+        "a checkpoint is damaged (`timeline checkpoint --clear` drops them all)"
+    ]

@@ -20,7 +20,7 @@ from events.errors import InvalidEvent
 from timeline import replay
 from timeline.checkpoints import Checkpoints, CheckpointWriter
 from timeline.diff import Change, Diff, diff_facts
-from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline
+from timeline.errors import BadEvent, BadInput, NotATimeline, ReadOnlyTimeline
 from timeline.jsonl import read_events, write_events
 from timeline.projectors.base import Fact
 from timeline.snapshot import Snapshot
@@ -337,7 +337,18 @@ class Timeline:
             )
             raise BadInput(f"no fact at {path!r} in that snapshot{hint}")
         fact = facts[path]
-        return fact, [self.store.get(event_id) for event_id in fact.event_ids]
+        events = []
+        for event_id in fact.event_ids:
+            recorded = self.store.get(event_id)
+            if recorded is None:
+                # Facts are folded from logged events, so only a damaged checkpoint (a cache that the
+                # hash chain does not cover) can cite an event that is not in the log.
+                raise NotATimeline(
+                    f"{self.store.label}: {path} rests on event {event_id!r}, which is not in the log: "
+                    "a checkpoint is damaged (`timeline checkpoint --clear` drops them all)"
+                )
+            events.append(recorded)
+        return fact, events
 
     # Above this many days, `days` lists only the days that have events.
     max_days_listed_in_full = 1_000
