@@ -27,7 +27,6 @@ from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.jsonl import write_events
 from timeline.rows import record_to_row
-from timeline.store import EventStore
 
 # --------------------------------------------------------------------------------------------
 # Records and helpers
@@ -644,18 +643,26 @@ def test_a_lone_surrogate_in_an_import_is_refused_cleanly(invoke, logged_db, fin
 
 
 @pytest.fixture
-def store_v1_db(tmp_path, invoke) -> Path:
-    """A log in the first store layout (schema 1), as the first release wrote it, holding LOGGED."""
+def store_v1_db(tmp_path) -> Path:
+    """A log in the first store layout (schema 1), as the first release wrote it, holding LOGGED.
+
+    Its rows go in by plain SQL: any write through EventStore upgrades the store first."""
     db = tmp_path / "old.db"
     with contextlib.closing(sqlite3.connect(db)) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
         schema.create_version_1(sqlite_utils.Database(conn))
+        prev_hash = schema.GENESIS_HASH
+        for seq, record in enumerate(LOGGED, start=1):
+            row = record_to_row(event_to_record(event_from_record(record)), seq, "2024-08-14T00:00:00+00:00", prev_hash)
+            conn.execute(
+                f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+            )
+            prev_hash = row["hash"]
+        conn.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [len(LOGGED), prev_hash])
         conn.commit()
-    store = EventStore(sqlite_utils.Database(sqlite3.connect(db)), str(db))  # no open(): it would upgrade
-    try:
-        store.append([event_from_record(record) for record in LOGGED])
-    finally:
-        store.close()
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'checkpoints'").fetchall()
     return db
 
 
@@ -674,10 +681,36 @@ def test_a_rejected_import_into_an_old_store_layout_changes_nothing(invoke, stor
     assert fingerprint(store_v1_db) == before
 
 
+def test_an_old_store_layout_answers_queries_without_being_changed(invoke, store_v1_db, fingerprint):
+    before = fingerprint(store_v1_db)
+    state = invoke("state", "--db", store_v1_db, "--as-of", "2024-08-13", "--json")
+    assert_ok(state)
+    snapshot = json.loads(state.stdout)
+    assert snapshot["events_applied"] == 3
+    assert snapshot["territory"]["claims"]["Ukraine"]["area_km2"] == {"value": 1000, "bound": "exact"}
+    assert snapshot["prisoners"]["Ukraine"]["event_ids"] == ["pows-100"]
+    diff = invoke("diff", "2024-08-12", "2024-08-13", "--db", store_v1_db)
+    assert_ok(diff)
+    assert diff.stdout.splitlines()[:3] == [
+        "From 2024-08-12 (day 6) to 2024-08-13 (day 7), everything known: 1 changes, 1 events",
+        "  + prisoners.Ukraine: held by Ukraine: total 100 (2024-08-13)",
+        "      because: pows-100",
+    ]
+    why = invoke("why", "territory.claims.Ukraine", "--db", store_v1_db)
+    assert_ok(why)
+    assert "  seq 2  2024-08-12  territory.claimed  syrskyi-1000" in why.stdout.splitlines()
+    days = invoke("days", "--db", store_v1_db, "--json")
+    assert_ok(days)
+    assert [day["events"] for day in json.loads(days.stdout) if day["events"]] == [[r["event_id"]] for r in LOGGED]
+    assert fingerprint(store_v1_db) == before
+
+
 def test_the_first_write_to_an_old_store_upgrades_it(invoke, store_v1_db):
     assert_ok(invoke("import", "-", "--db", store_v1_db, input=jsonl(statement("good-1"))))
     with Timeline.open(store_v1_db, read_only=True) as timeline:
         assert timeline.store.schema_version == schema.CURRENT_VERSION
+        assert timeline.checkpoints.available
+        assert [recorded.event_id for recorded in timeline.events()] == [*(r["event_id"] for r in LOGGED), "good-1"]
         assert timeline.verify().ok
 
 
