@@ -95,11 +95,13 @@ class Checkpoints:
         return self.store.db["checkpoints"].count if self.available else 0
 
     def clear(self) -> int:
-        """Drop every checkpoint (they are rebuilt on demand); returns how many there were."""
-        if not self.available:
-            return 0
-        count = self.count()
+        """Drop every checkpoint (they are rebuilt on demand); returns how many there were.
+
+        A write like any other: an older store is upgraded inside its transaction, and so has
+        the checkpoint tables from then on (`Timeline.checkpoint` relies on that).
+        """
         with self.store.write_transaction():
+            count = self.count()
             for table in ("checkpoint_facts", "checkpoints", "checkpoint_values"):
                 self.store.db.execute(f"DELETE FROM {table}")
         return count
