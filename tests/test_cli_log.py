@@ -12,6 +12,8 @@ import itertools
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -359,6 +361,19 @@ def test_expect_head_that_matches_appends(invoke, logged_db):
     assert "seq 4" in result.stdout
 
 
+def test_import_with_an_expect_head_the_log_has_passed_changes_nothing(invoke, logged_db, tmp_path, fingerprint):
+    # Another writer appended after this one read seq 2: the import is refused whole.
+    source = tmp_path / "late.jsonl"
+    source.write_bytes(jsonl(statement("late-1"), statement("late-2")))
+    before = fingerprint(logged_db)
+    line = assert_rejected(invoke("import", source, "--db", logged_db, "--expect-head", "2"))
+    assert line == (
+        f"Error: {logged_db}: expected the log to end at seq 2, but it ends at seq 3 "
+        "(another writer appended first; re-read and retry)"
+    )
+    assert fingerprint(logged_db) == before
+
+
 # --------------------------------------------------------------------------------------------
 # log
 # --------------------------------------------------------------------------------------------
@@ -398,6 +413,27 @@ def test_log_table_has_a_header_and_one_row_per_event(invoke, logged_db):
     lines = invoke("log", "--db", logged_db).stdout.splitlines()
     assert lines[0].split() == ["seq", "occurred", "reported", "kind", "what"]
     assert len(lines) == 2 + len(LOGGED)
+
+
+def test_log_piped_into_head_stops_quietly(tmp_path):
+    # `timeline log | head -1` in a real shell: head leaves after one line and the pipe breaks
+    # under the writer. That is not an error: exit 0 and nothing on stderr.
+    db = tmp_path / "long.db"
+    with Timeline.init(db) as timeline:
+        # Far more than a pipe holds (64 KiB), so the writer is still writing when head leaves.
+        timeline.store.append([event_from_record(statement(f"s-{n}", summary="x" * 200)) for n in range(3_000)])
+    script = '"$PYTHON" -m timeline.cli log --db "$DB" 2>"$ERR" | head -1; echo "${PIPESTATUS[0]}"'
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env={**os.environ, "PYTHON": sys.executable, "DB": str(db), "ERR": str(tmp_path / "stderr.txt")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    first_line, status = result.stdout.splitlines()
+    assert first_line.split() == ["seq", "occurred", "reported", "kind", "what"]
+    assert status == "0"
+    assert (tmp_path / "stderr.txt").read_text() == ""
 
 
 def test_log_of_nothing_says_so(invoke, logged_db):
