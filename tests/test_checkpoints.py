@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -145,6 +146,30 @@ def test_checkpoint_values_are_stored_once(tmp_path, dataset_path):
     references = db.execute("SELECT count(*) FROM checkpoint_facts").fetchone()[0]
     values = db.execute("SELECT count(*) FROM checkpoint_values").fetchone()[0]
     assert values < references
+
+
+def test_checkpoint_clear_drops_every_checkpoint_and_says_how_many(tmp_path, dataset_path):
+    db = str(tmp_path / "kursk.db")
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, [*args, "--db", db])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    run("init")
+    run("import", str(dataset_path))
+    days_with_events = len({json.loads(line)["occurred_on"] for line in run("log", "--json").splitlines()})
+    assert run("checkpoint") == f"built {days_with_events} checkpoints\n"
+    answer, head = run("state", "--as-of", "2024-08-16", "--json"), run("verify")
+    assert run("checkpoint", "--clear") == f"dropped {days_with_events} checkpoints\n"
+    with Timeline.open(db, read_only=True) as timeline:
+        for table in ("checkpoints", "checkpoint_facts", "checkpoint_values"):
+            assert timeline.store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+    assert run("checkpoint", "--clear") == "dropped 0 checkpoints\n"
+    # Only the cache went: the log and the answers are the same.
+    assert run("verify") == head
+    assert run("state", "--as-of", "2024-08-16", "--json") == answer
 
 
 def test_the_bundled_log_cannot_be_checkpointed():
