@@ -14,7 +14,7 @@ import cattrs
 
 import events.kinds  # noqa: F401  (registers every kind)
 from events import registry
-from events.envelope import Event
+from events.envelope import DatePrecision, Event
 from events.errors import InvalidEvent, first_error
 from events.quantity import Bound, Quantity
 from events.upcasters import upcast
@@ -31,6 +31,7 @@ ENVELOPE_FIELDS = (
     "source",
     "unverified",
     "note",
+    "date_precision",
     "data",
 )
 
@@ -177,6 +178,11 @@ def event_from_record(record: Any) -> Event:
                 fields[name] = parse_day(record[name], name)
             except ValueError as exc:
                 raise InvalidEvent(name, str(exc).removeprefix(name + " ")) from None
+    if "date_precision" in record:
+        try:
+            fields["date_precision"] = _structure_enum(record["date_precision"], DatePrecision)
+        except ValueError as exc:
+            raise InvalidEvent("date_precision", str(exc)) from None
     for name, expected in (
         ("source", "a string"),
         ("event_id", "a string"),
@@ -228,6 +234,7 @@ def event_from_trusted_values(
     unverified: bool,
     note: str | None,
     data: dict[str, Any],
+    date_precision: str = "day",
 ) -> Event:
     """Fields the store itself wrote -> Event, upcast but not validated again (replay's fast path)."""
     cls = registry.payload_class(kind)
@@ -245,6 +252,7 @@ def event_from_trusted_values(
             event_id,
             unverified,
             note,
+            _members_by_value(DatePrecision)[date_precision],
         )
     finally:
         attrs.validators.set_disabled(was_disabled)
@@ -265,6 +273,8 @@ def event_to_record(event: Event) -> dict[str, Any]:
         record["unverified"] = True
     if event.note is not None:
         record["note"] = event.note
+    if event.date_precision is not DatePrecision.DAY:  # omitted when a day: older records stay as they were
+        record["date_precision"] = event.date_precision.value
     return record
 
 

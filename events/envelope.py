@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 import uuid
 from typing import Any
@@ -14,6 +15,26 @@ from events.registry import Payload
 from events.validation import optional_text, text
 
 _EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}")
+
+
+class DatePrecision(enum.Enum):
+    """How precisely a source dates an event (ACLED's time_precision: 1 day, 2 week, 3 month).
+
+    `occurred_on` is always a day, the one the event folds on; a coarser precision says the
+    source gave only the week or month around it, and readers show it that way.
+    """
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+    def describe(self, day: dt.date) -> str:
+        """'2024-08-16', 'in the week of 2024-08-12' (its Monday), 'in August 2024'."""
+        if self is DatePrecision.WEEK:
+            return f"in the week of {(day - dt.timedelta(days=day.weekday())).isoformat()}"
+        if self is DatePrecision.MONTH:
+            return f"in {day:%B %Y}"
+        return day.isoformat()
 
 
 def new_event_id() -> str:
@@ -61,6 +82,14 @@ class Event:
     # True when the claim was never independently confirmed; the engine keeps it, marked.
     unverified: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
     note: str | None = optional_text(long=True)
+    date_precision: DatePrecision = attrs.field(
+        default=DatePrecision.DAY, validator=attrs.validators.instance_of(DatePrecision)
+    )
+
+    @property
+    def occurred(self) -> str:
+        """The day it occurred, as precisely as the source gave it."""
+        return self.date_precision.describe(self.occurred_on)
 
     @property
     def kind(self) -> str:

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 
 import events.kinds as k
 from events import registry
-from events.envelope import _EVENT_ID, Event
+from events.envelope import _EVENT_ID, DatePrecision, Event
 from events.quantity import MAX_VALUE, Bound, Quantity
 from events.validation import MAX_LONG_TEXT, MAX_TEXT
 
@@ -290,6 +290,7 @@ def events(
         event_id=draw(event_id if event_id is not None else event_ids()),
         unverified=draw(st.booleans()),
         note=draw(_optional(texts(long=True))),
+        date_precision=draw(st.sampled_from(DatePrecision)),
     )
 
 

@@ -17,7 +17,7 @@ from events.errors import InvalidEvent
 from timeline import schema
 from timeline.errors import NotATimeline
 
-COLUMNS = tuple(schema.EVENT_COLUMNS)
+COLUMNS = (*schema.EVENT_COLUMNS, *schema.LATER_COLUMNS)
 # What a fold needs of a row: no position, no hashes.
 REPLAY_COLUMNS = (
     "event_id",
@@ -29,6 +29,7 @@ REPLAY_COLUMNS = (
     "unverified",
     "note",
     "data",
+    "date_precision",
 )
 KIND, EVENT_ID, OCCURRED_ON = (REPLAY_COLUMNS.index(name) for name in ("kind", "event_id", "occurred_on"))
 
@@ -36,6 +37,11 @@ KIND, EVENT_ID, OCCURRED_ON = (REPLAY_COLUMNS.index(name) for name in ("kind", "
 def row_hash(row: dict[str, Any]) -> str:
     """SHA-256 over the canonical JSON of every column but `hash` itself."""
     material = {name: row[name] for name in COLUMNS if name != "hash"}
+    # A column added since version 1 enters the hash only when it differs from what older rows
+    # read as, so rows written before it keep their hashes.
+    for name, default in schema.LATER_COLUMNS.items():
+        if material[name] == default:
+            del material[name]
     return hashlib.sha256(canonical_json(material).encode("utf-8")).hexdigest()
 
 
@@ -48,14 +54,25 @@ def row_to_record(row: dict[str, Any]) -> dict[str, Any]:
         record["unverified"] = True
     if row["note"] is not None:
         record["note"] = row["note"]
+    if row["date_precision"] != "day":
+        record["date_precision"] = row["date_precision"]
     return record
 
 
 def decode_replay_row(values: tuple[Any, ...]) -> Event:
     """A REPLAY_COLUMNS row -> Event, trusted: validated on append, covered by the hash chain."""
-    event_id, kind, schema_version, occurred_on, reported_on, source, unverified, note, data = values
+    event_id, kind, schema_version, occurred_on, reported_on, source, unverified, note, data, precision = values
     return event_from_trusted_values(
-        event_id, kind, schema_version, occurred_on, reported_on, source, bool(unverified), note, json.loads(data)
+        event_id,
+        kind,
+        schema_version,
+        occurred_on,
+        reported_on,
+        source,
+        bool(unverified),
+        note,
+        json.loads(data),
+        precision,
     )
 
 
@@ -103,6 +120,7 @@ def record_to_row(record: dict[str, Any], seq: int, recorded_at: str, prev_hash:
         "unverified": 1 if record.get("unverified") else 0,
         "note": record.get("note"),
         "data": canonical_json(record["data"]),
+        "date_precision": record.get("date_precision", "day"),
         "recorded_at": recorded_at,
         "prev_hash": prev_hash,
     }

@@ -5,6 +5,8 @@ Version 2: checkpoints (`checkpoints`, `checkpoint_facts`), an index on `reporte
 knowledge-time queries, and `(kind, occurred_on)` in place of the index on `kind` alone, so
 "the first border crossing" is an index lookup.
 
+Version 3: `date_precision` (day / week / month) on every event, 'day' for the events before it.
+
 A migration runs inside the caller's write transaction: a store is upgraded whole or not at all.
 """
 
@@ -17,7 +19,7 @@ import sqlite_utils
 
 from events import registry
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 GENESIS_HASH = "0" * 64
 
 EVENT_COLUMNS = {
@@ -35,6 +37,8 @@ EVENT_COLUMNS = {
     "prev_hash": str,
     "hash": str,
 }
+# Columns added since version 1, with the value an older row reads as.
+LATER_COLUMNS = {"date_precision": "day"}
 APPEND_ONLY_TRIGGERS = {
     "events_refuse_update": "UPDATE",
     "events_refuse_delete": "DELETE",
@@ -97,8 +101,17 @@ def _version_2(db: sqlite_utils.Database) -> None:
     db.table("events").create_index(["reported_on"])
 
 
+def _version_3(db: sqlite_utils.Database) -> None:
+    # ADD COLUMN with a default rewrites no row, so the append-only triggers are not involved.
+    db.execute("ALTER TABLE events ADD COLUMN date_precision TEXT NOT NULL DEFAULT 'day'")
+    for name in db.view_names():
+        if name.startswith("kind_"):
+            db.execute(f"DROP VIEW {name}")
+    create_kind_views(db)
+
+
 # version reached -> the step that reaches it from the one before
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _version_2}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _version_2, 3: _version_3}
 
 
 def create(db: sqlite_utils.Database) -> None:
@@ -123,6 +136,9 @@ def create_kind_views(db: sqlite_utils.Database) -> None:
     that a kind added since the store was made gets its view.
     """
     existing = set(db.view_names())
+    envelope = "seq, event_id, occurred_on, reported_on, source, unverified, note"
+    if "date_precision" in db["events"].columns_dict:
+        envelope += ", date_precision"
     for kind in registry.kind_names():
         name = "kind_" + kind.replace(".", "_")
         if name in existing:
@@ -136,7 +152,5 @@ def create_kind_views(db: sqlite_utils.Database) -> None:
                 columns.append(f"json_extract(data, '$.{field.name}') AS {field.name}")
         db.create_view(
             name,
-            "SELECT seq, event_id, occurred_on, reported_on, source, unverified, note, "
-            + ", ".join(columns)
-            + f" FROM events WHERE kind = '{kind}'",
+            f"SELECT {envelope}, " + ", ".join(columns) + f" FROM events WHERE kind = '{kind}'",
         )

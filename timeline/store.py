@@ -151,10 +151,21 @@ class EventStore:
         self, where: str = "", params: Iterable[Any] = (), order: str = "seq", columns: tuple[str, ...] = COLUMNS
     ) -> Iterator[tuple[Any, ...]]:
         """Stream rows as tuples of `columns` (replay's hot path: no dict per row)."""
-        sql = f"SELECT {', '.join(columns)} FROM events"
+        sql = f"SELECT {', '.join(self._column_sql(columns))} FROM events"
         if where:
             sql += f" WHERE {where}"
         return iter(self.db.execute(f"{sql} ORDER BY {order}", list(params)))
+
+    def _column_sql(self, columns: tuple[str, ...]) -> list[str]:
+        """Column names, with a column an older store lacks read as its default (a store opened
+        read-only is never migrated)."""
+        if schema.version_of(self.db) >= schema.CURRENT_VERSION:
+            return list(columns)
+        present = self.db["events"].columns_dict
+        return [
+            name if name in present or name not in schema.LATER_COLUMNS else f"'{schema.LATER_COLUMNS[name]}' AS {name}"
+            for name in columns
+        ]
 
     def events(
         self,

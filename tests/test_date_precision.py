@@ -1,0 +1,108 @@
+"""Date precision: an event dated only to a week or a month says so, and older logs read as day-precise."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from events.codec import event_from_record, event_to_record
+from events.envelope import DatePrecision
+from timeline import schema
+from timeline.api import Timeline
+from timeline.errors import BadEvent
+from timeline.rows import record_to_row
+from timeline.store import EventStore
+
+
+def statement(event_id: str, **envelope: object) -> dict[str, object]:
+    return {
+        "event_id": event_id,
+        "kind": "statement.made",
+        "occurred_on": "2024-08-16",
+        "source": "Reuters",
+        "data": {"speaker": "Andrei Belousov", "summary": "The enemy will be thrown out."},
+        **envelope,
+    }
+
+
+@pytest.mark.parametrize(
+    "precision, day, wording",
+    [
+        (DatePrecision.DAY, dt.date(2024, 8, 16), "2024-08-16"),
+        (DatePrecision.WEEK, dt.date(2024, 8, 16), "in the week of 2024-08-12"),  # a Friday: its Monday
+        (DatePrecision.WEEK, dt.date(2024, 8, 12), "in the week of 2024-08-12"),
+        (DatePrecision.MONTH, dt.date(2024, 8, 16), "in August 2024"),
+    ],
+)
+def test_a_date_is_described_as_precisely_as_its_source_gave_it(precision, day, wording):
+    assert precision.describe(day) == wording
+
+
+def test_a_day_precise_record_is_written_without_the_field():
+    # Records written before precision existed keep their exact spelling, and so their hashes.
+    event = event_from_record(statement("s-1"))
+    assert event.date_precision is DatePrecision.DAY
+    assert "date_precision" not in event_to_record(event)
+
+
+def test_a_coarser_precision_round_trips_through_the_record():
+    event = event_from_record(statement("s-1", date_precision="month"))
+    assert event.date_precision is DatePrecision.MONTH
+    assert event.occurred == "in August 2024"
+    assert event_to_record(event)["date_precision"] == "month"
+
+
+def test_an_unknown_precision_is_an_error_naming_the_field():
+    with pytest.raises(BadEvent) as error:
+        Timeline(EventStore.in_memory()).append(statement("s-1", date_precision="fortnight"))
+    assert error.value.field == "date_precision"
+    assert "day, week, month" in str(error.value)
+
+
+def test_the_store_keeps_the_precision_and_replay_reads_it(tmp_path):
+    with Timeline.init(tmp_path / "log.db") as timeline:
+        timeline.append(statement("s-week", date_precision="week"))
+        timeline.append(statement("s-day"))
+        by_id = {recorded.event_id: recorded.event.date_precision for recorded in timeline.events()}
+        assert by_id == {"s-week": DatePrecision.WEEK, "s-day": DatePrecision.DAY}
+        assert timeline.verify().ok
+
+
+def _store_at_version_2(path) -> None:
+    """A log as version 2 wrote it: no date_precision column, one event in it."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        db = sqlite_utils.Database(conn)
+        conn.execute("BEGIN")
+        schema.create_version_1(db)
+        schema.MIGRATIONS[2](db)
+        conn.execute("PRAGMA user_version = 2")
+        conn.execute("COMMIT")
+    # Write the row as version 2 did, bypassing append (which would upgrade the store first).
+    row = record_to_row(event_to_record(event_from_record(statement("old-1"))), 1, "2024-08-17T00:00:00", "0" * 64)
+    del row["date_precision"]
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+        conn.execute("UPDATE log_head SET seq = 1, hash = ?", [row["hash"]])
+        conn.commit()
+
+
+def test_a_version_2_log_reads_as_day_precise_and_keeps_its_hashes_when_upgraded(tmp_path):
+    path = tmp_path / "v2.db"
+    _store_at_version_2(path)
+    with Timeline.open(path, read_only=True) as timeline:
+        (old,) = timeline.events()
+        assert old.event.date_precision is DatePrecision.DAY
+        assert timeline.verify().ok
+        head_before = timeline.store.head()
+    with Timeline.open(path) as timeline:
+        timeline.append(statement("new-1", date_precision="week"))
+        assert timeline.store.schema_version == schema.CURRENT_VERSION
+        report = timeline.verify()
+        assert report.ok, report.problem
+        assert timeline.store.rows().__next__()["hash"] == head_before[1]
+        view = list(timeline.store.db.query("SELECT event_id, date_precision FROM kind_statement_made ORDER BY seq"))
+        assert view == [{"event_id": "old-1", "date_precision": "day"}, {"event_id": "new-1", "date_precision": "week"}]
