@@ -211,6 +211,8 @@ def _members_by_value(enum_type: type[enum.Enum]) -> dict[Any, enum.Enum]:
     return {member.value: member for member in enum_type}
 
 
+_PRECISION_BY_VALUE = {precision.value: precision for precision in DatePrecision}
+
 # Rows the store wrote were validated on the way in and are covered by the hash chain, so
 # replay reads them without running validators again; `verify` still reads them in full.
 trusted_converter = converter.copy(detailed_validation=False)
@@ -252,7 +254,7 @@ def event_from_trusted_values(
             event_id,
             unverified,
             note,
-            _members_by_value(DatePrecision)[date_precision],
+            _PRECISION_BY_VALUE[date_precision],
         )
     finally:
         attrs.validators.set_disabled(was_disabled)
