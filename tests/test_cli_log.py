@@ -690,8 +690,10 @@ def store_v1_db(tmp_path) -> Path:
         prev_hash = schema.GENESIS_HASH
         for seq, record in enumerate(LOGGED, start=1):
             row = record_to_row(event_to_record(event_from_record(record)), seq, "2024-08-14T00:00:00+00:00", prev_hash)
+            columns = [name for name in row if name in schema.EVENT_COLUMNS]  # the columns version 1 has
             conn.execute(
-                f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+                f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                [row[name] for name in columns],
             )
             prev_hash = row["hash"]
         conn.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [len(LOGGED), prev_hash])
