@@ -6,9 +6,7 @@ import attrs
 
 from events.quantity import Quantity
 from events.registry import kind
-from events.validation import one_of, optional_text, text
-
-_quantity = attrs.validators.instance_of(Quantity)
+from events.validation import instance_of, one_of, optional_text, text
 
 
 class CaptureBasis(enum.Enum):
@@ -22,7 +20,7 @@ class CaptureBasis(enum.Enum):
 @attrs.frozen
 class PrisonersCaptured:
     captor: str = text()
-    count: Quantity = attrs.field(validator=_quantity)
+    count: Quantity = instance_of(Quantity)
     basis: CaptureBasis = one_of(CaptureBasis)
     unit: str | None = optional_text()
 
@@ -40,9 +38,9 @@ class PrisonersExchanged:
     """Two sides hand over prisoners: `side_a` releases `released_by_a`, `side_b` releases `released_by_b`."""
 
     side_a: str = text()
-    released_by_a: Quantity = attrs.field(validator=_quantity)
+    released_by_a: Quantity = instance_of(Quantity)
     side_b: str = text()
-    released_by_b: Quantity = attrs.field(validator=_quantity)
+    released_by_b: Quantity = instance_of(Quantity)
     mediator: str | None = optional_text()
 
     def __attrs_post_init__(self) -> None:

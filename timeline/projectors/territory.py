@@ -9,7 +9,6 @@ claimants' areas and settlement counts are; they never pick between them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -17,7 +16,7 @@ import attrs
 from events.envelope import Event
 from events.kinds import AreaBasis, TerritoryClaimed
 from events.quantity import Quantity
-from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids, put
+from timeline.projectors.base import Attribution, Projector, State, merge_ids, put
 
 
 @attrs.frozen
@@ -161,7 +160,7 @@ def _extremes(
     return low, high, len(having), ids
 
 
-def facts(state: State) -> Mapping[FactKey, Any]:
+def facts(state: State) -> State:
     claimants = list(state.values())
     area = _extremes(claimants, "area_km2")
     if area is not None:
