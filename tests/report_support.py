@@ -20,7 +20,7 @@ from timeline.api import Timeline
 
 HOSTILE = (
     '<script>window.__pwned = 1; alert("script")</script></script>'
-    '<img src=x onerror="window.__pwned = 2; alert(\'img\')"> javascript:alert(3) '
+    "<img src=x onerror=\"window.__pwned = 2; alert('img')\"> javascript:alert(3) "
     "<!-- </style> & &amp; \"quotes\" 'apostrophes'"
 )
 

@@ -24,7 +24,7 @@ from timeline.report import build_data, report_html
 from timeline.report.page import script_json
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
-from synthetic import synthetic_records  # noqa: E402
+from synthetic import synthetic_records
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,13 @@ def test_a_synthetic_log_with_backfills_and_retractions_matches_state(tmp_path):
 
 def test_a_retracted_retraction_and_a_late_report_match_state(tmp_path):
     timeline = Timeline.init(tmp_path / "retractions.db")
-    claim = {"settlement": "Sudzha", "region": "Kursk Oblast", "status": "controlled", "claimant": "A", "controller": "A"}
+    claim = {
+        "settlement": "Sudzha",
+        "region": "Kursk Oblast",
+        "status": "controlled",
+        "claimant": "A",
+        "controller": "A",
+    }
     timeline.append(kind="settlement.claimed", occurred_on="2024-08-01", source="A", event_id="a", data=claim)
     timeline.append(
         kind="settlement.claimed",
