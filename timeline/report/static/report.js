@@ -204,7 +204,7 @@
     var state = report.stateAt(this.position, known);
     var before = report.stateAt(this.position - 1, known);
     var label = clear(document.getElementById("day-label"));
-    append(label, [day[0], day[1] !== null ? h("span", "day-number", "day " + day[1]) : null]);
+    append(label, [day[0], day[1] !== null ? " " : null, day[1] !== null ? h("span", "day-number", "day " + day[1]) : null]);
     this.knownSelect.value = known === null ? "" : (this.knownSelect.querySelector('option[value="' + known + '"]') ? known : "");
     var note = "";
     if (known === "") note = "nothing had been reported by " + this.known;
