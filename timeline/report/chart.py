@@ -77,10 +77,11 @@ def write_area_chart(timeline: Timeline, path: str | os.PathLike[str], known_on:
     known = f", known on {known_on.isoformat()}" if known_on else ""
     axes.set_title(f"Claimed area by claimant (km²){known}")
     axes.set_ylabel("km²")
-    axes.set_ylim(bottom=0)
+    top = max(max(figure[3] or figure[0] for _, figure, _ in claims) for claims in points.values())
+    axes.set_ylim(0, top * 1.12)  # room for the qualifier marks above the highest claim
     axes.grid(True, color="#e3e7ec")
     axes.legend(
-        loc="upper left", fontsize="small", title="~ about, ≥ at least, > more than, ≤ up to", title_fontsize="small"
+        loc="lower right", fontsize="small", title="~ about, ≥ at least, > more than, ≤ up to", title_fontsize="small"
     )
     figure.autofmt_xdate()
     figure.tight_layout()
