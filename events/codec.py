@@ -6,7 +6,8 @@ import datetime as dt
 import enum
 import functools
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -35,7 +36,7 @@ ENVELOPE_FIELDS = (
 )
 
 
-def _strict(expected: type, name: str):
+def _strict(expected: type, name: str) -> Callable[[Any, type], Any]:
     def structure(value: Any, _: type) -> Any:
         # cattrs would coerce 3 to "3" and "yes" to True; a mistyped field is an error here.
         if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
@@ -76,7 +77,10 @@ def _structure_names(value: Any, _: type) -> tuple[str, ...]:
 converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _structure_names)
 
 
-def _structure_enum(value: Any, enum_type: type[enum.Enum]) -> enum.Enum:
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _structure_enum(value: Any, enum_type: type[E]) -> E:
     try:
         if isinstance(value, str):
             return enum_type(value)
@@ -207,6 +211,8 @@ def _members_by_value(enum_type: type[enum.Enum]) -> dict[Any, enum.Enum]:
     return {member.value: member for member in enum_type}
 
 
+_PRECISION_BY_VALUE = {precision.value: precision for precision in DatePrecision}
+
 # Rows the store wrote were validated on the way in and are covered by the hash chain, so
 # replay reads them without running validators again; `verify` still reads them in full.
 trusted_converter = converter.copy(detailed_validation=False)
@@ -248,7 +254,7 @@ def event_from_trusted_values(
             event_id,
             unverified,
             note,
-            _members_by_value(DatePrecision)[date_precision],
+            _PRECISION_BY_VALUE[date_precision],
         )
     finally:
         attrs.validators.set_disabled(was_disabled)

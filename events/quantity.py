@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+from typing import Any
 
 import attrs
 
@@ -19,7 +20,7 @@ class Bound(enum.Enum):
     AT_MOST = "at_most"
 
 
-def _check_number(instance: object, attribute: attrs.Attribute, value: object) -> None:
+def _check_number(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is None and attribute.name != "value":
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -49,7 +50,7 @@ class Quantity:
     def __attrs_post_init__(self) -> None:
         if (self.low is None) != (self.high is None):
             raise ValueError("a range needs both low and high")
-        if self.low is not None and not (self.low <= self.value <= self.high):
+        if self.low is not None and self.high is not None and not (self.low <= self.value <= self.high):
             raise ValueError(f"range must satisfy low <= value <= high: {self.low}, {self.value}, {self.high}")
 
     @property

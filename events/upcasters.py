@@ -9,7 +9,7 @@ Payload = dict[str, Any]
 _steps: dict[tuple[str, int], Callable[[Payload], Payload]] = {}
 
 
-def upcaster(kind: str, from_version: int):
+def upcaster(kind: str, from_version: int) -> Callable[[Callable[[Payload], Payload]], Callable[[Payload], Payload]]:
     """Register the step that turns `kind` data at `from_version` into `from_version + 1`."""
 
     def register(step: Callable[[Payload], Payload]) -> Callable[[Payload], Payload]:

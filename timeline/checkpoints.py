@@ -95,11 +95,13 @@ class Checkpoints:
         return self.store.db["checkpoints"].count if self.available else 0
 
     def clear(self) -> int:
-        """Drop every checkpoint (they are rebuilt on demand); returns how many there were."""
-        if not self.available:
-            return 0
-        count = self.count()
+        """Drop every checkpoint (they are rebuilt on demand); returns how many there were.
+
+        A write like any other: an older store is upgraded inside its transaction, and so has
+        the checkpoint tables from then on (`Timeline.checkpoint` relies on that).
+        """
         with self.store.write_transaction():
+            count = self.count()
             for table in ("checkpoint_facts", "checkpoints", "checkpoint_values"):
                 self.store.db.execute(f"DELETE FROM {table}")
         return count
@@ -170,7 +172,7 @@ class CheckpointWriter:
             db.execute("DELETE FROM checkpoints WHERE as_of = ?", [day])
             created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             checkpoint_id = (
-                db["checkpoints"]
+                db.table("checkpoints")
                 .insert(
                     {"as_of": day, "log_seq": self.log_seq, "events_applied": events_applied, "created_at": created_at}
                 )
@@ -210,7 +212,7 @@ class CheckpointWriter:
         db.execute(
             "INSERT OR IGNORE INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?)", [digest, type_name, text]
         )
-        value_id = db.execute("SELECT id FROM checkpoint_values WHERE digest = ?", [digest]).fetchone()[0]
+        value_id: int = db.execute("SELECT id FROM checkpoint_values WHERE digest = ?", [digest]).fetchone()[0]
         self._value_ids[id(entry)] = (entry, value_id)
         return value_id
 

@@ -22,7 +22,8 @@ from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline, TimelineError
 from timeline.jsonl import parse_record
 
 
-class Day(click.ParamType):
+# ParamType is generic from click 8.4 on; subscripting it would fail at run time on the 8.1 to 8.3 we support.
+class Day(click.ParamType):  # type: ignore[type-arg]
     """A calendar day as YYYY-MM-DD; '2024-02-30' is refused, not rolled over."""
 
     name = "YYYY-MM-DD"
@@ -79,13 +80,15 @@ def _named(db: str | None) -> str | None:
 
 
 def open_for_reading(db: str | None) -> Timeline:
-    return Timeline.open(db, read_only=True) if _named(db) else Timeline.bundled()
+    named = _named(db)
+    return Timeline.open(named, read_only=True) if named else Timeline.bundled()
 
 
 def open_for_writing(db: str | None) -> Timeline:
-    if not _named(db):
+    named = _named(db)
+    if not named:
         raise ReadOnlyTimeline("the bundled Kursk log is read-only: name a database with --db (or TIMELINE_DB)")
-    return Timeline.open(db)
+    return Timeline.open(named)
 
 
 @click.group(cls=TimelineGroup)
@@ -305,7 +308,8 @@ def export(db: str | None, format_: str, output: str | None) -> None:
 
 
 def _log_name(db: str | None) -> str:
-    return os.path.basename(db) if _named(db) else "the bundled Kursk 2024 log"
+    named = _named(db)
+    return os.path.basename(named) if named else "the bundled Kursk 2024 log"
 
 
 @cli.command()

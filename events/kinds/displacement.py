@@ -6,7 +6,7 @@ import attrs
 
 from events.quantity import Quantity
 from events.registry import kind
-from events.validation import one_of, text
+from events.validation import instance_of, one_of, text
 
 
 class DisplacementBasis(enum.Enum):
@@ -18,7 +18,7 @@ class DisplacementBasis(enum.Enum):
 @attrs.frozen
 class CiviliansDisplaced:
     region: str = text()
-    count: Quantity = attrs.field(validator=attrs.validators.instance_of(Quantity))
+    count: Quantity = instance_of(Quantity)
     basis: DisplacementBasis = one_of(DisplacementBasis)
 
     def describe(self) -> str:

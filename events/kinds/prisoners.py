@@ -6,7 +6,7 @@ import attrs
 
 from events.quantity import Quantity
 from events.registry import kind
-from events.validation import one_of, optional_text, text
+from events.validation import instance_of, one_of, optional_text, text
 
 
 class CaptureBasis(enum.Enum):
@@ -18,7 +18,7 @@ class CaptureBasis(enum.Enum):
 @attrs.frozen
 class PrisonersCaptured:
     captor: str = text()
-    count: Quantity = attrs.field(validator=attrs.validators.instance_of(Quantity))
+    count: Quantity = instance_of(Quantity)
     basis: CaptureBasis = one_of(CaptureBasis)
     unit: str | None = optional_text()
 

@@ -8,8 +8,8 @@ immutable map, so each step of a fold costs O(log n), not a copy of the whole st
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 import attrs
 
@@ -34,7 +34,7 @@ class Projector:
     reads: tuple[type, ...]
     apply: Callable[[State, Event], State]
     # Most projectors' state is their facts; one that derives facts (a spread) overrides this.
-    facts: Callable[[State], Mapping[FactKey, Any]] = lambda state: state
+    facts: Callable[[State], FactMap] = lambda state: state
     # Every class its facts can be: checkpoints name them to decode stored facts.
     fact_types: tuple[type, ...] = ()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -10,7 +9,7 @@ import attrs
 from events.envelope import Event
 from events.kinds import AreaBasis, TerritoryClaimed
 from events.quantity import Quantity
-from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids
+from timeline.projectors.base import Attribution, Projector, State, merge_ids
 
 
 @attrs.frozen
@@ -35,9 +34,10 @@ class ClaimantTerritory:
 
     def describe(self) -> str:
         parts = []
-        if self.area_km2 is not None:
+        # A figure and the claim it came from are always set together (see `apply`).
+        if self.area_km2 is not None and self.area_claim is not None:
             parts.append(f"{self.area_km2.describe('km²')} {self.area_claim.label()}")
-        if self.settlements_count is not None:
+        if self.settlements_count is not None and self.settlements_claim is not None:
             parts.append(f"{self.settlements_count.describe('settlements')} {self.settlements_claim.label()}")
         if self.gains_since:
             gained = ", ".join(gain.area_km2.describe("km²") for gain in self.gains_since if gain.area_km2)
@@ -90,7 +90,7 @@ def apply(state: State, event: Event) -> State:
     return state.set(key, _with_ids(updated))
 
 
-def facts(state: State) -> Mapping[FactKey, Any]:
+def facts(state: State) -> State:
     # By claimant: a map's order depends on string hashing, which differs between processes.
     with_area = sorted(
         (claims for claims in state.values() if claims.area_km2 is not None), key=lambda claims: claims.claimant

@@ -133,7 +133,7 @@ class ReportBuilder:
         baseline_date = shown[0].date - dt.timedelta(days=1)
         positions = [baseline_date, *(summary.date for summary in shown)]
 
-        days = [[baseline_date.isoformat(), None, [], self._baseline(before)]]
+        days: list[list[Any]] = [[baseline_date.isoformat(), None, [], self._baseline(before)]]
         by_day = self._events_by_day(shown[0].date, shown[-1].date)
         for summary in shown:
             changes = [
