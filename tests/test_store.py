@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import AUGUST_2024, event_logs, events
 
-import timeline.store
+import timeline.store.sqlite
 from events import registry
 from events.codec import event_to_record
 from events.envelope import Event
@@ -497,7 +497,7 @@ class TestSQLiteFileStore(EventStoreContract):
     def test_a_lock_held_past_the_busy_timeout_is_a_conflict(self, db_path, monkeypatch):
         # Writers queue on SQLite's lock for BUSY_TIMEOUT_S; one that waits it out gets a
         # ConflictError (exit 2) and writes nothing. The wait is cut from 60 s for the test.
-        monkeypatch.setattr(timeline.store, "BUSY_TIMEOUT_S", 0.05)
+        monkeypatch.setattr(timeline.store.sqlite, "BUSY_TIMEOUT_S", 0.05)
         store = EventStore.create(db_path)
         store.append([statement("first")])
         holder = sqlite3.connect(db_path, isolation_level=None)
