@@ -209,11 +209,7 @@ class Timeline:
 
     def bounds(self) -> LogBounds:
         """The log's first and last days and day 1, in one query (each an index lookup)."""
-        row = self.store.db.execute(
-            "SELECT (SELECT min(occurred_on) FROM events), (SELECT max(occurred_on) FROM events), "
-            "(SELECT max(reported_on) FROM events), "
-            "(SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed')"
-        ).fetchone()
+        row = self.store.bounds()
         first, last, last_reported, crossing = (dt.date.fromisoformat(value) if value else None for value in row)
         return LogBounds(first, last, last_reported, crossing or first)
 

@@ -27,7 +27,7 @@ from timeline.fact_shapes import shape_tag
 from timeline.facts import Encoded, FactMap, encode_fact
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import State
-from timeline.store import EventStore
+from timeline.store import EventStore, SQLiteEventStore
 
 # A checkpoint writer waits this long for the write lock, then gives up: it is only a cache.
 WRITE_WAIT_S = 0.5
@@ -46,6 +46,8 @@ class Checkpoints:
 
     def __init__(self, store: EventStore):
         self.store = store
+        # The checkpoint tables live in the SQLite backend's schema.
+        self._db = store.db if isinstance(store, SQLiteEventStore) else None
         self._available = False
         self._fact_types = {
             (projector.name, shape_tag(fact_type)): fact_type
@@ -56,15 +58,15 @@ class Checkpoints:
     @property
     def available(self) -> bool:
         """False for a store opened read-only at schema version 1 (no checkpoint tables)."""
-        if not self._available:  # an old store gains the tables with its first write
-            self._available = self.store.db["checkpoints"].exists()
+        if not self._available and self._db is not None:  # an old store gains the tables with its first write
+            self._available = self._db["checkpoints"].exists()
         return self._available
 
     def nearest(self, as_of: dt.date) -> Checkpoint | None:
         """The latest valid checkpoint on or before `as_of`, its facts left encoded until read."""
-        if not self.available:
+        if not self.available or self._db is None:
             return None
-        row = self.store.db.execute(
+        row = self._db.execute(
             "SELECT id, as_of, log_seq, events_applied FROM checkpoints WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1",
             [as_of.isoformat()],
         ).fetchone()
@@ -76,7 +78,7 @@ class Checkpoints:
         by_projector: dict[str, list[tuple[tuple[str, ...], Encoded]]] = {
             projector.name: [] for projector in PROJECTORS
         }
-        rows = self.store.db.execute(
+        rows = self._db.execute(
             "SELECT f.projector, f.key, v.type, v.value, v.id FROM checkpoint_facts f "
             "JOIN checkpoint_values v ON v.id = f.value_id WHERE f.checkpoint_id = ?",
             [checkpoint_id],
@@ -94,7 +96,7 @@ class Checkpoints:
         return Checkpoint(dt.date.fromisoformat(day), log_seq, events_applied, states)
 
     def count(self) -> int:
-        return self.store.db["checkpoints"].count if self.available else 0
+        return self._db["checkpoints"].count if self.available and self._db is not None else 0
 
     def clear(self) -> int:
         """Drop every checkpoint (they are rebuilt on demand); returns how many there were.
@@ -102,10 +104,12 @@ class Checkpoints:
         A write like any other: an older store is upgraded inside its transaction, and so has
         the checkpoint tables from then on (`Timeline.checkpoint` relies on that).
         """
+        if self._db is None:
+            return 0
         with self.store.write_transaction():
             count = self.count()
             for table in ("checkpoint_facts", "checkpoints", "checkpoint_values"):
-                self.store.db.execute(f"DELETE FROM {table}")
+                self._db.execute(f"DELETE FROM {table}")
         return count
 
 
@@ -129,7 +133,8 @@ class CheckpointWriter:
         # A file gets a connection of its own; an in-memory store has only one, so its
         # checkpoints wait until the replay is done (such stores are small).
         self._db = None
-        if store.path is not None:
+        self._shared = store.db if isinstance(store, SQLiteEventStore) else None
+        if self._shared is not None and store.path is not None:
             conn = sqlite3.connect(store.path, timeout=WRITE_WAIT_S)
             self._db = sqlite_utils.Database(conn)
 
@@ -140,7 +145,9 @@ class CheckpointWriter:
             self._write(self._db, as_of, events_applied, states)
 
     def close(self) -> None:
-        db = self._db or self.store.db
+        db = self._db or self._shared
+        if db is None:
+            return
         for as_of, events_applied, states in self._pending:
             self._write(db, as_of, events_applied, states)
         self._pending.clear()

@@ -27,18 +27,11 @@ Day = str  # YYYY-MM-DD, as stored
 
 def hidden_event_ids(store: EventStore, known_on: dt.date | None) -> frozenset[str]:
     """Targets of the retractions known by `known_on` that are not themselves retracted."""
-    where = "kind = 'event.retracted'"
-    params: list[str] = []
-    if known_on is not None:
-        where += " AND reported_on <= ?"
-        params.append(known_on.isoformat())
     hidden: set[str] = set()
     # Newest first: anything that retracts a retraction comes later in the log, so by the time
     # a retraction is reached we already know whether it was itself withdrawn.
-    rows = store.db.execute(
-        f"SELECT event_id, json_extract(data, '$.target_event_id') FROM events WHERE {where} ORDER BY seq DESC", params
-    )
-    for event_id, target in rows:
+    rows = store.retractions(known_on=known_on)
+    for event_id, target, _ in rows:
         if event_id not in hidden:
             hidden.add(target)
     return frozenset(hidden)
@@ -48,14 +41,7 @@ def _rows(
     store: EventStore, as_of: dt.date, known_on: dt.date | None, after: dt.date | None, columns: tuple[str, ...]
 ) -> Iterator[tuple[Any, ...]]:
     """Rows with after < occurred_on <= as_of and reported_on <= known_on, in fold order, streamed."""
-    clauses, params = ["occurred_on <= ?"], [as_of.isoformat()]
-    if after is not None:
-        clauses.append("occurred_on > ?")
-        params.append(after.isoformat())
-    if known_on is not None:
-        clauses.append("reported_on <= ?")
-        params.append(known_on.isoformat())
-    return store.row_values(" AND ".join(clauses), params, order="occurred_on, seq", columns=columns)
+    return store.rows_in_fold_order(until=as_of, after=after, known_on=known_on, columns=columns)
 
 
 def visible_events(

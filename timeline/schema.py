@@ -7,6 +7,9 @@ knowledge-time queries, and `(kind, occurred_on)` in place of the index on `kind
 
 Version 3: `date_precision` (day / week / month) on every event, 'day' for the events before it.
 
+Version 4: `signed_heads`, the Ed25519 signatures of log positions (`timeline sign`), append-only
+like the log itself.
+
 A migration runs inside the caller's write transaction: a store is upgraded whole or not at all.
 """
 
@@ -19,7 +22,7 @@ import sqlite_utils
 
 from events import registry
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 GENESIS_HASH = "0" * 64
 
 EVENT_COLUMNS = {
@@ -43,6 +46,22 @@ APPEND_ONLY_TRIGGERS = {
     "events_refuse_update": "UPDATE",
     "events_refuse_delete": "DELETE",
 }
+SIGNED_HEAD_COLUMNS = ("seq", "hash", "signed_at", "public_key", "signature")
+SIGNED_HEADS_TRIGGERS = {
+    "signed_heads_refuse_update": "UPDATE",
+    "signed_heads_refuse_delete": "DELETE",
+}
+# The log's first and last days, its last report and its first border crossing: each an index lookup.
+BOUNDS_SQL = (
+    "SELECT (SELECT min(occurred_on) FROM events), (SELECT max(occurred_on) FROM events), "
+    "(SELECT max(reported_on) FROM events), "
+    "(SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed')"
+)
+
+
+def guards(version: int) -> list[str]:
+    """The append-only triggers a store of `version` has."""
+    return [*APPEND_ONLY_TRIGGERS, *(SIGNED_HEADS_TRIGGERS if version >= 4 else ())]
 
 
 def version_of(db: sqlite_utils.Database) -> int:
@@ -69,11 +88,7 @@ def create_version_1(db: sqlite_utils.Database) -> None:
     events.create_index(["kind"])
     db.table("log_head").create({"id": int, "seq": int, "hash": str}, pk="id", not_null={"seq", "hash"})
     db.table("log_head").insert({"id": 1, "seq": 0, "hash": GENESIS_HASH})
-    for name, action in APPEND_ONLY_TRIGGERS.items():
-        db.execute(
-            f"CREATE TRIGGER {name} BEFORE {action} ON events "
-            f"BEGIN SELECT RAISE(ABORT, 'the event log is append-only: {action} refused'); END"
-        )
+    _refuse_edits(db, "events", APPEND_ONLY_TRIGGERS, "the events of the log")
     create_kind_views(db)
     db.execute("PRAGMA user_version = 1")
 
@@ -110,8 +125,24 @@ def _version_3(db: sqlite_utils.Database) -> None:
     create_kind_views(db)
 
 
+def _version_4(db: sqlite_utils.Database) -> None:
+    db.execute(
+        "CREATE TABLE signed_heads (seq INTEGER NOT NULL, hash TEXT NOT NULL, signed_at TEXT NOT NULL, "
+        "public_key TEXT NOT NULL, signature TEXT NOT NULL, PRIMARY KEY (public_key, seq))"
+    )
+    _refuse_edits(db, "signed_heads", SIGNED_HEADS_TRIGGERS, "the signed heads")
+
+
+def _refuse_edits(db: sqlite_utils.Database, table: str, triggers: dict[str, str], what: str) -> None:
+    for name, action in triggers.items():
+        db.execute(
+            f"CREATE TRIGGER {name} BEFORE {action} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{what} are append-only: {action} refused'); END"
+        )
+
+
 # version reached -> the step that reaches it from the one before
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _version_2, 3: _version_3}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _version_2, 3: _version_3, 4: _version_4}
 
 
 def create(db: sqlite_utils.Database) -> None:

@@ -9,7 +9,7 @@ import attrs
 from events.codec import event_from_record
 from events.errors import InvalidEvent
 from timeline.rows import row_hash, row_to_record
-from timeline.schema import APPEND_ONLY_TRIGGERS, GENESIS_HASH
+from timeline.schema import GENESIS_HASH
 
 if TYPE_CHECKING:
     from timeline.store import EventStore
@@ -56,8 +56,7 @@ def verify_chain(store: EventStore) -> VerifyReport:
             min(head_seq, count) + 1,
             f"the log ends at seq {count} but its recorded head is seq {head_seq} (events at the end were removed or added)",
         )
-    triggers = {row[0] for row in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    missing = sorted(set(APPEND_ONLY_TRIGGERS) - triggers)
+    missing = store.missing_guards()
     if missing:
         return VerifyReport(False, count, prev_hash, None, f"append-only triggers are missing: {', '.join(missing)}")
     return VerifyReport(True, count, prev_hash)

@@ -1,4 +1,4 @@
-"""The append-only event log: one SQLite file, written through sqlite-utils.
+"""The embedded backend: the log in one SQLite file, written through sqlite-utils.
 
 Every append runs in one `BEGIN IMMEDIATE` transaction, so concurrent writers queue on
 SQLite's lock (busy timeout) and never interleave a batch or fork the hash chain. Each row
@@ -11,47 +11,31 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import itertools
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
 import sqlite_utils
 
-from events.codec import event_to_record
-from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from events.kinds import EventRetracted
 from timeline import schema
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
-from timeline.rows import COLUMNS, decode_row, record_to_row
-from timeline.verify import VerifyReport, verify_chain
+from timeline.rows import COLUMNS
+from timeline.signing import SignedHead
+from timeline.store.base import BATCH_SIZE, AppendResult, EventStore
+
+__all__ = ["BATCH_SIZE", "BUSY_TIMEOUT_S", "GENESIS_HASH", "AppendResult", "SQLiteEventStore"]
 
 GENESIS_HASH = schema.GENESIS_HASH
 BUSY_TIMEOUT_S = 60.0
-BATCH_SIZE = 2_000
 
 _INSERT_SQL = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 
-@attrs.frozen
-class AppendResult:
-    appended: tuple[RecordedEvent, ...]  # empty when the caller asked not to keep them (imports)
-    unchanged: int  # events already in the log with identical content
-    head: int
-    count: int = attrs.field()  # how many were appended
-    first_seq: int | None = None
-
-    @count.default
-    def _count(self) -> int:
-        return len(self.appended)
-
-
-class EventStore:
-    """The log. Open with `EventStore.create(path)`, `EventStore.open(path)` or `EventStore.in_memory()`."""
+class SQLiteEventStore(EventStore):
+    """The log in an SQLite file (`create(path)`, `open(path)`) or in memory (`in_memory()`)."""
 
     def __init__(self, db: sqlite_utils.Database, label: str, *, writable: bool = True, path: Path | None = None):
         self.db = db
@@ -62,7 +46,7 @@ class EventStore:
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str]) -> EventStore:
+    def create(cls, path: str | os.PathLike[str]) -> SQLiteEventStore:
         """Create a new log at `path`; an existing timeline is opened as it is."""
         path = Path(path)
         if path.exists() and path.stat().st_size > 0:
@@ -84,7 +68,7 @@ class EventStore:
         return store
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, writable: bool = True) -> EventStore:
+    def open(cls, path: str | os.PathLike[str], *, writable: bool = True) -> SQLiteEventStore:
         path = Path(path)
         if not path.exists():
             raise NotATimeline(f"{path}: no such file (create it with `timeline init`)")
@@ -107,7 +91,7 @@ class EventStore:
         return store
 
     @classmethod
-    def in_memory(cls, label: str = ":memory:") -> EventStore:
+    def in_memory(cls, label: str = ":memory:") -> SQLiteEventStore:
         store = cls(sqlite_utils.Database(memory=True), label)
         store._create_schema()
         return store
@@ -139,14 +123,6 @@ class EventStore:
         seq, hash_ = self.db.execute("SELECT seq, hash FROM log_head WHERE id = 1").fetchone()
         return seq, hash_
 
-    def count(self) -> int:
-        return self.head()[0]
-
-    def rows(self, where: str = "", params: Iterable[Any] = (), order: str = "seq") -> Iterator[dict[str, Any]]:
-        """Stream rows as dicts; nothing is held in memory beyond the cursor's page."""
-        for values in self.row_values(where, params, order):
-            yield dict(zip(COLUMNS, values, strict=True))
-
     def row_values(
         self, where: str = "", params: Iterable[Any] = (), order: str = "seq", columns: tuple[str, ...] = COLUMNS
     ) -> Iterator[tuple[Any, ...]]:
@@ -167,136 +143,70 @@ class EventStore:
             for name in columns
         ]
 
-    def events(
-        self,
-        *,
-        kind: str | None = None,
-        occurred_from: dt.date | None = None,
-        occurred_to: dt.date | None = None,
-    ) -> Iterator[RecordedEvent]:
-        """The log in append order, optionally narrowed by kind and by occurred_on."""
-        clauses, params = [], []
-        if kind is not None:
-            clauses.append("kind = ?")
-            params.append(kind)
-        if occurred_from is not None:
-            clauses.append("occurred_on >= ?")
-            params.append(occurred_from.isoformat())
-        if occurred_to is not None:
-            clauses.append("occurred_on <= ?")
-            params.append(occurred_to.isoformat())
-        for row in self.rows(" AND ".join(clauses), params):
-            yield decode_row(row)
+    def retractions(
+        self, *, known_on: dt.date | None = None, up_to_seq: int | None = None
+    ) -> Iterator[tuple[str, str, str]]:
+        where, params = "kind = 'event.retracted'", list[Any]()
+        if known_on is not None:
+            where += " AND reported_on <= ?"
+            params.append(known_on.isoformat())
+        if up_to_seq is not None:
+            where += " AND seq <= ?"
+            params.append(up_to_seq)
+        return iter(
+            self.db.execute(
+                "SELECT event_id, json_extract(data, '$.target_event_id'), reported_on FROM events "
+                f"WHERE {where} ORDER BY seq DESC",
+                params,
+            )
+        )
 
-    def get(self, event_id: str) -> RecordedEvent | None:
-        for row in self.rows("event_id = ?", [event_id]):
-            return decode_row(row)
-        return None
+    def bounds(self) -> tuple[str | None, str | None, str | None, str | None]:
+        row = self.db.execute(schema.BOUNDS_SQL).fetchone()
+        return row[0], row[1], row[2], row[3]
+
+    def signed_heads(self) -> list[SignedHead]:
+        if not self.db["signed_heads"].exists():
+            return []  # an older store opened read-only: nothing was ever signed in it
+        rows = self.db.execute(f"SELECT {', '.join(schema.SIGNED_HEAD_COLUMNS)} FROM signed_heads ORDER BY rowid")
+        return [SignedHead(*row) for row in rows]
+
+    def missing_guards(self) -> list[str]:
+        triggers = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        return sorted(set(schema.guards(self.schema_version)) - triggers)
 
     # -- writing -----------------------------------------------------------------------------
 
-    def append(
-        self,
-        items: Iterable[Event | tuple[Event, str | None]],
-        *,
-        expected_head: int | None = None,
-        batch_size: int = BATCH_SIZE,
-        on_batch: Any = None,
-        keep_events: bool = True,
-        recorded_at: str | None = None,
-    ) -> AppendResult:
-        """Append events in one transaction: all of them, or (on any error) none.
+    def _before_append(self) -> None:
+        schema.create_kind_views(self.db)  # a kind added since the store was made gets its view
 
-        `items` are events, or (event, where) pairs whose `where` ("file:line") names the
-        input in errors. With `expected_head`, the append fails with ConflictError unless the
-        log's last seq is still that value (optimistic concurrency). An event whose id is
-        already logged with identical content is skipped; with other content it is a conflict.
-        `on_batch(n)` is called after each batch is written (progress). With `keep_events=False`
-        the result holds counts only, so a million-line import does not hold a million events.
-        `recorded_at` replaces the wall-clock time (a bundled dataset keeps one, so its hashes are stable).
-        """
-        if not self.writable:
-            raise ReadOnlyTimeline(f"{self.label}: opened read-only")
-        appended: list[RecordedEvent] = []
-        unchanged = count = 0
-        first_seq: int | None = None
-        earliest_day: str | None = None
-        with self.write_transaction():
-            seq, prev_hash = self.head()
-            if expected_head is not None and expected_head != seq:
-                raise ConflictError(
-                    f"{self.label}: expected the log to end at seq {expected_head}, but it ends at seq {seq} "
-                    "(another writer appended first; re-read and retry)"
-                )
-            schema.create_kind_views(self.db)  # a kind added since the store was made gets its view
-            recorded_at = recorded_at or dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-            pairs = (item if isinstance(item, tuple) else (item, None) for item in items)
-            while batch := list(itertools.islice(pairs, batch_size)):
-                rows = []
-                known = self._existing_records([event.event_id for event, _ in batch])
-                for event, where in batch:
-                    record = event_to_record(event)
-                    if event.event_id in known:
-                        if known[event.event_id] != record:
-                            raise ConflictError(
-                                _where(where)
-                                + f"event_id {event.event_id!r} is already in the log with different content"
-                            )
-                        unchanged += 1
-                        continue
-                    if isinstance(event.payload, EventRetracted):
-                        self._check_retraction_target(event.event_id, event.payload, known, where)
-                    seq += 1
-                    # A retraction hides its target on every day; any other event changes its own day onwards.
-                    day = "" if isinstance(event.payload, EventRetracted) else record["occurred_on"]
-                    earliest_day = day if earliest_day is None else min(earliest_day, day)
-                    row = record_to_row(record, seq, recorded_at, prev_hash)
-                    prev_hash = row["hash"]
-                    known[event.event_id] = record
-                    rows.append(row)
-                    count += 1
-                    first_seq = first_seq or seq
-                    if keep_events:
-                        appended.append(RecordedEvent(event, seq, recorded_at, row["prev_hash"], row["hash"]))
-                # executemany rather than sqlite-utils' insert_all: the rows are already exactly the
-                # table's columns, and insert_all's per-value checks were 30% of an import's profile.
-                self.db.conn.executemany(_INSERT_SQL, [tuple(row[name] for name in COLUMNS) for row in rows])
-                self.db.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [seq, prev_hash])
-                if on_batch is not None:
-                    on_batch(len(batch))
-            if earliest_day is not None:
-                self._invalidate_checkpoints(earliest_day)
-        return AppendResult(tuple(appended), unchanged, seq, count, first_seq)
+    def _insert_rows(self, rows: list[dict[str, Any]]) -> None:
+        # executemany rather than sqlite-utils' insert_all: the rows are already exactly the
+        # table's columns, and insert_all's per-value checks were 30% of an import's profile.
+        self.db.conn.executemany(_INSERT_SQL, [tuple(row[name] for name in COLUMNS) for row in rows])
 
-    def _invalidate_checkpoints(self, day: str) -> None:
-        """Drop the checkpoints an append has made stale: those of `day` and after."""
+    def _set_head(self, seq: int, hash_: str) -> None:
+        self.db.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [seq, hash_])
+
+    def _insert_signed_head(self, signed: SignedHead) -> None:
+        columns = schema.SIGNED_HEAD_COLUMNS
+        self.db.execute(
+            f"INSERT INTO signed_heads ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [getattr(signed, name) for name in columns],
+        )
+
+    def _after_append(self, earliest_day: str, first_seq: int, head: int) -> None:
+        """Drop the checkpoints an append has made stale: those of `earliest_day` and after."""
         if schema.version_of(self.db) < 2:
             return
         self.db.execute(
-            "DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of >= ?)", [day]
+            "DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of >= ?)",
+            [earliest_day],
         )
-        self.db.execute("DELETE FROM checkpoints WHERE as_of >= ?", [day])
-
-    def _existing_records(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """The stored records (as the current schema version) of those ids already logged."""
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(event_ids), 500):  # stay under SQLite's bound-parameter limit
-            chunk = event_ids[start : start + 500]
-            for row in self.rows(f"event_id IN ({', '.join('?' * len(chunk))})", chunk):
-                found[row["event_id"]] = event_to_record(decode_row(row).event)
-        return found
-
-    def _check_retraction_target(
-        self, event_id: str, retraction: EventRetracted, known: dict[str, Any], where: str | None
-    ) -> None:
-        target = retraction.target_event_id
-        if target == event_id:
-            raise BadEvent("an event cannot retract itself", where=where, field="data.target_event_id")
-        if target not in known and self.get(target) is None:
-            raise BadEvent(f"no event {target!r} in the log to retract", where=where, field="data.target_event_id")
+        self.db.execute("DELETE FROM checkpoints WHERE as_of >= ?", [earliest_day])
 
     class _Transaction:
-        def __init__(self, store: EventStore):
+        def __init__(self, store: SQLiteEventStore):
             self.store = store
 
         def __enter__(self) -> None:
@@ -326,10 +236,10 @@ class EventStore:
             if isinstance(exc, InvalidEvent):
                 raise BadEvent(exc.message, field=exc.field) from None
 
-    def write_transaction(self) -> EventStore._Transaction:
+    def write_transaction(self) -> SQLiteEventStore._Transaction:
         """One `BEGIN IMMEDIATE` transaction, committed on success and rolled back on any error;
         an older store is upgraded inside it."""
-        return EventStore._Transaction(self)
+        return SQLiteEventStore._Transaction(self)
 
     @contextlib.contextmanager
     def read_transaction(self) -> Iterator[None]:
@@ -342,16 +252,6 @@ class EventStore:
             yield
         finally:
             self.db.rollback()
-
-    # -- checking ----------------------------------------------------------------------------
-
-    def verify(self) -> VerifyReport:
-        """Walk the chain from the first event; report the first seq that does not hold."""
-        return verify_chain(self)
-
-
-def _where(where: str | None) -> str:
-    return f"{where}: " if where else ""
 
 
 def _operational_error(label: str, exc: sqlite3.OperationalError) -> Exception:

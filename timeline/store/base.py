@@ -1,0 +1,442 @@
+"""What every event store promises, written once; a backend supplies only its SQL and its locking.
+
+The log is a table `events` (one row per event: `timeline.rows` lays it out and hashes it) and
+a one-row table `log_head` holding the last seq and hash. `EventStore` holds everything that does
+not depend on the database: the append algorithm (idempotency, conflicts, retraction targets, the
+hash chain, all or nothing), reading by kind and day, copying rows verbatim from another store,
+signed heads, and `verify`. A backend implements the abstract methods below: how to read rows,
+insert them, move the head, hold the one write lock, and which guards make its database refuse
+UPDATE and DELETE. SQL written here uses `?` placeholders and portable SQL only.
+
+`tests/store_contract.py` is the same promise as a test class, run against every backend.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import datetime as dt
+import itertools
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from events.codec import event_to_record
+from events.envelope import Event, RecordedEvent
+from events.kinds import EventRetracted
+from timeline import schema
+from timeline.errors import BadEvent, ConflictError, ReadOnlyTimeline
+from timeline.rows import COLUMNS, REPLAY_COLUMNS, decode_row, record_to_row, row_hash
+from timeline.signing import SignedHead
+
+if TYPE_CHECKING:
+    from timeline.verify import VerifyReport
+
+GENESIS_HASH = schema.GENESIS_HASH
+BATCH_SIZE = 2_000
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+# How often a follower of a store without notifications looks for new events.
+POLL_INTERVAL_S = 0.25
+
+
+def is_postgres_url(target: object) -> bool:
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
+
+@attrs.frozen
+class AppendResult:
+    appended: tuple[RecordedEvent, ...]  # empty when the caller asked not to keep them (imports)
+    unchanged: int  # events already in the log with identical content
+    head: int
+    count: int = attrs.field()  # how many were appended
+    first_seq: int | None = None
+
+    @count.default
+    def _count(self) -> int:
+        return len(self.appended)
+
+
+@attrs.frozen
+class CopyResult:
+    copied: int  # events written to the target
+    already_there: int  # events the target already held (a copy resumed)
+    signed_heads: int  # signed heads written to the target
+    head: int
+    head_hash: str
+
+
+class EventStore(abc.ABC):
+    """The log. `EventStore.open(target)` and `EventStore.create(target)` take a file path (SQLite)
+    or a `postgresql://` URL; `EventStore.in_memory()` is an SQLite log that lives in memory."""
+
+    label: str
+    writable: bool
+    path: Path | None = None  # the database file, for a store that is one (exports refuse to overwrite it)
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, target: str | os.PathLike[str]) -> EventStore:
+        """Create a new log at `target`; an existing timeline is opened as it is."""
+        return _backend(target).create(target)
+
+    @classmethod
+    def open(cls, target: str | os.PathLike[str], *, writable: bool = True) -> EventStore:
+        return _backend(target).open(target, writable=writable)
+
+    @classmethod
+    def in_memory(cls, label: str = ":memory:") -> EventStore:
+        from timeline.store.sqlite import SQLiteEventStore
+
+        return SQLiteEventStore.in_memory(label)
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    @property
+    @abc.abstractmethod
+    def schema_version(self) -> int: ...
+
+    # -- what a backend supplies: reading ----------------------------------------------------
+
+    @abc.abstractmethod
+    def head(self) -> tuple[int, str]:
+        """The last seq and its hash ((0, GENESIS_HASH) for an empty log)."""
+
+    @abc.abstractmethod
+    def row_values(
+        self, where: str = "", params: Iterable[Any] = (), order: str = "seq", columns: tuple[str, ...] = COLUMNS
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream rows of `events` as tuples of `columns`; `where` is portable SQL with `?` placeholders."""
+
+    @abc.abstractmethod
+    def retractions(
+        self, *, known_on: dt.date | None = None, up_to_seq: int | None = None
+    ) -> Iterator[tuple[str, str, str]]:
+        """(event_id, target_event_id, reported_on) of the retractions, newest first."""
+
+    @abc.abstractmethod
+    def bounds(self) -> tuple[str | None, str | None, str | None, str | None]:
+        """(first occurred_on, last occurred_on, last reported_on, first border crossing)."""
+
+    @abc.abstractmethod
+    def signed_heads(self) -> list[SignedHead]:
+        """Every signed head, in the order they were recorded."""
+
+    @abc.abstractmethod
+    def missing_guards(self) -> list[str]:
+        """The database's own refusals of UPDATE and DELETE (triggers) that are missing or disabled."""
+
+    @abc.abstractmethod
+    def read_transaction(self) -> contextlib.AbstractContextManager[None]:
+        """One consistent view of the log for several queries; writers go on meanwhile."""
+
+    @abc.abstractmethod
+    def write_transaction(self) -> contextlib.AbstractContextManager[None]:
+        """The one write lock of the log and a transaction: committed on success, rolled back on
+        any error (a backend's own errors become ConflictError, NotATimeline...). An older store
+        is upgraded inside it. Writers from any process or connection queue on this lock."""
+
+    # -- what a backend supplies: writing (inside write_transaction) --------------------------
+
+    @abc.abstractmethod
+    def _insert_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Insert complete rows (every column of COLUMNS) into `events`."""
+
+    @abc.abstractmethod
+    def _set_head(self, seq: int, hash_: str) -> None: ...
+
+    @abc.abstractmethod
+    def _insert_signed_head(self, signed: SignedHead) -> None: ...
+
+    @abc.abstractmethod
+    def _before_append(self) -> None:
+        """Anything a backend does once per write before its rows (SQLite: views of new kinds)."""
+
+    @abc.abstractmethod
+    def _after_append(self, earliest_day: str, first_seq: int, head: int) -> None:
+        """The checkpoints an append made stale are dropped here, in its own transaction."""
+
+    # -- following ---------------------------------------------------------------------------
+
+    def wait_for_append(self, after_seq: int, timeout: float | None) -> bool:
+        """Block until the log ends past `after_seq` or `timeout` seconds pass; True if it grew.
+
+        This default polls the head; a backend with notifications (PostgreSQL) waits for one."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.head()[0] <= after_seq:
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            pause = POLL_INTERVAL_S if deadline is None else min(POLL_INTERVAL_S, deadline - time.monotonic())
+            time.sleep(max(pause, 0.0))
+        return True
+
+    # -- reading (shared) --------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.head()[0]
+
+    def rows(self, where: str = "", params: Iterable[Any] = (), order: str = "seq") -> Iterator[dict[str, Any]]:
+        """Stream rows as dicts; nothing is held in memory beyond the cursor's page."""
+        for values in self.row_values(where, params, order):
+            yield dict(zip(COLUMNS, values, strict=True))
+
+    def events(
+        self,
+        *,
+        kind: str | None = None,
+        occurred_from: dt.date | None = None,
+        occurred_to: dt.date | None = None,
+        after_seq: int | None = None,
+    ) -> Iterator[RecordedEvent]:
+        """The log in append order, optionally narrowed by kind, occurred_on and position."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if kind is not None:
+            clauses.append("kind = ?")
+            params.append(kind)
+        if occurred_from is not None:
+            clauses.append("occurred_on >= ?")
+            params.append(occurred_from.isoformat())
+        if occurred_to is not None:
+            clauses.append("occurred_on <= ?")
+            params.append(occurred_to.isoformat())
+        if after_seq is not None:
+            clauses.append("seq > ?")
+            params.append(after_seq)
+        for row in self.rows(" AND ".join(clauses), params):
+            yield decode_row(row)
+
+    def get(self, event_id: str) -> RecordedEvent | None:
+        for row in self.rows("event_id = ?", [event_id]):
+            return decode_row(row)
+        return None
+
+    def rows_in_fold_order(
+        self,
+        *,
+        until: dt.date | str,
+        after: dt.date | str | None = None,
+        known_on: dt.date | None = None,
+        columns: tuple[str, ...] = REPLAY_COLUMNS,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows with after < occurred_on <= until and reported_on <= known_on, in fold order
+        (occurred_on, seq), streamed."""
+        clauses, params = ["occurred_on <= ?"], [str(until)]
+        if after is not None:
+            clauses.append("occurred_on > ?")
+            params.append(str(after))
+        if known_on is not None:
+            clauses.append("reported_on <= ?")
+            params.append(known_on.isoformat())
+        return self.row_values(" AND ".join(clauses), params, order="occurred_on, seq", columns=columns)
+
+    # -- writing (shared) --------------------------------------------------------------------
+
+    def append(
+        self,
+        items: Iterable[Event | tuple[Event, str | None]],
+        *,
+        expected_head: int | None = None,
+        batch_size: int = BATCH_SIZE,
+        on_batch: Callable[[int], object] | None = None,
+        keep_events: bool = True,
+        recorded_at: str | None = None,
+    ) -> AppendResult:
+        """Append events in one transaction: all of them, or (on any error) none.
+
+        `items` are events, or (event, where) pairs whose `where` ("file:line") names the
+        input in errors. With `expected_head`, the append fails with ConflictError unless the
+        log's last seq is still that value (optimistic concurrency). An event whose id is
+        already logged with identical content is skipped; with other content it is a conflict.
+        `on_batch(n)` is called after each batch is written (progress). With `keep_events=False`
+        the result holds counts only, so a million-line import does not hold a million events.
+        `recorded_at` replaces the wall-clock time (a bundled dataset keeps one, so its hashes are stable).
+        """
+        self._check_writable()
+        appended: list[RecordedEvent] = []
+        unchanged = count = 0
+        first_seq: int | None = None
+        earliest_day: str | None = None
+        with self.write_transaction():
+            seq, prev_hash = self.head()
+            if expected_head is not None and expected_head != seq:
+                raise ConflictError(
+                    f"{self.label}: expected the log to end at seq {expected_head}, but it ends at seq {seq} "
+                    "(another writer appended first; re-read and retry)"
+                )
+            self._before_append()
+            recorded_at = recorded_at or dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+            pairs = (item if isinstance(item, tuple) else (item, None) for item in items)
+            while batch := list(itertools.islice(pairs, batch_size)):
+                rows = []
+                known = self._existing_records([event.event_id for event, _ in batch])
+                for event, where in batch:
+                    record = event_to_record(event)
+                    if event.event_id in known:
+                        if known[event.event_id] != record:
+                            raise ConflictError(
+                                _where(where)
+                                + f"event_id {event.event_id!r} is already in the log with different content"
+                            )
+                        unchanged += 1
+                        continue
+                    if isinstance(event.payload, EventRetracted):
+                        self._check_retraction_target(event.event_id, event.payload, known, where)
+                    seq += 1
+                    # A retraction hides its target on every day; any other event changes its own day onwards.
+                    day = "" if isinstance(event.payload, EventRetracted) else record["occurred_on"]
+                    earliest_day = day if earliest_day is None else min(earliest_day, day)
+                    row = record_to_row(record, seq, recorded_at, prev_hash)
+                    prev_hash = row["hash"]
+                    known[event.event_id] = record
+                    rows.append(row)
+                    count += 1
+                    first_seq = first_seq or seq
+                    if keep_events:
+                        appended.append(RecordedEvent(event, seq, recorded_at, row["prev_hash"], row["hash"]))
+                if rows:
+                    self._insert_rows(rows)
+                    self._set_head(seq, prev_hash)
+                if on_batch is not None:
+                    on_batch(len(batch))
+            if earliest_day is not None and first_seq is not None:
+                self._after_append(earliest_day, first_seq, seq)
+        return AppendResult(tuple(appended), unchanged, seq, count, first_seq)
+
+    def _check_writable(self) -> None:
+        if not self.writable:
+            raise ReadOnlyTimeline(f"{self.label}: opened read-only")
+
+    def _existing_records(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored records (as the current schema version) of those ids already logged."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(event_ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = event_ids[start : start + 500]
+            for row in self.rows(f"event_id IN ({', '.join('?' * len(chunk))})", chunk):
+                found[row["event_id"]] = event_to_record(decode_row(row).event)
+        return found
+
+    def _check_retraction_target(
+        self, event_id: str, retraction: EventRetracted, known: dict[str, Any], where: str | None
+    ) -> None:
+        target = retraction.target_event_id
+        if target == event_id:
+            raise BadEvent("an event cannot retract itself", where=where, field="data.target_event_id")
+        if target not in known and self.get(target) is None:
+            raise BadEvent(f"no event {target!r} in the log to retract", where=where, field="data.target_event_id")
+
+    def append_rows(
+        self,
+        rows: Iterable[tuple[dict[str, Any], str | None]],
+        signed_heads: Iterable[SignedHead] = (),
+        *,
+        batch_size: int = BATCH_SIZE,
+    ) -> CopyResult:
+        """Write rows of another log verbatim (seq, recorded_at, hashes and all), then its signed heads.
+
+        The rows must continue this log's chain: each one's seq follows, its prev_hash is this
+        log's head hash and its hash is its content's. Rows this log already holds (same seq, same
+        hash) are skipped, so a copy can be resumed; anything else is refused and nothing is
+        written. `rows` are (row, where) pairs; `where` names the input in errors. A signed head
+        is kept only if this log holds, at its seq, the hash it signs.
+        """
+        self._check_writable()
+        copied = already = signed_count = 0
+        earliest_day: str | None = None
+        first_seq: int | None = None
+        with self.write_transaction():
+            head, head_hash = self.head()
+            self._before_append()
+            pending = iter(rows)
+            while batch := list(itertools.islice(pending, batch_size)):
+                fresh = []
+                for row, where in batch:
+                    seq = row["seq"]
+                    if seq <= head:
+                        if self._hash_at(seq) != row["hash"]:
+                            raise ConflictError(
+                                _where(where) + f"seq {seq} differs from {self.label}'s seq {seq}: "
+                                "the target holds another log, not the beginning of this one"
+                            )
+                        already += 1
+                        continue
+                    if seq != head + 1:
+                        raise BadEvent(f"expected seq {head + 1}, found seq {seq}", where=where, field="seq")
+                    if row["prev_hash"] != head_hash:
+                        raise BadEvent(
+                            "prev_hash does not match the previous event's hash", where=where, field="prev_hash"
+                        )
+                    if row_hash(row) != row["hash"]:
+                        raise BadEvent(
+                            "content does not match its hash (the event was edited)", where=where, field="hash"
+                        )
+                    decode_row(row)  # a row this version cannot read is refused here, not at the next query
+                    day = "" if row["kind"] == "event.retracted" else row["occurred_on"]
+                    earliest_day = day if earliest_day is None else min(earliest_day, day)
+                    first_seq = first_seq or seq
+                    head, head_hash = seq, row["hash"]
+                    fresh.append(row)
+                if fresh:
+                    self._insert_rows(fresh)
+                    self._set_head(head, head_hash)
+                    copied += len(fresh)
+            existing = {(signed.public_key, signed.seq) for signed in self.signed_heads()}
+            for signed in signed_heads:
+                if (signed.public_key, signed.seq) in existing:
+                    continue
+                if signed.seq > head or self._hash_at(signed.seq) != signed.hash:
+                    raise BadEvent(f"the signed head at seq {signed.seq} is not a position of the copied log")
+                self._insert_signed_head(signed)
+                signed_count += 1
+            if earliest_day is not None and first_seq is not None:
+                self._after_append(earliest_day, first_seq, head)
+        return CopyResult(copied, already, signed_count, head, head_hash)
+
+    def _hash_at(self, seq: int) -> str | None:
+        if seq == 0:
+            return GENESIS_HASH
+        for (hash_,) in self.row_values("seq = ?", [seq], columns=("hash",)):
+            return str(hash_)
+        return None
+
+    # -- signed heads ------------------------------------------------------------------------
+
+    def record_signed_head(self, make: Callable[[int, str], SignedHead]) -> SignedHead:
+        """Sign the current head with `make(seq, hash)` and keep the signature, under the write
+        lock so the head cannot move in between. A head this key already signed is not signed twice."""
+        self._check_writable()
+        with self.write_transaction():
+            seq, hash_ = self.head()
+            signed = make(seq, hash_)
+            for earlier in self.signed_heads():
+                if (earlier.public_key, earlier.seq) == (signed.public_key, signed.seq):
+                    return earlier
+            self._insert_signed_head(signed)
+        return signed
+
+    # -- checking ----------------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        """Walk the chain from the first event; report the first seq that does not hold."""
+        from timeline.verify import verify_chain
+
+        return verify_chain(self)
+
+
+def _where(where: str | None) -> str:
+    return f"{where}: " if where else ""
+
+
+def _backend(target: str | os.PathLike[str]) -> type[EventStore]:
+    if is_postgres_url(target):
+        from timeline.store.postgres import PostgresEventStore
+
+        return PostgresEventStore
+    from timeline.store.sqlite import SQLiteEventStore
+
+    return SQLiteEventStore

@@ -1,0 +1,386 @@
+"""The team backend: the log in a PostgreSQL database, through psycopg 3.
+
+The same tables as on SQLite (`events`, `log_head`, `signed_heads`, one view per kind), the same
+rows and so the same hash chain. What differs is the database's own machinery:
+
+- **One writer at a time.** Every write transaction first takes `SELECT ... FOR UPDATE` on the
+  one row of `log_head`: appenders from any process or connection queue there, and each reads the
+  head only once it holds the lock, so the chain never forks and no seq is skipped. A writer that
+  waits longer than LOCK_TIMEOUT_S gets a ConflictError, as on SQLite.
+- **Edits refused by the database.** Statement-level triggers raise on UPDATE, DELETE and
+  TRUNCATE of `events` and `signed_heads`; `verify` reports one that is missing or disabled.
+- **Notifications.** Every write that moves the head sends NOTIFY on NOTIFY_CHANNEL at commit,
+  so `timeline log --follow` waits for news instead of polling.
+- **Schema version** in the table `timeline_schema`; MIGRATIONS upgrade a store inside its first
+  write transaction, as on SQLite. A database without the tables is not a timeline.
+
+Reads stream through server-side cursors, so a full replay never holds the whole log in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import os
+import urllib.parse
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import attrs
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
+
+from events import registry
+from events.errors import InvalidEvent
+from timeline import schema
+from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
+from timeline.rows import COLUMNS
+from timeline.signing import SignedHead
+from timeline.store.base import GENESIS_HASH, EventStore, is_postgres_url
+
+CURRENT_VERSION = 1
+LOCK_TIMEOUT_S = 60.0
+NOTIFY_CHANNEL = "timeline_appended"
+STREAM_PAGE = 2_000  # rows fetched per round trip from a server-side cursor
+# Serialises `timeline init` runs on one database (any constant shared by every process would do).
+_CREATE_LOCK = 7_152_024
+
+_cursor_names = itertools.count(1)
+
+# The tables, their guards and the head row, at CURRENT_VERSION. Text columns compare byte by byte
+# (COLLATE "C"): days are ISO strings, and their order must not depend on the server's locale.
+_CREATE = [
+    "CREATE TABLE timeline_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)",
+    """CREATE TABLE events (
+        seq BIGINT PRIMARY KEY,
+        event_id TEXT COLLATE "C" NOT NULL UNIQUE,
+        kind TEXT COLLATE "C" NOT NULL,
+        schema_version INTEGER NOT NULL,
+        occurred_on TEXT COLLATE "C" NOT NULL,
+        reported_on TEXT COLLATE "C" NOT NULL,
+        source TEXT NOT NULL,
+        unverified INTEGER NOT NULL,
+        note TEXT,
+        data TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        date_precision TEXT NOT NULL DEFAULT 'day'
+    )""",
+    "CREATE INDEX events_occurred_on_seq ON events (occurred_on, seq)",
+    "CREATE INDEX events_kind_occurred_on ON events (kind, occurred_on)",
+    "CREATE INDEX events_reported_on ON events (reported_on)",
+    "CREATE TABLE log_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+    f"INSERT INTO log_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')",
+    """CREATE TABLE signed_heads (
+        position BIGINT GENERATED ALWAYS AS IDENTITY,
+        seq BIGINT NOT NULL,
+        hash TEXT NOT NULL,
+        signed_at TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        PRIMARY KEY (public_key, seq)
+    )""",
+    """CREATE FUNCTION timeline_refuse_edit() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION '% are append-only: % refused', TG_ARGV[0], TG_OP;
+    END $$""",
+]
+GUARDS = {
+    f"{table}_refuse_{action.lower()}": (table, action, what)
+    for table, what in (("events", "the events of the log"), ("signed_heads", "the signed heads"))
+    for action in ("UPDATE", "DELETE", "TRUNCATE")
+}
+_CREATE += [
+    f"CREATE TRIGGER {name} BEFORE {action} ON {table} FOR EACH STATEMENT EXECUTE FUNCTION timeline_refuse_edit('{what}')"
+    for name, (table, action, what) in GUARDS.items()
+]
+_CREATE.append(f"INSERT INTO timeline_schema (id, version) VALUES (1, {CURRENT_VERSION})")
+
+# version reached -> the statements that reach it from the one before
+MIGRATIONS: dict[int, list[str]] = {}
+
+
+def _sql(text: str) -> str:
+    """Portable SQL (`?` placeholders) -> psycopg's (`%s`)."""
+    return text.replace("%", "%%").replace("?", "%s")
+
+
+def safe_label(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def _connect(url: str, label: str) -> psycopg.Connection[tuple[Any, ...]]:
+    try:
+        return psycopg.connect(url, autocommit=True)
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise NotATimeline(f"{label}: cannot connect to PostgreSQL: {reason}") from None
+
+
+class PostgresEventStore(EventStore):
+    """The log in a PostgreSQL database: `create(url)`, `open(url)`."""
+
+    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]], url: str, *, writable: bool = True):
+        self.conn = conn
+        self.url = url
+        self.label = safe_label(url)
+        self.writable = writable
+        self.path = None
+        self._listener: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._views: set[str] = set()
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, target: str | os.PathLike[str]) -> PostgresEventStore:
+        """Create the log's tables in the database `target` names; an existing timeline is opened as it is."""
+        url = _url(target)
+        store = cls(_connect(url, safe_label(url)), url)
+        try:
+            with store.conn.transaction():
+                store.conn.execute("SELECT pg_advisory_xact_lock(%s)", [_CREATE_LOCK])
+                if store._version() == 0:
+                    if store._exists("events") or store._exists("log_head"):
+                        raise NotATimeline(
+                            f"{store.label}: the database has an 'events' or 'log_head' table that is not a "
+                            "timeline's; use another database (or schema)"
+                        )
+                    for statement in _CREATE:
+                        store.conn.execute(statement)
+                    store._create_kind_views()
+            store._check_schema()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def open(cls, target: str | os.PathLike[str], *, writable: bool = True) -> PostgresEventStore:
+        url = _url(target)
+        store = cls(_connect(url, safe_label(url)), url, writable=writable)
+        try:
+            if not writable:
+                store.conn.execute("SET default_transaction_read_only = on")
+            store._check_schema()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        for conn in (self.conn, self._listener):
+            if conn is not None and not conn.closed:
+                conn.close()
+
+    def _exists(self, table: str) -> bool:
+        row = self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", [table]).fetchone()
+        return bool(row and row[0])
+
+    def _version(self) -> int:
+        if not self._exists("timeline_schema"):
+            return 0
+        row = self.conn.execute("SELECT version FROM timeline_schema WHERE id = 1").fetchone()
+        return int(row[0]) if row else 0
+
+    def _check_schema(self) -> None:
+        version = self._version()
+        if version == 0 or not (self._exists("events") and self._exists("log_head")):
+            raise NotATimeline(
+                f"{self.label}: a PostgreSQL database, but not a timeline (no event log in it; "
+                "`timeline init --db URL` creates one)"
+            )
+        if version > CURRENT_VERSION:
+            raise NotATimeline(
+                f"{self.label}: written by a newer version of timeline "
+                f"(PostgreSQL store schema {version}; this version reads up to {CURRENT_VERSION})"
+            )
+
+    @property
+    def schema_version(self) -> int:
+        return self._version()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def head(self) -> tuple[int, str]:
+        row = self.conn.execute("SELECT seq, hash FROM log_head WHERE id = 1").fetchone()
+        assert row is not None  # created with the table, never deleted
+        return int(row[0]), str(row[1])
+
+    def row_values(
+        self, where: str = "", params: Iterable[Any] = (), order: str = "seq", columns: tuple[str, ...] = COLUMNS
+    ) -> Iterator[tuple[Any, ...]]:
+        sql = f"SELECT {', '.join(columns)} FROM events"
+        if where:
+            sql += f" WHERE {where}"
+        return self._stream(f"{sql} ORDER BY {order}", list(params))
+
+    def _stream(self, sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
+        """Rows from a server-side cursor, a page at a time. Outside a transaction the cursor is
+        WITH HOLD, so other queries can run on the connection while it is read."""
+        in_transaction = self.conn.info.transaction_status != TransactionStatus.IDLE
+        cursor = self.conn.cursor(name=f"timeline_rows_{next(_cursor_names)}", withhold=not in_transaction)
+        cursor.itersize = STREAM_PAGE
+        try:
+            cursor.execute(_sql(sql), params)
+            yield from cursor
+        finally:
+            if not self.conn.closed:
+                cursor.close()
+
+    def retractions(
+        self, *, known_on: dt.date | None = None, up_to_seq: int | None = None
+    ) -> Iterator[tuple[str, str, str]]:
+        where, params = "kind = 'event.retracted'", list[Any]()
+        if known_on is not None:
+            where += " AND reported_on <= ?"
+            params.append(known_on.isoformat())
+        if up_to_seq is not None:
+            where += " AND seq <= ?"
+            params.append(up_to_seq)
+        sql = (
+            "SELECT event_id, (data::jsonb)->>'target_event_id', reported_on FROM events "
+            f"WHERE {where} ORDER BY seq DESC"
+        )
+        return ((str(a), str(b), str(c)) for a, b, c in self._stream(sql, params))
+
+    def bounds(self) -> tuple[str | None, str | None, str | None, str | None]:
+        row = self.conn.execute(schema.BOUNDS_SQL).fetchone()
+        assert row is not None
+        return row[0], row[1], row[2], row[3]
+
+    def signed_heads(self) -> list[SignedHead]:
+        rows = self.conn.execute(
+            f"SELECT {', '.join(schema.SIGNED_HEAD_COLUMNS)} FROM signed_heads ORDER BY position"
+        ).fetchall()
+        return [SignedHead(int(seq), *rest) for seq, *rest in rows]
+
+    def missing_guards(self) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid IN ('events'::regclass, 'signed_heads'::regclass) "
+            "AND NOT tgisinternal AND tgenabled <> 'D'"
+        ).fetchall()
+        return sorted(set(GUARDS) - {row[0] for row in rows})
+
+    @contextlib.contextmanager
+    def read_transaction(self) -> Iterator[None]:
+        if self.conn.info.transaction_status != TransactionStatus.IDLE:
+            yield
+            return
+        with self._errors(), self.conn.transaction():
+            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write_transaction(self) -> Iterator[None]:
+        if not self.writable:
+            raise ReadOnlyTimeline(f"{self.label}: opened read-only")
+        with self._errors(), self.conn.transaction():
+            self.conn.execute(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_S * 1000)}ms'")
+            # The one write lock: every writer queues on the head row, then reads the head.
+            self.conn.execute("SELECT seq FROM log_head WHERE id = 1 FOR UPDATE")
+            if self._version() < CURRENT_VERSION:
+                self._migrate()
+            yield
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """psycopg's errors as the engine's."""
+        try:
+            yield
+        except pg_errors.LockNotAvailable:
+            raise ConflictError(
+                f"{self.label}: the log stayed locked by another writer for {LOCK_TIMEOUT_S:.0f} s"
+            ) from None
+        except pg_errors.ReadOnlySqlTransaction:
+            raise ReadOnlyTimeline(f"{self.label}: opened read-only") from None
+        except InvalidEvent as exc:
+            raise BadEvent(exc.message, field=exc.field) from None
+        except psycopg.OperationalError as exc:
+            raise NotATimeline(f"{self.label}: {str(exc).strip()}") from None
+
+    def _migrate(self) -> None:
+        found = self._version()
+        for version in range(found + 1, CURRENT_VERSION + 1):
+            for statement in MIGRATIONS[version]:
+                self.conn.execute(statement)
+            self.conn.execute("UPDATE timeline_schema SET version = %s WHERE id = 1", [version])
+
+    def _before_append(self) -> None:
+        self._create_kind_views()
+
+    def _create_kind_views(self) -> None:
+        """One read-only view per kind, with the payload fields as columns, as on SQLite."""
+        wanted = {"kind_" + kind.replace(".", "_"): kind for kind in registry.kind_names()}
+        if wanted.keys() <= self._views:
+            return
+        rows = self.conn.execute("SELECT viewname FROM pg_views WHERE schemaname = current_schema()").fetchall()
+        self._views = {row[0] for row in rows}
+        envelope = "seq, event_id, occurred_on, reported_on, source, unverified, note, date_precision"
+        for name, kind in wanted.items():
+            if name in self._views:
+                continue
+            columns = []
+            for field in attrs.fields(registry.payload_class(kind)):
+                if "Quantity" in str(field.type):
+                    columns.append(f"(data::jsonb)->'{field.name}'->>'value' AS {field.name}")
+                    columns.append(f"(data::jsonb)->'{field.name}'->>'bound' AS {field.name}_bound")
+                else:
+                    columns.append(f"(data::jsonb)->>'{field.name}' AS {field.name}")
+            self.conn.execute(
+                f"CREATE VIEW {name} AS SELECT {envelope}, {', '.join(columns)} FROM events WHERE kind = '{kind}'"
+            )
+            self._views.add(name)
+
+    def _insert_rows(self, rows: list[dict[str, Any]]) -> None:
+        # COPY: the fastest way into PostgreSQL, and still inside the append's transaction.
+        with self.conn.cursor() as cursor, cursor.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row[name] for name in COLUMNS))
+
+    def _set_head(self, seq: int, hash_: str) -> None:
+        self.conn.execute("UPDATE log_head SET seq = %s, hash = %s WHERE id = 1", [seq, hash_])
+        # Delivered at commit, and only then: a follower never hears of a rolled-back write.
+        self.conn.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(seq)])
+
+    def _insert_signed_head(self, signed: SignedHead) -> None:
+        columns = schema.SIGNED_HEAD_COLUMNS
+        self.conn.execute(
+            f"INSERT INTO signed_heads ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+            [getattr(signed, name) for name in columns],
+        )
+
+    def _after_append(self, earliest_day: str, first_seq: int, head: int) -> None:
+        """No checkpoints are kept on PostgreSQL yet: queries replay, so nothing goes stale."""
+
+    # -- following ---------------------------------------------------------------------------
+
+    def wait_for_append(self, after_seq: int, timeout: float | None) -> bool:
+        """LISTEN on a connection of its own, then wait for a NOTIFY from a write."""
+        if self._listener is None:
+            self._listener = _connect(self.url, self.label)
+            self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        # Listening starts before the head is read, so an append in between is not missed.
+        if self.head()[0] > after_seq:
+            return True
+        for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+            break
+        return self.head()[0] > after_seq
+
+
+def _url(target: str | os.PathLike[str]) -> str:
+    if not is_postgres_url(target):
+        raise NotATimeline(f"{target}: not a postgresql:// URL")
+    return str(target)
+
+
+__all__ = ["CURRENT_VERSION", "LOCK_TIMEOUT_S", "NOTIFY_CHANNEL", "PostgresEventStore", "safe_label"]
