@@ -21,6 +21,8 @@ from hypothesis import HealthCheck, settings
 # `from strategies import ...` works in every test module, however pytest was started.
 sys.path.insert(0, str(Path(__file__).parent))
 
+import postgres_server
+
 import timeline
 from timeline.api import Timeline
 
@@ -134,3 +136,34 @@ def require() -> Callable[[str, str], object]:
             pytest.skip(f"{what} is not installed")
 
     return need
+
+
+# --------------------------------------------------------------------------------------------
+# PostgreSQL: one server per run, a fresh database per test
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[postgres_server.Databases]:
+    """Databases on a throwaway cluster (or on the server TIMELINE_TEST_POSTGRES_URL names).
+
+    Without a server the PostgreSQL tests skip, saying why; with CI set they fail instead."""
+    try:
+        with postgres_server.server() as url:
+            databases = postgres_server.Databases(url)
+            try:
+                yield databases
+            finally:
+                databases.close()
+    except postgres_server.Unavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {exc}", pytrace=False)
+        pytest.skip(f"no PostgreSQL server: {exc}")
+
+
+@pytest.fixture
+def postgres_url(postgres_databases: postgres_server.Databases) -> Iterator[str]:
+    """The URL of a new, empty database, dropped after the test."""
+    url = postgres_databases.new()
+    yield url
+    postgres_databases.drop(url)

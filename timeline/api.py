@@ -4,28 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from timeline import replay
+from timeline import replay, signing
 from timeline.checkpoints import Checkpoints, CheckpointWriter
 from timeline.diff import Change, Diff, diff_facts
-from timeline.errors import BadEvent, BadInput, NotATimeline, ReadOnlyTimeline
-from timeline.jsonl import read_events, write_events
+from timeline.errors import BadEvent, BadInput, ChainBroken, NotATimeline, ReadOnlyTimeline
+from timeline.jsonl import PublishedLine, read_events, read_lines, write_events, write_published
 from timeline.projectors.base import Fact
+from timeline.rows import record_to_row
+from timeline.signing import SignedHead
 from timeline.snapshot import Snapshot
-from timeline.store import AppendResult, EventStore
-from timeline.verify import VerifyReport
+from timeline.store import AppendResult, CopyResult, EventStore, is_postgres_url
+from timeline.verify import VerifyReport, verify_trusted
 
 BUNDLED_DATASET = "kursk-2024.jsonl"
 # When the bundled dataset was compiled: its events carry this recording time, so the bundled
@@ -133,7 +137,12 @@ class Timeline:
         expected_head: int | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> AppendResult:
-        """Append every event of a JSONL file (or binary stream), all or nothing."""
+        """Append every event of a JSONL file (or binary stream), all or nothing.
+
+        A published copy (an export that carries its hash chain and signed heads) imported into
+        an empty log is a replica: the same seqs, recording times and hashes, and its signed
+        heads, so `verify --trust` works on it. Into a log that has events, only its events are
+        imported, as new ones."""
         self._check_writable()
         if isinstance(source, (str, os.PathLike)):
             path = Path(source)
@@ -144,14 +153,24 @@ class Timeline:
             except OSError as exc:
                 raise BadEvent(f"cannot read: {exc.strerror}", where=str(path)) from None
             with stream:
-                return self.store.append(
-                    read_events(stream, name or str(path)),
-                    expected_head=expected_head,
-                    on_batch=progress,
-                    keep_events=False,
-                )
+                return self._import_lines(stream, name or str(path), expected_head, progress)
+        return self._import_lines(source, name or "<stream>", expected_head, progress)
+
+    def _import_lines(
+        self, stream: IO[bytes], name: str, expected_head: int | None, progress: Callable[[int], None] | None
+    ) -> AppendResult:
+        signed_heads: list[SignedHead] = []
+        lines = read_lines(stream, name, signed_heads)
+        first = next(lines)
+        pending = itertools.chain([first], lines)
+        if first.chain is not None and self.store.count() == 0 and expected_head in (None, 0):
+            copied = self.store.append_rows(_published_rows(pending), _after(signed_heads))
+            return AppendResult((), 0, copied.head, copied.copied, 1 if copied.copied else None)
         return self.store.append(
-            read_events(source, name or "<stream>"), expected_head=expected_head, on_batch=progress, keep_events=False
+            ((line.event, line.where) for line in pending),
+            expected_head=expected_head,
+            on_batch=progress,
+            keep_events=False,
         )
 
     def _check_writable(self) -> None:
@@ -173,8 +192,17 @@ class Timeline:
         return self.store.events(kind=kind, occurred_from=occurred_from, occurred_to=occurred_to)
 
     def export_jsonl(self, stream: IO[str] | None = None) -> int:
-        """Write the log as importable JSONL, in seq order; returns the number of events."""
-        return write_events((recorded.event for recorded in self.store.events()), stream or sys.stdout)
+        """Write the log as importable JSONL, in seq order; returns the number of events.
+
+        A log with signed heads is exported as a published copy: each line also carries the
+        event's place in the hash chain, and a last line the signed heads, so that a reader can
+        check the copy against the signer's public key (`verify_export`)."""
+        out = stream or sys.stdout
+        with self.store.read_transaction():
+            signed_heads = self.store.signed_heads()
+            if signed_heads:
+                return write_published(self.store.rows(), signed_heads, out)
+            return write_events((recorded.event for recorded in self.store.events()), out)
 
     def export_to_file(self, path: str | os.PathLike[str]) -> int:
         """Export to `path` through a temporary file beside it, so a failed export leaves no half file
@@ -382,8 +410,117 @@ class Timeline:
             else:
                 day = day + dt.timedelta(days=1) if every_day else pending.occurred_on
 
-    def verify(self) -> VerifyReport:
-        return self.store.verify()
+    def verify(self, trust: Ed25519PublicKey | None = None) -> VerifyReport:
+        """Check the hash chain; with a trusted public key, also every head that key signed."""
+        return self.store.verify() if trust is None else verify_trusted(self.store, trust)
+
+    @classmethod
+    def verify_export(cls, path: str | os.PathLike[str], trust: Ed25519PublicKey | None = None) -> VerifyReport:
+        """Check a published copy (an exported file) as `verify` checks a log: rebuilt in memory
+        from its chain, whose first broken link is reported rather than raised."""
+        replica = cls(EventStore.in_memory(label=str(path)))
+        try:
+            with Path(path).open("rb") as stream:
+                signed_heads: list[SignedHead] = []
+                lines = read_lines(stream, str(path), signed_heads)
+                first = next(lines)
+                if first.chain is None:
+                    raise BadInput(
+                        f"{path}: not a published copy (its lines carry no hash chain; only the export of a signed log does)"
+                    )
+                try:
+                    replica.store.append_rows(_published_rows(itertools.chain([first], lines)), _after(signed_heads))
+                except ChainBroken as exc:
+                    count = exc.seq - 1
+                    return VerifyReport(
+                        False,
+                        count,
+                        replica.store.hash_at(count) or "",
+                        exc.seq,
+                        f"{exc.where}: {exc.message}" if exc.where else exc.message,
+                    )
+            return replica.verify(trust)
+        except OSError as exc:
+            raise BadInput(f"{path}: cannot read: {exc.strerror}") from None
+        finally:
+            replica.close()
+
+    # -- signing, copying, following ---------------------------------------------------------
+
+    def sign(self, private_key: Ed25519PrivateKey) -> SignedHead:
+        """Sign the log's current head (seq, hash, time) and keep the signature in the log."""
+        self._check_writable()
+        if len(self) == 0:
+            raise BadInput(f"{self.store.label}: the log is empty, so it has no head to sign")
+        return self.store.record_signed_head(lambda seq, hash_: signing.sign(private_key, seq, hash_))
+
+    def copy_to(self, target: str | os.PathLike[str]) -> CopyResult:
+        """Copy the whole log (ids, seqs, recording times, hashes and signed heads) into the store
+        at `target`, created if need be. A target that holds the beginning of this log gets the
+        rest; one that holds another log is refused, unchanged."""
+        if (
+            self.store.path is not None
+            and not is_postgres_url(target)
+            and Path(target).resolve() == self.store.path.resolve()
+        ):
+            raise BadInput(f"{target}: is the log being copied; copy to another database")
+        destination = EventStore.create(target)
+        try:
+            with self.store.read_transaction():
+                rows = ((row, f"{self.store.label} seq {row['seq']}") for row in self.store.rows())
+                return destination.append_rows(rows, self.store.signed_heads())
+        finally:
+            destination.close()
+
+    def follow(
+        self,
+        *,
+        kind: str | None = None,
+        occurred_from: dt.date | None = None,
+        occurred_to: dt.date | None = None,
+        max_events: int | None = None,
+        idle_timeout: float | None = None,
+    ) -> Iterator[RecordedEvent]:
+        """The log in append order, then each event as it is appended (by any writer), forever;
+        or until `max_events` have come, or none has for `idle_timeout` seconds."""
+        if max_events is not None and max_events <= 0:
+            return
+        seen = count = 0
+        while True:
+            head = self.store.count()
+            for recorded in self.store.events(
+                kind=kind, occurred_from=occurred_from, occurred_to=occurred_to, after_seq=seen, until_seq=head
+            ):
+                yield recorded
+                count += 1
+                if max_events is not None and count >= max_events:
+                    return
+            seen = head
+            if not self.store.wait_for_append(seen, idle_timeout):
+                return
 
     def __len__(self) -> int:
         return self.store.count()
+
+
+def _published_rows(lines: Iterable[PublishedLine]) -> Iterator[tuple[dict[str, Any], str | None]]:
+    """The stored rows a published copy's lines stand for (the record as written, not upcast)."""
+    for line in lines:
+        chain = line.chain
+        if chain is None:
+            raise BadEvent("a published copy has a hash chain on every line", where=line.where, field="hash")
+        if not isinstance(chain["seq"], int) or not all(
+            isinstance(chain[name], str) for name in ("recorded_at", "prev_hash", "hash")
+        ):
+            raise BadEvent(
+                "seq must be an integer; recorded_at, prev_hash and hash strings", where=line.where, field="seq"
+            )
+        row = record_to_row(line.record, chain["seq"], chain["recorded_at"], chain["prev_hash"])
+        row["hash"] = chain["hash"]
+        yield row, line.where
+
+
+def _after(items: list[SignedHead]) -> Iterator[SignedHead]:
+    """`items` as they are when iteration starts: the signed heads of a file are known only once
+    its lines have been read, and `append_rows` reads the signed heads after the rows."""
+    yield from items

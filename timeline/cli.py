@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -17,7 +18,7 @@ import click
 from events.envelope import DatePrecision
 from events.registry import kind_names
 from events.validation import parse_day
-from timeline import render
+from timeline import render, signing
 from timeline.api import Timeline
 from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline, TimelineError
 from timeline.jsonl import parse_record
@@ -69,7 +70,8 @@ db_option = click.option(
     "db",
     envvar="TIMELINE_DB",
     type=click.Path(dir_okay=True),
-    help="The timeline database (default: $TIMELINE_DB; read commands fall back to the bundled Kursk log).",
+    help="The timeline: an SQLite file or a postgresql:// URL (default: $TIMELINE_DB; read commands fall back "
+    "to the bundled Kursk log).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines instead of a table.")
 
@@ -106,7 +108,8 @@ def init(db: str) -> None:
     """Create an empty timeline database (an existing one is left as it is)."""
     with Timeline.init(db) as timeline:
         count = len(timeline)
-    click.echo(f"{db}: timeline ready ({count} events)")
+        label = timeline.store.label  # a URL without its password
+    click.echo(f"{label}: timeline ready ({count} events)")
 
 
 @cli.command()
@@ -203,33 +206,110 @@ def checkpoint(db: str, clear: bool) -> None:
 @click.option("--kind", help="Only events of this kind.")
 @click.option("--from", "occurred_from", type=DAY, help="Only events that occurred on or after this day.")
 @click.option("--to", "occurred_to", type=DAY, help="Only events that occurred on or before this day.")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing events as others append them (Ctrl-C stops).")
+@click.option("--max-events", type=click.IntRange(min=0), help="With --follow: stop after printing this many events.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="With --follow: stop when no event has arrived for this many seconds.",
+)
 @json_option
 def log(
-    db: str | None, kind: str | None, occurred_from: dt.date | None, occurred_to: dt.date | None, as_json: bool
+    db: str | None,
+    kind: str | None,
+    occurred_from: dt.date | None,
+    occurred_to: dt.date | None,
+    follow: bool,
+    max_events: int | None,
+    timeout: float | None,
+    as_json: bool,
 ) -> None:
-    """The log in append order (JSON: one object per line)."""
+    """The log in append order (JSON: one object per line); with --follow, then each new event."""
     if kind is not None and kind not in kind_names():
         raise BadInput(f"--kind: unknown kind {kind!r} (known: {', '.join(kind_names())})")
+    if not follow and (max_events is not None or timeout is not None):
+        raise BadInput("--max-events and --timeout go with --follow")
     with open_for_reading(db) as timeline:
-        events = timeline.events(kind=kind, occurred_from=occurred_from, occurred_to=occurred_to)
-        if as_json:
-            for recorded in events:
-                click.echo(json.dumps(render.recorded_to_json(recorded), ensure_ascii=False))
+        if follow:
+            events = timeline.follow(
+                kind=kind,
+                occurred_from=occurred_from,
+                occurred_to=occurred_to,
+                max_events=max_events,
+                idle_timeout=timeout,
+            )
         else:
-            for line in render.log_lines(events, seq_width=max(5, len(str(len(timeline))))):
-                click.echo(line)
+            events = timeline.events(kind=kind, occurred_from=occurred_from, occurred_to=occurred_to)
+        try:
+            if as_json:
+                for recorded in events:
+                    click.echo(json.dumps(render.recorded_to_json(recorded), ensure_ascii=False))
+            else:
+                for line in render.log_lines(events, seq_width=max(5, len(str(len(timeline))))):
+                    click.echo(line)
+        except KeyboardInterrupt:
+            # Ctrl-C is how a follow ends: no traceback, the connections closed by the `with`.
+            if not follow:
+                raise
+            sys.stdout.flush()
+
+
+@cli.command()
+@click.argument("export", required=False, type=click.Path(dir_okay=False))
+@db_option
+@click.option(
+    "--trust",
+    type=click.Path(dir_okay=False),
+    help="A public key (PEM): also check every head it signed, and report the last signed position.",
+)
+@json_option
+def verify(export: str | None, db: str | None, trust: str | None, as_json: bool) -> None:
+    """Check the hash chain and the append-only guards; exit 1 naming the first bad seq.
+
+    With EXPORT, check that exported file (a published copy) instead of a log."""
+    public_key = signing.load_public_key(Path(trust)) if trust else None
+    if export is not None:
+        report = Timeline.verify_export(export, public_key)
+    else:
+        with open_for_reading(db) as timeline:
+            report = timeline.verify(public_key)
+    click.echo(render.verify_report(report, as_json), err=not report.ok and not as_json)
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Where to write the private key.")
+def keygen(out: str) -> None:
+    """Make an Ed25519 key pair: the private key at --out (readable by you only), the public key beside it (.pub)."""
+    public = signing.generate_key_pair(Path(out))
+    click.echo(f"private key: {out} (keep it secret)\npublic key:  {public} (give it to your readers)")
 
 
 @cli.command()
 @db_option
+@click.option("--key", required=True, type=click.Path(dir_okay=False), help="The private key (PEM) to sign with.")
 @json_option
-def verify(db: str | None, as_json: bool) -> None:
-    """Check the hash chain and the append-only guards; exit 1 naming the first bad seq."""
-    with open_for_reading(db) as timeline:
-        report = timeline.verify()
-    click.echo(render.verify_report(report, as_json), err=not report.ok and not as_json)
-    if not report.ok:
-        sys.exit(1)
+def sign(db: str | None, key: str, as_json: bool) -> None:
+    """Sign the log's current head (seq, hash, time) and record the signature in the log."""
+    private_key = signing.load_private_key(Path(key))
+    with open_for_writing(db) as timeline:
+        signed = timeline.sign(private_key)
+    click.echo(render.signed_head(signed, as_json))
+
+
+@cli.command()
+@click.argument("source")
+@click.argument("destination")
+@json_option
+def copy(source: str, destination: str, as_json: bool) -> None:
+    """Copy the whole log at SOURCE into DESTINATION (an SQLite file or a postgresql:// URL), keeping
+    event ids, seqs, recording times, hashes and signed heads. A DESTINATION that holds the
+    beginning of the log gets the rest."""
+    with Timeline.open(source, read_only=True) as timeline:
+        result = timeline.copy_to(destination)
+        label = timeline.store.label
+    click.echo(render.copy_result(result, label, destination, as_json))
 
 
 def resolve_day(timeline: Timeline, as_of: dt.date | None, day: int | None) -> dt.date | None:

@@ -25,6 +25,14 @@ class BadEvent(BadInput):
         super().__init__(": ".join(part for part in (where, field, message) if part))
 
 
+class ChainBroken(BadEvent):
+    """Rows copied from another log (or a published copy) that do not form an intact hash chain."""
+
+    def __init__(self, message: str, *, seq: int, where: str | None = None, field: str | None = None):
+        self.seq = seq
+        super().__init__(message, where=where, field=field)
+
+
 class ConflictError(TimelineError):
     """The log moved under us: an event id reused with other content, or another writer got there first."""
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import attrs
 from tabulate import tabulate
 
 from events.codec import event_to_record, state_converter
@@ -13,8 +14,9 @@ from events.envelope import DatePrecision, RecordedEvent
 from events.registry import kind_names
 from timeline.api import DaySummary
 from timeline.diff import Change, Diff
+from timeline.signing import SignedHead
 from timeline.snapshot import Snapshot
-from timeline.store import AppendResult
+from timeline.store import AppendResult, CopyResult, safe_label
 from timeline.verify import VerifyReport
 
 SUMMARY_WIDTH = 90
@@ -101,19 +103,50 @@ def append_result(result: AppendResult, as_json: bool) -> str:
 
 def verify_report(report: VerifyReport, as_json: bool) -> str:
     if as_json:
-        return dumps(
-            {
-                "ok": report.ok,
-                "events": report.events,
-                "head_hash": report.head_hash,
-                "first_bad_seq": report.first_bad_seq,
-                "problem": report.problem,
-            }
-        )
+        data: dict[str, Any] = {
+            "ok": report.ok,
+            "events": report.events,
+            "head_hash": report.head_hash,
+            "first_bad_seq": report.first_bad_seq,
+            "problem": report.problem,
+        }
+        if report.trusted_key is not None:
+            data.update(trusted_key=report.trusted_key, signed_seq=report.signed_seq, signed_at=report.signed_at)
+        return dumps(data)
     if report.ok:
-        return f"ok: {report.events} events, hash chain intact; head hash {report.head_hash}"
+        text = f"ok: {report.events} events, hash chain intact; head hash {report.head_hash}"
+        if report.signed_seq is not None:
+            unsigned = report.events - report.signed_seq
+            text += (
+                f"\nsigned by key {report.trusted_key}: the log holds every signed head; the last signs seq "
+                f"{report.signed_seq} ({report.signed_at})"
+                + (f"; {unsigned} event{'s' if unsigned != 1 else ''} after it not yet signed" if unsigned else "")
+            )
+        return text
     where = f"seq {report.first_bad_seq}: " if report.first_bad_seq is not None else ""
-    return f"FAILED: {where}{report.problem}"
+    text = f"FAILED: {where}{report.problem}"
+    if report.trusted_key is not None and report.signed_seq is not None:
+        text += f"\n(the log holds the heads signed by key {report.trusted_key} up to seq {report.signed_seq})"
+    return text
+
+
+def signed_head(signed: SignedHead, as_json: bool) -> str:
+    if as_json:
+        return dumps({**signed.to_json(), "key_id": signed.key_id})
+    return f"signed seq {signed.seq} (hash {signed.hash}) with key {signed.key_id} at {signed.signed_at}"
+
+
+def copy_result(result: CopyResult, source: str, destination: str, as_json: bool) -> str:
+    if as_json:
+        return dumps(attrs.asdict(result))
+    parts = [
+        f"copied {result.copied} event{'s' if result.copied != 1 else ''} from {source} to {safe_label(destination)}"
+    ]
+    if result.already_there:
+        parts.append(f"{result.already_there} already there")
+    if result.signed_heads:
+        parts.append(f"{result.signed_heads} signed head{'s' if result.signed_heads != 1 else ''}")
+    return f"{'; '.join(parts)}; head seq {result.head}, hash {result.head_hash}"
 
 
 # -- snapshots, diffs, days ------------------------------------------------------------------

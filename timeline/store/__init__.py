@@ -5,7 +5,15 @@
 only when a URL asks for it.
 """
 
-from timeline.store.base import BATCH_SIZE, GENESIS_HASH, AppendResult, CopyResult, EventStore, is_postgres_url
+from timeline.store.base import (
+    BATCH_SIZE,
+    GENESIS_HASH,
+    AppendResult,
+    CopyResult,
+    EventStore,
+    is_postgres_url,
+    safe_label,
+)
 from timeline.store.sqlite import BUSY_TIMEOUT_S, SQLiteEventStore
 
 __all__ = [
@@ -17,4 +25,5 @@ __all__ = [
     "EventStore",
     "SQLiteEventStore",
     "is_postgres_url",
+    "safe_label",
 ]

@@ -19,6 +19,7 @@ import datetime as dt
 import itertools
 import os
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,7 @@ from events.codec import event_to_record
 from events.envelope import Event, RecordedEvent
 from events.kinds import EventRetracted
 from timeline import schema
-from timeline.errors import BadEvent, ConflictError, ReadOnlyTimeline
+from timeline.errors import BadEvent, ChainBroken, ConflictError, ReadOnlyTimeline
 from timeline.rows import COLUMNS, REPLAY_COLUMNS, decode_row, record_to_row, row_hash
 from timeline.signing import SignedHead
 
@@ -45,6 +46,17 @@ POLL_INTERVAL_S = 0.25
 
 def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
+
+def safe_label(target: str | os.PathLike[str]) -> str:
+    """A store's name for messages: a URL without its password."""
+    text = str(target)
+    if not is_postgres_url(text):
+        return text
+    parts = urllib.parse.urlsplit(text)
+    if parts.password is None:
+        return text
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
 @attrs.frozen
@@ -192,6 +204,7 @@ class EventStore(abc.ABC):
         occurred_from: dt.date | None = None,
         occurred_to: dt.date | None = None,
         after_seq: int | None = None,
+        until_seq: int | None = None,
     ) -> Iterator[RecordedEvent]:
         """The log in append order, optionally narrowed by kind, occurred_on and position."""
         clauses: list[str] = []
@@ -208,6 +221,9 @@ class EventStore(abc.ABC):
         if after_seq is not None:
             clauses.append("seq > ?")
             params.append(after_seq)
+        if until_seq is not None:
+            clauses.append("seq <= ?")
+            params.append(until_seq)
         for row in self.rows(" AND ".join(clauses), params):
             yield decode_row(row)
 
@@ -358,7 +374,7 @@ class EventStore(abc.ABC):
                 for row, where in batch:
                     seq = row["seq"]
                     if seq <= head:
-                        if self._hash_at(seq) != row["hash"]:
+                        if self.hash_at(seq) != row["hash"]:
                             raise ConflictError(
                                 _where(where) + f"seq {seq} differs from {self.label}'s seq {seq}: "
                                 "the target holds another log, not the beginning of this one"
@@ -366,14 +382,22 @@ class EventStore(abc.ABC):
                         already += 1
                         continue
                     if seq != head + 1:
-                        raise BadEvent(f"expected seq {head + 1}, found seq {seq}", where=where, field="seq")
+                        raise ChainBroken(
+                            f"expected seq {head + 1}, found seq {seq} (an event was removed or inserted)",
+                            seq=head + 1,
+                            where=where,
+                            field="seq",
+                        )
                     if row["prev_hash"] != head_hash:
-                        raise BadEvent(
-                            "prev_hash does not match the previous event's hash", where=where, field="prev_hash"
+                        raise ChainBroken(
+                            "prev_hash does not match the previous event's hash",
+                            seq=seq,
+                            where=where,
+                            field="prev_hash",
                         )
                     if row_hash(row) != row["hash"]:
-                        raise BadEvent(
-                            "content does not match its hash (the event was edited)", where=where, field="hash"
+                        raise ChainBroken(
+                            "content does not match its hash (the event was edited)", seq=seq, where=where, field="hash"
                         )
                     decode_row(row)  # a row this version cannot read is refused here, not at the next query
                     day = "" if row["kind"] == "event.retracted" else row["occurred_on"]
@@ -389,15 +413,18 @@ class EventStore(abc.ABC):
             for signed in signed_heads:
                 if (signed.public_key, signed.seq) in existing:
                     continue
-                if signed.seq > head or self._hash_at(signed.seq) != signed.hash:
-                    raise BadEvent(f"the signed head at seq {signed.seq} is not a position of the copied log")
+                if signed.seq > head or self.hash_at(signed.seq) != signed.hash:
+                    raise ChainBroken(
+                        f"the head signed at seq {signed.seq} is not a position of this log", seq=signed.seq
+                    )
                 self._insert_signed_head(signed)
                 signed_count += 1
             if earliest_day is not None and first_seq is not None:
                 self._after_append(earliest_day, first_seq, head)
         return CopyResult(copied, already, signed_count, head, head_hash)
 
-    def _hash_at(self, seq: int) -> str | None:
+    def hash_at(self, seq: int) -> str | None:
+        """The hash of the event at `seq` (the genesis hash at 0), None past the end of the log."""
         if seq == 0:
             return GENESIS_HASH
         for (hash_,) in self.row_values("seq = ?", [seq], columns=("hash",)):

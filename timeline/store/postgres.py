@@ -23,7 +23,6 @@ import contextlib
 import datetime as dt
 import itertools
 import os
-import urllib.parse
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -38,7 +37,7 @@ from timeline import schema
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
 from timeline.rows import COLUMNS
 from timeline.signing import SignedHead
-from timeline.store.base import GENESIS_HASH, EventStore, is_postgres_url
+from timeline.store.base import GENESIS_HASH, EventStore, is_postgres_url, safe_label
 
 CURRENT_VERSION = 1
 LOCK_TIMEOUT_S = 60.0
@@ -106,15 +105,6 @@ MIGRATIONS: dict[int, list[str]] = {}
 def _sql(text: str) -> str:
     """Portable SQL (`?` placeholders) -> psycopg's (`%s`)."""
     return text.replace("%", "%%").replace("?", "%s")
-
-
-def safe_label(url: str) -> str:
-    """The URL without its password, for messages."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def _connect(url: str, label: str) -> psycopg.Connection[tuple[Any, ...]]:
