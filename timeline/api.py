@@ -21,7 +21,7 @@ from timeline import replay
 from timeline.checkpoints import Checkpoints, CheckpointWriter
 from timeline.diff import Change, Diff, diff_facts
 from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline
-from timeline.jsonl import read_events, write_events
+from timeline.formats.jsonl import read_events, write_events
 from timeline.projectors.base import Fact
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, EventStore

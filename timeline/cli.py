@@ -19,7 +19,7 @@ from events.validation import parse_day
 from timeline import render
 from timeline.api import Timeline
 from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline, TimelineError
-from timeline.jsonl import parse_record
+from timeline.formats.jsonl import parse_record
 
 
 class Day(click.ParamType):
