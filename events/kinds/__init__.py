@@ -4,6 +4,7 @@ from events.kinds import (  # noqa: F401  (imported for registration)
     border,
     displacement,
     emergency,
+    incident,
     narrative,
     officials,
     prisoners,
@@ -14,6 +15,7 @@ from events.kinds import (  # noqa: F401  (imported for registration)
 from events.kinds.border import BorderCrossed
 from events.kinds.displacement import CiviliansDisplaced, DisplacementBasis
 from events.kinds.emergency import EmergencyDeclared, EmergencyLifted, Level, Regime
+from events.kinds.incident import IncidentReported
 from events.kinds.narrative import ForcesRedeployed, StatementMade
 from events.kinds.officials import OfficialAppointed
 from events.kinds.prisoners import CaptureBasis, PrisonersCaptured
@@ -31,6 +33,7 @@ __all__ = [
     "EmergencyLifted",
     "EventRetracted",
     "ForcesRedeployed",
+    "IncidentReported",
     "Level",
     "OfficialAppointed",
     "PrisonersCaptured",
