@@ -20,6 +20,7 @@ STATE_KEYS = {
     "prisoners",
     "appointments",
     "displacement",
+    "incidents",
 }
 
 

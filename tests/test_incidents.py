@@ -10,7 +10,7 @@ import json
 from acled_samples import csv_bytes, row, timestamp
 from click.testing import CliRunner
 
-from events.quantity import Bound, Quantity
+from events.quantity import MAX_VALUE, Bound, Quantity
 from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.formats.acled import incident_id
@@ -76,6 +76,7 @@ def test_tolls_add_up_keeping_what_the_qualifiers_allow():
     assert add_tolls(Quantity(2, Bound.APPROX), Quantity(3, Bound.AT_LEAST)) == Quantity(5, Bound.APPROX)
     assert add_tolls(Quantity(2, Bound.EXACT, 1, 3), Quantity(3)) == Quantity(5, Bound.EXACT, 4, 6)
     assert add_tolls(None, Quantity(3)) == Quantity(3) and add_tolls(None, None) is None
+    assert add_tolls(Quantity(MAX_VALUE), Quantity(1)) == Quantity(MAX_VALUE, Bound.AT_LEAST)
 
 
 def test_state_diff_why_and_json_show_incidents(tmp_path):

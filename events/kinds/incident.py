@@ -55,6 +55,12 @@ def _whole_number(low: int, high: int, *, allowed: tuple[int, ...] | None = None
 _optional_quantity = attrs.validators.optional(attrs.validators.instance_of(Quantity))
 
 
+def describe_toll(fatalities: Quantity) -> str:
+    """'1 fatality', 'at least 3 fatalities'."""
+    one = fatalities.value == 1 and not fatalities.is_range and fatalities.bound.value in ("exact", "approx")
+    return fatalities.describe("fatality" if one else "fatalities")
+
+
 @kind("incident.reported")
 @attrs.frozen
 class IncidentReported:
@@ -105,5 +111,5 @@ class IncidentReported:
     def describe(self) -> str:
         what = f"{self.event_type} / {self.sub_event_type}" if self.sub_event_type else self.event_type
         actors = " vs ".join(actor for actor in (self.actor1, self.actor2) if actor)
-        toll = f"; {self.fatalities.describe('fatalities')}" if self.fatalities is not None else ""
+        toll = f"; {describe_toll(self.fatalities)}" if self.fatalities is not None else ""
         return f"{what} at {self.place}{': ' + actors if actors else ''}{toll}"

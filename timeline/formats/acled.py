@@ -136,9 +136,10 @@ class _Row:
         position = self.columns.get(column)
         if position is None:
             return None
-        # A line break inside a cell (notes) reads as a space: every text field is one line.
-        value = _LINE_BREAK.sub(" ", self.cells[position]).strip()
-        return value or None
+        value = self.cells[position]
+        if "\n" in value or "\r" in value:
+            value = _LINE_BREAK.sub(" ", value)  # a line break inside a cell (notes) reads as a space
+        return value.strip() or None
 
     def required(self, column: str) -> str:
         value = self.text(column)

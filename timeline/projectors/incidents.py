@@ -15,7 +15,8 @@ import attrs
 
 from events.envelope import Event
 from events.kinds import IncidentReported
-from events.quantity import Bound, Quantity
+from events.kinds.incident import describe_toll
+from events.quantity import MAX_VALUE, Bound, Quantity
 from timeline.projectors.base import Projector, State
 
 PROVENANCE_LIMIT = 20
@@ -37,11 +38,16 @@ def add_tolls(total: Quantity | None, toll: Quantity | None) -> Quantity | None:
         bound = Bound.APPROX
     if bound is Bound.MORE_THAN:
         bound = Bound.AT_LEAST  # "more than 3" and "more than 4" sum to at least 9, not more than 7
+    value = total.value + toll.value
+    if value > MAX_VALUE:
+        return Quantity(MAX_VALUE, Bound.AT_LEAST)  # past what a Quantity holds: say only that much
     if total.is_range or toll.is_range:
         low = (total.low if total.is_range else total.value) + (toll.low if toll.is_range else toll.value)
         high = (total.high if total.is_range else total.value) + (toll.high if toll.is_range else toll.value)
-        return Quantity(total.value + toll.value, bound, low, high)
-    return Quantity(total.value + toll.value, bound)
+        if high > MAX_VALUE:
+            return Quantity(value, Bound.AT_LEAST)
+        return Quantity(value, bound, low, high)
+    return Quantity(value, bound)
 
 
 @attrs.frozen
@@ -57,7 +63,7 @@ class LatestIncident:
 
     def describe(self) -> str:
         what = f"{self.event_type} / {self.sub_event_type}" if self.sub_event_type else self.event_type
-        toll = f", {self.fatalities.describe('fatalities')}" if self.fatalities is not None else ""
+        toll = f", {describe_toll(self.fatalities)}" if self.fatalities is not None else ""
         flag = ", unverified" if self.unverified else ""
         return f"{what} at {self.location} ({self.on.isoformat()}, {self.source}{toll}{flag})"
 
@@ -70,7 +76,7 @@ class EventTypeTally:
     event_ids: tuple[str, ...]  # the most recent, up to PROVENANCE_LIMIT
 
     def describe(self) -> str:
-        toll = f" ({self.fatalities.describe('fatalities')})" if self.fatalities is not None else ""
+        toll = f" ({describe_toll(self.fatalities)})" if self.fatalities is not None else ""
         return f"{self.event_type} {self.incidents:,}{toll}"
 
 
@@ -93,7 +99,7 @@ class PlaceIncidents:
 
     def describe(self) -> str:
         where = self.place if self.level == "admin1" else f"{self.place} ({self.admin1 or self.country})"
-        toll = self.fatalities.describe("fatalities") if self.fatalities is not None else "no fatality figures"
+        toll = describe_toll(self.fatalities) if self.fatalities is not None else "no fatality figures"
         unreported = f" ({self.without_toll:,} without a figure)" if self.without_toll and self.fatalities else ""
         types = ", ".join(tally.describe() for tally in self.by_event_type)
         plural = "s" if self.incidents != 1 else ""
