@@ -7,6 +7,7 @@ version (ACLED's timestamp: Unix seconds of the row's last change).
 """
 
 import math
+from typing import Any
 
 import attrs
 
@@ -26,8 +27,8 @@ def _to_float(value: object) -> object:
     return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-def _coordinate(limit: int):
-    def check(instance: object, attribute: attrs.Attribute, value: object) -> None:
+def _coordinate(limit: int) -> Any:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is None:
             return
         if not isinstance(value, float):
@@ -38,8 +39,8 @@ def _coordinate(limit: int):
     return attrs.field(default=None, converter=_to_float, validator=check)
 
 
-def _whole_number(low: int, high: int, *, allowed: tuple[int, ...] | None = None):
-    def check(instance: object, attribute: attrs.Attribute, value: object) -> None:
+def _whole_number(low: int, high: int, *, allowed: tuple[int, ...] | None = None) -> Any:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is None:
             return
         if isinstance(value, bool) or not isinstance(value, int):

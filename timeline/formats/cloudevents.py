@@ -64,8 +64,9 @@ SUBJECT_FIELDS = {
 def subject_of(event: Event) -> str | None:
     payload = event.payload
     name = SUBJECT_FIELDS.get(event.kind)
-    if name is None:
-        name = next((field.name for field in attrs.fields(type(payload)) if field.type in (str, "str")), None)
+    payload_class = type(payload)
+    if name is None and attrs.has(payload_class):
+        name = next((field.name for field in attrs.fields(payload_class) if field.type in (str, "str")), None)
     value = getattr(payload, name, None) if name else None
     return value if isinstance(value, str) else None
 
@@ -144,8 +145,8 @@ def from_cloudevent(cloudevent: Any) -> Event:
     except InvalidEvent as exc:
         field = exc.field or ""
         head, dot, rest = field.partition(".")
-        attribute = FIELD_OF_ATTRIBUTE.get(head, head) + dot + rest if field else None
-        raise InvalidEvent(attribute, exc.message) from None
+        blamed = FIELD_OF_ATTRIBUTE.get(head, head) + dot + rest if field else None
+        raise InvalidEvent(blamed, exc.message) from None
 
 
 def read(stream: IO[bytes], name: str) -> Iterator[tuple[Event, str]]:

@@ -21,6 +21,7 @@ from events.codec import state_converter
 from events.envelope import RecordedEvent
 from events.kinds import IncidentReported
 from timeline.gazetteer import Gazetteer
+from timeline.projectors.settlements import Settlement
 from timeline.snapshot import Snapshot
 
 
@@ -33,6 +34,7 @@ def _settlement_features(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     features, unlocated = [], []
     for key, settlement in sorted(snapshot.projector_facts()["settlements"].items()):
+        assert isinstance(settlement, Settlement)
         properties = {"feature": "settlement", **state_converter.unstructure(settlement)}
         place = gazetteer.find(settlement.settlement)
         if settlement.settlement.casefold() in located_incidents:

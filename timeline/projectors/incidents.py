@@ -24,6 +24,14 @@ PROVENANCE_LIMIT = 20
 _LOWER = {Bound.AT_LEAST, Bound.MORE_THAN}
 
 
+def _low(figure: Quantity) -> int | float:
+    return figure.low if figure.low is not None else figure.value
+
+
+def _high(figure: Quantity) -> int | float:
+    return figure.high if figure.high is not None else figure.value
+
+
 def add_tolls(total: Quantity | None, toll: Quantity | None) -> Quantity | None:
     """The sum of two reported tolls, keeping what the sources' qualifiers allow us to say."""
     if total is None or toll is None:
@@ -42,8 +50,8 @@ def add_tolls(total: Quantity | None, toll: Quantity | None) -> Quantity | None:
     if value > MAX_VALUE:
         return Quantity(MAX_VALUE, Bound.AT_LEAST)  # past what a Quantity holds: say only that much
     if total.is_range or toll.is_range:
-        low = (total.low if total.is_range else total.value) + (toll.low if toll.is_range else toll.value)
-        high = (total.high if total.is_range else total.value) + (toll.high if toll.is_range else toll.value)
+        low = _low(total) + _low(toll)
+        high = _high(total) + _high(toll)
         if high > MAX_VALUE:
             return Quantity(value, Bound.AT_LEAST)
         return Quantity(value, bound, low, high)
