@@ -28,7 +28,7 @@ def _to_float(value: object) -> object:
 
 
 def _coordinate(limit: int) -> Any:
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    def check(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
         if value is None:
             return
         if not isinstance(value, float):
@@ -40,7 +40,7 @@ def _coordinate(limit: int) -> Any:
 
 
 def _whole_number(low: int, high: int, *, allowed: tuple[int, ...] | None = None) -> Any:
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    def check(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
         if value is None:
             return
         if isinstance(value, bool) or not isinstance(value, int):
