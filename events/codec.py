@@ -6,7 +6,8 @@ import datetime as dt
 import enum
 import functools
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -35,7 +36,7 @@ ENVELOPE_FIELDS = (
 )
 
 
-def _strict(expected: type, name: str):
+def _strict(expected: type, name: str) -> Callable[[Any, type], Any]:
     def structure(value: Any, _: type) -> Any:
         # cattrs would coerce 3 to "3" and "yes" to True; a mistyped field is an error here.
         if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
@@ -94,7 +95,10 @@ def _structure_names(value: Any, _: type) -> tuple[str, ...]:
 converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _structure_names)
 
 
-def _structure_enum(value: Any, enum_type: type[enum.Enum]) -> enum.Enum:
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _structure_enum(value: Any, enum_type: type[E]) -> E:
     try:
         if isinstance(value, str):
             return enum_type(value)
@@ -107,7 +111,7 @@ def _structure_enum(value: Any, enum_type: type[enum.Enum]) -> enum.Enum:
 
 converter.register_structure_hook_func(lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum)
 
-_QUANTITY_KEYS = {"value", "bound", "low", "high"}
+_QUANTITY_KEYS = {"value", "bound", "low", "high", "stated"}
 
 
 def _is_number(value: Any) -> bool:
@@ -115,7 +119,10 @@ def _is_number(value: Any) -> bool:
 
 
 def _structure_quantity(value: Any, _: type) -> Quantity:
-    """A bare number is exact; otherwise {value, bound, low?, high?}."""
+    """A bare number is exact; otherwise {value, bound, low?, high?, stated?}.
+
+    A range may leave out `value`: it is then the range's low end (see events/quantity.py).
+    """
     if _is_number(value):
         try:
             return Quantity(value)
@@ -126,23 +133,28 @@ def _structure_quantity(value: Any, _: type) -> Quantity:
     extra = set(value) - _QUANTITY_KEYS
     if extra:
         raise ValueError(f"unknown quantity field(s): {', '.join(sorted(extra))}")
-    if "value" not in value:
-        raise ValueError("a quantity needs a value")
+    if "value" not in value and "low" not in value:
+        raise ValueError("a quantity needs a value (or a range: low and high)")
     # Messages start with the field's name, which error reporting moves into the path (data.area_km2.bound).
     for key in ("value", "low", "high"):
         if key in value and value[key] is not None and not _is_number(value[key]):
             raise TypeError(f"{key} must be a number, not {_json_type(value[key])}")
+    if "stated" in value and not isinstance(value["stated"], str):
+        raise TypeError(f"stated must be a string, not {_json_type(value['stated'])}")
     try:
         bound = _structure_enum(value.get("bound", "exact"), Bound)
     except ValueError as exc:
         raise ValueError(f"bound {exc}") from None
-    return Quantity(value["value"], bound, value.get("low"), value.get("high"))
+    figure = value["value"] if "value" in value else value["low"]
+    return Quantity(figure, bound, value.get("low"), value.get("high"), value.get("stated"))
 
 
 def _unstructure_quantity(quantity: Quantity) -> dict[str, Any]:
     out: dict[str, Any] = {"value": quantity.value, "bound": quantity.bound.value}
     if quantity.is_range:
         out["low"], out["high"] = quantity.low, quantity.high
+    if quantity.stated is not None:  # omitted when absent: older records keep their spelling and hashes
+        out["stated"] = quantity.stated
     return out
 
 
@@ -225,6 +237,8 @@ def _members_by_value(enum_type: type[enum.Enum]) -> dict[Any, enum.Enum]:
     return {member.value: member for member in enum_type}
 
 
+_PRECISION_BY_VALUE = {precision.value: precision for precision in DatePrecision}
+
 # Rows the store wrote were validated on the way in and are covered by the hash chain, so
 # replay reads them without running validators again; `verify` still reads them in full.
 trusted_converter = converter.copy(detailed_validation=False)
@@ -236,7 +250,7 @@ trusted_converter.register_structure_hook_func(
     lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda value, t: _members_by_value(t)[value]
 )
 trusted_converter.register_structure_hook(
-    Quantity, lambda q, _: Quantity(q["value"], Bound(q["bound"]), q.get("low"), q.get("high"))
+    Quantity, lambda q, _: Quantity(q["value"], Bound(q["bound"]), q.get("low"), q.get("high"), q.get("stated"))
 )
 
 
@@ -268,7 +282,7 @@ def event_from_trusted_values(
             event_id,
             unverified,
             note,
-            _members_by_value(DatePrecision)[date_precision],
+            _PRECISION_BY_VALUE[date_precision],
         )
     finally:
         attrs.validators.set_disabled(was_disabled)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import tempfile
 from pathlib import Path
 
 import attrs
 import pytest
+from click.testing import CliRunner
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 from strategies import AUGUST_2024, events
 
 from timeline.api import Timeline
+from timeline.cli import cli
 from timeline.diff import diff_facts
+from timeline.fact_shapes import shape_tag
 
 DAYS = st.dates(min_value=AUGUST_2024[0] - dt.timedelta(days=1), max_value=AUGUST_2024[1])
 KNOWN_ON = st.one_of(st.none(), DAYS)
@@ -32,6 +36,8 @@ EVENTS = events(
             "prisoners.captured",
             "official.appointed",
             "civilians.displaced",
+            "casualties.reported",
+            "prisoners.exchanged",
             "statement.made",
         )
     ),
@@ -145,6 +151,78 @@ def test_checkpoint_values_are_stored_once(tmp_path, dataset_path):
     assert values < references
 
 
+def test_a_checkpoint_of_an_older_fact_shape_is_skipped_not_misread(tmp_path, dataset_path):
+    # A checkpoint written before prisoners kept claims side by side named its facts by type
+    # name alone, with another shape: such a checkpoint must be replayed past, never decoded.
+    timeline = Timeline.init(tmp_path / "kursk.db")
+    timeline.import_jsonl(dataset_path)
+    timeline.checkpoint()
+    day = dt.date(2024, 8, 16)
+    db = timeline.store.db
+    with timeline.store.write_transaction():
+        db.execute(
+            "UPDATE checkpoint_values SET type = 'CaptorPrisoners', "
+            'value = \'{"captor": "Ukraine", "claimed_total": null}\' WHERE type LIKE \'CaptorPrisoners:%\''
+        )
+    assert timeline.checkpoints.nearest(day) is None
+    assert_same_answer(timeline.state(day), timeline.state(day, use_checkpoints=False))
+
+
+def _claim_class(*fields: str) -> type:
+    """A fact class named Claim with the given int fields: the same name, whatever its shape."""
+    return attrs.make_class("Claim", {name: attrs.field(type=int) for name in fields}, frozen=True)
+
+
+def test_fact_shape_tags_change_with_the_fields_and_only_with_them():
+    narrow, wider, again = _claim_class("count"), _claim_class("count", "day"), _claim_class("count")
+    assert shape_tag(narrow).split(":")[0] == shape_tag(wider).split(":")[0] == "Claim"
+    assert shape_tag(narrow) != shape_tag(wider)
+    assert shape_tag(narrow) == shape_tag(again)
+
+
+def test_checkpoint_clear_drops_every_checkpoint_and_says_how_many(tmp_path, dataset_path):
+    db = str(tmp_path / "kursk.db")
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, [*args, "--db", db])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    run("init")
+    run("import", str(dataset_path))
+    days_with_events = len({json.loads(line)["occurred_on"] for line in run("log", "--json").splitlines()})
+    assert run("checkpoint") == f"built {days_with_events} checkpoints\n"
+    answer, head = run("state", "--as-of", "2024-08-16", "--json"), run("verify")
+    assert run("checkpoint", "--clear") == f"dropped {days_with_events} checkpoints\n"
+    with Timeline.open(db, read_only=True) as timeline:
+        for table in ("checkpoints", "checkpoint_facts", "checkpoint_values"):
+            assert timeline.store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+    assert run("checkpoint", "--clear") == "dropped 0 checkpoints\n"
+    # Only the cache went: the log and the answers are the same.
+    assert run("verify") == head
+    assert run("state", "--as-of", "2024-08-16", "--json") == answer
+
+
 def test_the_bundled_log_cannot_be_checkpointed():
     with pytest.raises(Exception, match="read-only"):
         Timeline.bundled().checkpoint()
+
+
+def test_why_over_a_damaged_checkpoint_is_a_one_line_error(tmp_path, dataset_path):
+    # Checkpoints are a cache outside the hash chain: an edit there must not crash `why`.
+    db = tmp_path / "kursk.db"
+    with Timeline.init(db) as timeline:
+        timeline.import_jsonl(dataset_path)
+        timeline.checkpoint()
+        timeline.store.db.execute(
+            "UPDATE checkpoint_values SET value = replace(value, 'k24-2024-08-15-russia-contests-sudzha', 'gone')"
+        )
+        timeline.store.db.conn.commit()
+    result = CliRunner().invoke(cli, ["why", "settlements.Sudzha", "--as-of", "2024-08-16", "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"Error: {db}: settlements.Sudzha rests on event 'gone', which is not in the log: "
+        "a checkpoint is damaged (`timeline checkpoint --clear` drops them all)"
+    ]

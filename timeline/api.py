@@ -21,7 +21,7 @@ from events.errors import InvalidEvent
 from timeline import gazetteer, replay
 from timeline.checkpoints import Checkpoints, CheckpointWriter
 from timeline.diff import Change, Diff, diff_facts
-from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline
+from timeline.errors import BadEvent, BadInput, NotATimeline, ReadOnlyTimeline
 from timeline.formats import acled, cloudevents, csv_table, datasette, geojson, timelinejs
 from timeline.formats.acled_history import AcledImport, AcledImportResult
 from timeline.formats.jsonl import read_events, write_events
@@ -61,7 +61,7 @@ class DaySummary:
 
 
 @contextlib.contextmanager
-def _input(source: str | os.PathLike | IO[bytes], name: str | None, what: str) -> Iterator[tuple[IO[bytes], str]]:
+def _input(source: str | os.PathLike[str] | IO[bytes], name: str | None, what: str) -> Iterator[tuple[IO[bytes], str]]:
     """A binary stream to import from, and the name errors give it."""
     if not isinstance(source, (str, os.PathLike)):
         yield source, name or "<stream>"
@@ -87,17 +87,17 @@ class Timeline:
         self.store = store
         self.checkpoints = Checkpoints(store)
         self._read_only_reason = read_only_reason
-        self._hidden_cache: dict[str, Any] = {}
+        self._hidden_cache: tuple[tuple[int, dt.date | None], frozenset[str]] | None = None
 
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def init(cls, path: str | os.PathLike) -> Timeline:
+    def init(cls, path: str | os.PathLike[str]) -> Timeline:
         """Create an empty log at `path` (an existing timeline is opened unchanged)."""
         return cls(EventStore.create(path))
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, read_only: bool = False) -> Timeline:
+    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False) -> Timeline:
         return cls(EventStore.open(path, writable=not read_only))
 
     @classmethod
@@ -149,7 +149,7 @@ class Timeline:
 
     def import_jsonl(
         self,
-        source: str | os.PathLike | IO[bytes],
+        source: str | os.PathLike[str] | IO[bytes],
         *,
         name: str | None = None,
         expected_head: int | None = None,
@@ -164,7 +164,7 @@ class Timeline:
 
     def import_acled(
         self,
-        source: str | os.PathLike | IO[bytes],
+        source: str | os.PathLike[str] | IO[bytes],
         *,
         name: str | None = None,
         expected_head: int | None = None,
@@ -206,7 +206,7 @@ class Timeline:
 
     def import_cloudevents(
         self,
-        source: str | os.PathLike | IO[bytes],
+        source: str | os.PathLike[str] | IO[bytes],
         *,
         name: str | None = None,
         expected_head: int | None = None,
@@ -286,7 +286,7 @@ class Timeline:
 
     def export_to_file(
         self,
-        path: str | os.PathLike,
+        path: str | os.PathLike[str],
         format: str = "jsonl",
         *,
         as_of: dt.date | None = None,
@@ -402,9 +402,9 @@ class Timeline:
     def _hidden(self, known_on: dt.date | None) -> frozenset[str]:
         """The retracted event ids for `known_on`, cached until the log grows."""
         key = (self.store.count(), known_on)
-        if self._hidden_cache.get("key") != key:
-            self._hidden_cache = {"key": key, "ids": replay.hidden_event_ids(self.store, known_on)}
-        return self._hidden_cache["ids"]
+        if self._hidden_cache is None or self._hidden_cache[0] != key:
+            self._hidden_cache = (key, replay.hidden_event_ids(self.store, known_on))
+        return self._hidden_cache[1]
 
     def checkpoint(self) -> int:
         """Rebuild the checkpoints: one at the end of every day that has events. Returns how many."""
@@ -453,7 +453,18 @@ class Timeline:
             )
             raise BadInput(f"no fact at {path!r} in that snapshot{hint}")
         fact = facts[path]
-        return fact, [self.store.get(event_id) for event_id in fact.event_ids]
+        events = []
+        for event_id in fact.event_ids:
+            recorded = self.store.get(event_id)
+            if recorded is None:
+                # Facts are folded from logged events, so only a damaged checkpoint (a cache that the
+                # hash chain does not cover) can cite an event that is not in the log.
+                raise NotATimeline(
+                    f"{self.store.label}: {path} rests on event {event_id!r}, which is not in the log: "
+                    "a checkpoint is damaged (`timeline checkpoint --clear` drops them all)"
+                )
+            events.append(recorded)
+        return fact, events
 
     # Above this many days, `days` lists only the days that have events.
     max_days_listed_in_full = 1_000

@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 import sqlite_utils
 
+from timeline.fact_shapes import shape_tag
 from timeline.facts import Encoded, FactMap, encode_fact
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import State
@@ -47,7 +48,7 @@ class Checkpoints:
         self.store = store
         self._available = False
         self._fact_types = {
-            (projector.name, fact_type.__name__): fact_type
+            (projector.name, shape_tag(fact_type)): fact_type
             for projector in PROJECTORS
             for fact_type in projector.fact_types
         }
@@ -87,7 +88,8 @@ class Checkpoints:
                     (_parse_key(key), Encoded(fact_types[projector, type_name], value, value_id))
                 )
         except KeyError:
-            return None  # written by a version with other projectors or fact types: replay instead
+            # Written by a version with other projectors or fact shapes (timeline/fact_shapes.py): replay instead.
+            return None
         states = tuple(FactMap.from_encoded(iter(by_projector[projector.name])) for projector in PROJECTORS)
         return Checkpoint(dt.date.fromisoformat(day), log_seq, events_applied, states)
 
@@ -95,11 +97,13 @@ class Checkpoints:
         return self.store.db["checkpoints"].count if self.available else 0
 
     def clear(self) -> int:
-        """Drop every checkpoint (they are rebuilt on demand); returns how many there were."""
-        if not self.available:
-            return 0
-        count = self.count()
+        """Drop every checkpoint (they are rebuilt on demand); returns how many there were.
+
+        A write like any other: an older store is upgraded inside its transaction, and so has
+        the checkpoint tables from then on (`Timeline.checkpoint` relies on that).
+        """
         with self.store.write_transaction():
+            count = self.count()
             for table in ("checkpoint_facts", "checkpoints", "checkpoint_values"):
                 self.store.db.execute(f"DELETE FROM {table}")
         return count
@@ -170,7 +174,7 @@ class CheckpointWriter:
             db.execute("DELETE FROM checkpoints WHERE as_of = ?", [day])
             created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             checkpoint_id = (
-                db["checkpoints"]
+                db.table("checkpoints")
                 .insert(
                     {"as_of": day, "log_seq": self.log_seq, "events_applied": events_applied, "created_at": created_at}
                 )
@@ -205,12 +209,12 @@ class CheckpointWriter:
             self._value_ids[id(entry)] = known
             return known[1]
         text = entry.text if type(entry) is Encoded else encode_fact(entry)
-        type_name = entry.fact_type.__name__ if type(entry) is Encoded else type(entry).__name__
+        type_name = shape_tag(entry.fact_type if type(entry) is Encoded else type(entry))
         digest = hashlib.sha256(f"{type_name}\n{text}".encode()).hexdigest()
         db.execute(
             "INSERT OR IGNORE INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?)", [digest, type_name, text]
         )
-        value_id = db.execute("SELECT id FROM checkpoint_values WHERE digest = ?", [digest]).fetchone()[0]
+        value_id: int = db.execute("SELECT id FROM checkpoint_values WHERE digest = ?", [digest]).fetchone()[0]
         self._value_ids[id(entry)] = (entry, value_id)
         return value_id
 

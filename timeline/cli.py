@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from events.envelope import DatePrecision
 from events.registry import kind_names
 from events.validation import parse_day
 from timeline import render
@@ -23,7 +24,8 @@ from timeline.formats.acled_history import AcledImportResult
 from timeline.formats.jsonl import parse_record
 
 
-class Day(click.ParamType):
+# ParamType is generic from click 8.4 on; subscripting it would fail at run time on the 8.1 to 8.3 we support.
+class Day(click.ParamType):  # type: ignore[type-arg]
     """A calendar day as YYYY-MM-DD; '2024-02-30' is refused, not rolled over."""
 
     name = "YYYY-MM-DD"
@@ -80,13 +82,15 @@ def _named(db: str | None) -> str | None:
 
 
 def open_for_reading(db: str | None) -> Timeline:
-    return Timeline.open(db, read_only=True) if _named(db) else Timeline.bundled()
+    named = _named(db)
+    return Timeline.open(named, read_only=True) if named else Timeline.bundled()
 
 
 def open_for_writing(db: str | None) -> Timeline:
-    if not _named(db):
+    named = _named(db)
+    if not named:
         raise ReadOnlyTimeline("the bundled Kursk log is read-only: name a database with --db (or TIMELINE_DB)")
-    return Timeline.open(db)
+    return Timeline.open(named)
 
 
 @click.group(cls=TimelineGroup)
@@ -113,6 +117,13 @@ def init(db: str) -> None:
     "--on", "occurred_on", type=DAY, required=True, help="The day it happened (for a claim: the day it was made)."
 )
 @click.option("--reported-on", type=DAY, help="The day it became public (default: --on).")
+@click.option(
+    "--date-precision",
+    type=click.Choice([precision.value for precision in DatePrecision]),
+    default=DatePrecision.DAY.value,
+    show_default=True,
+    help="How precisely the source dates it: a week or month folds on --on and is shown as 'in the week of ...'.",
+)
 @click.option("--source", required=True, help="Who reported it.")
 @click.option("--data", "data_json", required=True, help="The kind's fields as a JSON object.")
 @click.option("--id", "event_id", help="A stable event id (default: a new UUID).")
@@ -125,6 +136,7 @@ def append(
     db: str | None,
     occurred_on: dt.date,
     reported_on: dt.date | None,
+    date_precision: str,
     source: str,
     data_json: str,
     event_id: str | None,
@@ -143,6 +155,8 @@ def append(
     record.update({name: value for name, value in optional.items() if value is not None})
     if unverified:
         record["unverified"] = True
+    if date_precision != DatePrecision.DAY.value:
+        record["date_precision"] = date_precision
     with open_for_writing(db) as timeline:
         result = timeline.append(record, expected_head=expect_head)
     click.echo(render.append_result(result, as_json))

@@ -48,7 +48,7 @@ class FactMap:
 
     __slots__ = ("_entries",)
 
-    def __init__(self, entries: immutables.Map | None = None):
+    def __init__(self, entries: immutables.Map[tuple[str, ...], Any] | None = None):
         self._entries = entries if entries is not None else immutables.Map()
 
     @classmethod
@@ -103,7 +103,7 @@ class FactMap:
             return False
         if type(mine) is Encoded and type(theirs) is Encoded:
             return mine.text == theirs.text  # encoding is deterministic
-        return self.get(key) == other.get(key)
+        return bool(self.get(key) == other.get(key))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FactMap):

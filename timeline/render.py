@@ -10,7 +10,7 @@ import attrs
 from tabulate import tabulate
 
 from events.codec import event_to_record, state_converter
-from events.envelope import RecordedEvent
+from events.envelope import DatePrecision, RecordedEvent
 from events.registry import kind_names
 from timeline.api import DaySummary
 from timeline.diff import Change, Diff
@@ -40,9 +40,21 @@ def shorten(text: str, width: int = SUMMARY_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def describe(recorded: RecordedEvent) -> str:
-    flag = " [unverified]" if recorded.event.unverified else ""
-    return recorded.payload.describe() + flag
+def flags(recorded: RecordedEvent) -> str:
+    """' [in August 2024] [unverified]': a date coarser than a day, and a claim never confirmed."""
+    event = recorded.event
+    marks = [event.occurred] if event.date_precision is not DatePrecision.DAY else []
+    if event.unverified:
+        marks.append("unverified")
+    return "".join(f" [{mark}]" for mark in marks)
+
+
+def describe(recorded: RecordedEvent, width: int | None = None) -> str:
+    """What the event says with its flags; shortened to `width`, the flags are kept whole."""
+    text, marks = recorded.payload.describe(), flags(recorded)
+    if width is not None:
+        text = shorten(text, max(width - len(marks), 10))
+    return text + marks
 
 
 def log_lines(events: Iterable[RecordedEvent], seq_width: int = 5) -> Iterator[str]:
@@ -66,7 +78,7 @@ def log_lines(events: Iterable[RecordedEvent], seq_width: int = 5) -> Iterator[s
             empty = False
         reported = "" if recorded.reported_on == recorded.occurred_on else recorded.reported_on.isoformat()
         yield line(
-            (recorded.seq, recorded.occurred_on.isoformat(), reported, recorded.kind), shorten(describe(recorded))
+            (recorded.seq, recorded.occurred_on.isoformat(), reported, recorded.kind), describe(recorded, SUMMARY_WIDTH)
         )
     if empty:
         yield "(no events)"
@@ -205,9 +217,7 @@ def diff_text(diff: Diff) -> str:
         lines.append("")
         lines.append("Events:")
         for recorded in diff.events:
-            lines.append(
-                f"  {recorded.occurred_on.isoformat()}  {recorded.event_id}  {shorten(describe(recorded), 80)}"
-            )
+            lines.append(f"  {recorded.occurred_on.isoformat()}  {recorded.event_id}  {describe(recorded, 80)}")
     return "\n".join(lines)
 
 

@@ -62,7 +62,7 @@ class EventStore:
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | os.PathLike) -> EventStore:
+    def create(cls, path: str | os.PathLike[str]) -> EventStore:
         """Create a new log at `path`; an existing timeline is opened as it is."""
         path = Path(path)
         if path.exists() and path.stat().st_size > 0:
@@ -84,7 +84,7 @@ class EventStore:
         return store
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, writable: bool = True) -> EventStore:
+    def open(cls, path: str | os.PathLike[str], *, writable: bool = True) -> EventStore:
         path = Path(path)
         if not path.exists():
             raise NotATimeline(f"{path}: no such file (create it with `timeline init`)")
@@ -245,7 +245,7 @@ class EventStore:
                         unchanged += 1
                         continue
                     if isinstance(event.payload, EventRetracted):
-                        self._check_retraction_target(event, known, where)
+                        self._check_retraction_target(event.event_id, event.payload, known, where)
                     seq += 1
                     # A retraction hides its target on every day; any other event changes its own day onwards.
                     day = "" if isinstance(event.payload, EventRetracted) else record["occurred_on"]
@@ -286,9 +286,11 @@ class EventStore:
                 found[row["event_id"]] = event_to_record(decode_row(row).event)
         return found
 
-    def _check_retraction_target(self, event: Event, known: dict[str, Any], where: str | None) -> None:
-        target = event.payload.target_event_id
-        if target == event.event_id:
+    def _check_retraction_target(
+        self, event_id: str, retraction: EventRetracted, known: dict[str, Any], where: str | None
+    ) -> None:
+        target = retraction.target_event_id
+        if target == event_id:
             raise BadEvent("an event cannot retract itself", where=where, field="data.target_event_id")
         if target not in known and self.get(target) is None:
             raise BadEvent(f"no event {target!r} in the log to retract", where=where, field="data.target_event_id")

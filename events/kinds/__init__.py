@@ -2,6 +2,7 @@
 
 from events.kinds import (  # noqa: F401  (imported for registration)
     border,
+    casualties,
     displacement,
     emergency,
     incident,
@@ -13,12 +14,13 @@ from events.kinds import (  # noqa: F401  (imported for registration)
     territory,
 )
 from events.kinds.border import BorderCrossed
+from events.kinds.casualties import CasualtiesReported
 from events.kinds.displacement import CiviliansDisplaced, DisplacementBasis
 from events.kinds.emergency import EmergencyDeclared, EmergencyLifted, Level, Regime
 from events.kinds.incident import IncidentReported
 from events.kinds.narrative import ForcesRedeployed, StatementMade
 from events.kinds.officials import OfficialAppointed
-from events.kinds.prisoners import CaptureBasis, PrisonersCaptured
+from events.kinds.prisoners import CaptureBasis, PrisonersCaptured, PrisonersExchanged
 from events.kinds.retraction import EventRetracted
 from events.kinds.settlement import SettlementClaimed, SettlementStatus
 from events.kinds.territory import AreaBasis, TerritoryClaimed
@@ -27,6 +29,7 @@ __all__ = [
     "AreaBasis",
     "BorderCrossed",
     "CaptureBasis",
+    "CasualtiesReported",
     "CiviliansDisplaced",
     "DisplacementBasis",
     "EmergencyDeclared",
@@ -37,6 +40,7 @@ __all__ = [
     "Level",
     "OfficialAppointed",
     "PrisonersCaptured",
+    "PrisonersExchanged",
     "Regime",
     "SettlementClaimed",
     "SettlementStatus",

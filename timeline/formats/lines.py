@@ -20,9 +20,11 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     record = dict(pairs)
     if len(record) != len(pairs):
         seen: set[str] = set()
-        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-        # With a repeated key, which value a reader takes depends on the reader: refuse it.
-        raise ValueError(f"key {duplicate!r} appears twice in one object")
+        for key, _ in pairs:
+            if key in seen:
+                # With a repeated key, which value a reader takes depends on the reader: refuse it.
+                raise ValueError(f"key {key!r} appears twice in one object")
+            seen.add(key)
     return record
 
 

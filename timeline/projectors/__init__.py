@@ -5,6 +5,7 @@ Adding a projector is one new module with a `projector` and one line below.
 
 from timeline.projectors import (
     appointments,
+    casualties,
     displacement,
     emergencies,
     incidents,
@@ -21,6 +22,7 @@ PROJECTORS: tuple[Projector, ...] = (
     prisoners.projector,
     appointments.projector,
     displacement.projector,
+    casualties.projector,
     incidents.projector,
 )
 
