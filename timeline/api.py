@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import os
@@ -17,17 +18,21 @@ import attrs
 from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from timeline import replay
+from timeline import gazetteer, replay
 from timeline.checkpoints import Checkpoints, CheckpointWriter
 from timeline.diff import Change, Diff, diff_facts
 from timeline.errors import BadEvent, BadInput, NotATimeline, ReadOnlyTimeline
-from timeline.jsonl import read_events, write_events
+from timeline.formats import acled, cloudevents, csv_table, datasette, geojson, timelinejs
+from timeline.formats.acled_history import AcledImport, AcledImportResult
+from timeline.formats.jsonl import read_events, write_events
 from timeline.projectors.base import Fact
+from timeline.rows import decode_row
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, EventStore
 from timeline.verify import VerifyReport
 
 BUNDLED_DATASET = "kursk-2024.jsonl"
+EXPORT_FORMATS = ("jsonl", "cloudevents", "csv", "geojson", "timelinejs", "datasette-metadata")
 # When the bundled dataset was compiled: its events carry this recording time, so the bundled
 # log has the same hash chain (and `verify` the same head hash) on every machine.
 BUNDLED_RECORDED_AT = "2026-11-25T00:00:00+00:00"
@@ -53,6 +58,23 @@ class DaySummary:
     date: dt.date
     events: tuple[RecordedEvent, ...]
     changes: tuple[Change, ...]
+
+
+@contextlib.contextmanager
+def _input(source: str | os.PathLike[str] | IO[bytes], name: str | None, what: str) -> Iterator[tuple[IO[bytes], str]]:
+    """A binary stream to import from, and the name errors give it."""
+    if not isinstance(source, (str, os.PathLike)):
+        yield source, name or "<stream>"
+        return
+    path = Path(source)
+    if path.is_dir():
+        raise BadEvent(f"is a directory, not {what}", where=str(path))
+    try:
+        stream: IO[bytes] = path.open("rb")
+    except OSError as exc:
+        raise BadEvent(f"cannot read: {exc.strerror}", where=str(path)) from None
+    with stream:
+        yield stream, name or str(path)
 
 
 class Timeline:
@@ -135,24 +157,30 @@ class Timeline:
     ) -> AppendResult:
         """Append every event of a JSONL file (or binary stream), all or nothing."""
         self._check_writable()
-        if isinstance(source, (str, os.PathLike)):
-            path = Path(source)
-            if path.is_dir():
-                raise BadEvent("is a directory, not a JSONL file", where=str(path))
-            try:
-                stream: IO[bytes] = path.open("rb")
-            except OSError as exc:
-                raise BadEvent(f"cannot read: {exc.strerror}", where=str(path)) from None
-            with stream:
-                return self.store.append(
-                    read_events(stream, name or str(path)),
-                    expected_head=expected_head,
-                    on_batch=progress,
-                    keep_events=False,
-                )
-        return self.store.append(
-            read_events(source, name or "<stream>"), expected_head=expected_head, on_batch=progress, keep_events=False
-        )
+        with _input(source, name, "a JSONL file") as (stream, label):
+            return self.store.append(
+                read_events(stream, label), expected_head=expected_head, on_batch=progress, keep_events=False
+            )
+
+    def import_acled(
+        self,
+        source: str | os.PathLike[str] | IO[bytes],
+        *,
+        name: str | None = None,
+        expected_head: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> AcledImportResult:
+        """Import an ACLED CSV export (file or binary stream) as history, all or nothing.
+
+        Only what changed since the log last heard of each row is appended (see
+        `timeline.formats.acled_history`); the result counts new, updated, removed and unchanged
+        rows. `progress(n)` is called as rows are read.
+        """
+        self._check_writable()
+        with _input(source, name, "an ACLED CSV export") as (stream, label):
+            plan = AcledImport(self.store, acled.read_rows(stream, label), progress=progress)
+            appended = self.store.append(plan.events(), expected_head=expected_head, keep_events=False)
+        return AcledImportResult(plan.counts(), appended)
 
     def _check_writable(self) -> None:
         if self._read_only_reason:
@@ -176,7 +204,94 @@ class Timeline:
         """Write the log as importable JSONL, in seq order; returns the number of events."""
         return write_events((recorded.event for recorded in self.store.events()), stream or sys.stdout)
 
-    def export_to_file(self, path: str | os.PathLike[str]) -> int:
+    def import_cloudevents(
+        self,
+        source: str | os.PathLike[str] | IO[bytes],
+        *,
+        name: str | None = None,
+        expected_head: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> AppendResult:
+        """Append every CloudEvent (JSON, one per line) of a file or binary stream, all or nothing."""
+        self._check_writable()
+        with _input(source, name, "a CloudEvents JSON file") as (stream, label):
+            return self.store.append(
+                cloudevents.read(stream, label), expected_head=expected_head, on_batch=progress, keep_events=False
+            )
+
+    def log_as_known(self, as_of: dt.date | None = None, known_on: dt.date | None = None) -> Iterator[RecordedEvent]:
+        """The log in seq order as it stood on `known_on`, up to `as_of`: a copy of it answers every
+        snapshot within those bounds as this log does (retractions are kept by knowledge time alone)."""
+        clauses, params = [], []
+        if known_on is not None:
+            clauses.append("reported_on <= ?")
+            params.append(known_on.isoformat())
+        if as_of is not None:
+            clauses.append("(occurred_on <= ? OR kind = 'event.retracted')")
+            params.append(as_of.isoformat())
+        for row in self.store.rows(" AND ".join(clauses), params):
+            yield decode_row(row)
+
+    def visible_events(
+        self, as_of: dt.date | None = None, known_on: dt.date | None = None, *, kind: str | None = None
+    ) -> Iterator[RecordedEvent]:
+        """The events the snapshot at (as_of, known_on) sees, in fold order, retractions left out
+        (their targets are already hidden)."""
+        as_of = as_of or self.last_day()
+        if as_of is None:
+            return
+        for recorded in replay.visible_events(self.store, as_of, known_on, hidden=self._hidden(known_on)):
+            if recorded.kind != "event.retracted" and (kind is None or recorded.kind == kind):
+                yield recorded
+
+    def export(
+        self,
+        format: str = "jsonl",
+        stream: IO[str] | None = None,
+        *,
+        as_of: dt.date | None = None,
+        known_on: dt.date | None = None,
+    ) -> int:
+        """Write the log (jsonl, cloudevents), a snapshot's events (csv, timelinejs), a snapshot's map
+        (geojson) or the database's Datasette metadata; returns how many events, features or tables."""
+        stream = stream or sys.stdout
+        if format == "jsonl":
+            return write_events((recorded.event for recorded in self.log_as_known(as_of, known_on)), stream)
+        if format == "cloudevents":
+            return cloudevents.write(self.log_as_known(as_of, known_on), stream)
+        if format == "csv":
+            return csv_table.write(self.visible_events(as_of, known_on), stream)
+        if format == "timelinejs":
+            snapshot = f"as of {as_of or self.last_day()}" + (f", known on {known_on}" if known_on else "")
+            title = f"{self.store.label}: the timeline {snapshot}"
+            description = "Each event with its source; unverified claims are marked."
+            return timelinejs.write(self.visible_events(as_of, known_on), title, description, stream)
+        if format == "geojson":
+            snapshot_at = self.state(as_of, known_on)
+            incidents = self.visible_events(snapshot_at.as_of, known_on, kind="incident.reported")
+            return geojson.write(snapshot_at, incidents, gazetteer.bundled(), stream)
+        if format == "datasette-metadata":
+            if as_of is not None or known_on is not None:
+                raise BadInput("datasette-metadata describes the whole database: --as-of and --known-on do not apply")
+            if self.store.path is None:
+                raise BadInput("datasette-metadata describes a database file: name one with --db")
+            return datasette.write(self.store.path.stem, self._datasets(), stream)
+        raise BadInput(f"unknown export format {format!r} (known: {', '.join(EXPORT_FORMATS)})")
+
+    def _datasets(self) -> tuple[str, ...]:
+        rows = self.store.db.execute(
+            "SELECT DISTINCT json_extract(data, '$.dataset') FROM events WHERE kind = 'incident.reported'"
+        )
+        return tuple(sorted(name for (name,) in rows if name))
+
+    def export_to_file(
+        self,
+        path: str | os.PathLike[str],
+        format: str = "jsonl",
+        *,
+        as_of: dt.date | None = None,
+        known_on: dt.date | None = None,
+    ) -> int:
         """Export to `path` through a temporary file beside it, so a failed export leaves no half file
         and an export can never overwrite the log it reads."""
         target = Path(path)
@@ -190,11 +305,12 @@ class Timeline:
             raise BadInput(f"{target}: is a directory")
         temporary: Path | None = None
         try:
+            # newline="": the CSV writer ends its rows itself (RFC 4180's CRLF).
             with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False
+                "w", encoding="utf-8", newline="", dir=target.parent, prefix=f".{target.name}.", delete=False
             ) as stream:
                 temporary = Path(stream.name)
-                count = self.export_jsonl(stream)
+                count = self.export(format, stream, as_of=as_of, known_on=known_on)
             temporary.chmod(0o666 & ~_umask())  # as an ordinary new file, not the temporary file's 0600
             os.replace(temporary, target)
             temporary = None
