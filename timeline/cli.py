@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -22,6 +23,7 @@ from timeline.api import EXPORT_FORMATS, Timeline
 from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline, TimelineError
 from timeline.formats.acled_history import AcledImportResult
 from timeline.formats.jsonl import parse_record
+from timeline.store import AppendResult
 
 
 # ParamType is generic from click 8.4 on; subscripting it would fail at run time on the 8.1 to 8.3 we support.
@@ -181,11 +183,12 @@ IMPORT_FORMATS = ("jsonl", "acled", "cloudevents")
 @json_option
 def import_(file: str, db: str | None, format_: str, expect_head: int | None, as_json: bool) -> None:
     """Append every event of FILE ('-' reads stdin), all or nothing."""
-    importer = {
+    importers: dict[str, Callable[..., AppendResult | AcledImportResult]] = {
         "jsonl": Timeline.import_jsonl,
         "acled": Timeline.import_acled,
         "cloudevents": Timeline.import_cloudevents,
-    }[format_]
+    }
+    importer = importers[format_]
     with open_for_writing(db) as timeline:
         if file == "-":
             result = importer(timeline, sys.stdin.buffer, name="<stdin>", expected_head=expect_head)

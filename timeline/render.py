@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -14,6 +14,7 @@ from events.envelope import DatePrecision, RecordedEvent
 from events.registry import kind_names
 from timeline.api import DaySummary
 from timeline.diff import Change, Diff
+from timeline.facts import FactMap
 from timeline.formats.acled_history import AcledImportResult
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult
@@ -171,7 +172,7 @@ def state_text(snapshot: Snapshot) -> str:
 LOCATIONS_PER_REGION = 5
 
 
-def incident_lines(facts: Mapping[tuple[str, ...], Any]) -> Iterator[str]:
+def incident_lines(facts: FactMap) -> Iterator[str]:
     """Each admin1 region, then its locations with the most incidents; `--json` has every one."""
     locations: dict[str, list[Any]] = {}
     for key in facts:

@@ -97,7 +97,7 @@ def row_of(recorded: RecordedEvent) -> dict[str, Any]:
         "source": event.source,
         "unverified": event.unverified,
         "event_type": event.kind,
-        "notes": " ".join(part for part in (payload.describe(), event.note) if part),  # type: ignore[attr-defined]
+        "notes": " ".join(part for part in (payload.describe(), event.note) if part),
         "data": json.dumps(converter.unstructure(payload), ensure_ascii=False, sort_keys=True),
     }
     if isinstance(payload, IncidentReported):

@@ -30,7 +30,7 @@ def _date(recorded: RecordedEvent) -> dict[str, Any]:
 
 def slide(recorded: RecordedEvent) -> dict[str, Any]:
     event = recorded.event
-    headline = event.payload.describe()  # type: ignore[attr-defined]
+    headline = event.payload.describe()
     if event.unverified:
         headline = UNVERIFIED_MARK + headline
     lines = [f"Source: {html.escape(event.source)}"]
