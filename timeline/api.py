@@ -7,7 +7,6 @@ import datetime as dt
 import difflib
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
@@ -22,6 +21,7 @@ from timeline import gazetteer, replay
 from timeline.checkpoints import Checkpoints, CheckpointWriter
 from timeline.diff import Change, Diff, diff_facts
 from timeline.errors import BadEvent, BadInput, NotATimeline, ReadOnlyTimeline
+from timeline.files import replaced_atomically
 from timeline.formats import acled, cloudevents, csv_table, datasette, geojson, timelinejs
 from timeline.formats.acled_history import AcledImport, AcledImportResult
 from timeline.formats.jsonl import read_events, write_events
@@ -36,12 +36,6 @@ EXPORT_FORMATS = ("jsonl", "cloudevents", "csv", "geojson", "timelinejs", "datas
 # When the bundled dataset was compiled: its events carry this recording time, so the bundled
 # log has the same hash chain (and `verify` the same head hash) on every machine.
 BUNDLED_RECORDED_AT = "2026-11-25T00:00:00+00:00"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @attrs.frozen
@@ -299,27 +293,9 @@ class Timeline:
             Path(f"{self.store.path.resolve()}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")
         }:
             raise BadInput(f"{target}: is the timeline database itself; export to another file")
-        if not target.parent.is_dir():
-            raise BadInput(f"{target}: folder {target.parent} does not exist")
-        if target.is_dir():
-            raise BadInput(f"{target}: is a directory")
-        temporary: Path | None = None
-        try:
-            # newline="": the CSV writer ends its rows itself (RFC 4180's CRLF).
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", newline="", dir=target.parent, prefix=f".{target.name}.", delete=False
-            ) as stream:
-                temporary = Path(stream.name)
-                count = self.export(format, stream, as_of=as_of, known_on=known_on)
-            temporary.chmod(0o666 & ~_umask())  # as an ordinary new file, not the temporary file's 0600
-            os.replace(temporary, target)
-            temporary = None
-        except OSError as exc:
-            raise BadInput(f"{target}: cannot write: {exc.strerror}") from None
-        finally:
-            if temporary is not None:
-                temporary.unlink(missing_ok=True)
-        return count
+        # newline="": the CSV writer ends its rows itself (RFC 4180's CRLF).
+        with replaced_atomically(target, newline="") as stream:
+            return self.export(format, stream, as_of=as_of, known_on=known_on)
 
     # -- questions ---------------------------------------------------------------------------
 
