@@ -150,11 +150,7 @@ class Timeline:
         progress: Callable[[int], None] | None = None,
     ) -> AppendResult:
         """Append every event of a JSONL file (or binary stream), all or nothing."""
-        self._check_writable()
-        with _input(source, name, "a JSONL file") as (stream, label):
-            return self.store.append(
-                read_events(stream, label), expected_head=expected_head, on_batch=progress, keep_events=False
-            )
+        return self._import_events(read_events, source, name, "a JSONL file", expected_head, progress)
 
     def import_acled(
         self,
@@ -207,10 +203,22 @@ class Timeline:
         progress: Callable[[int], None] | None = None,
     ) -> AppendResult:
         """Append every CloudEvent (JSON, one per line) of a file or binary stream, all or nothing."""
+        return self._import_events(cloudevents.read, source, name, "a CloudEvents JSON file", expected_head, progress)
+
+    def _import_events(
+        self,
+        read: Callable[[IO[bytes], str], Iterator[tuple[Event, str]]],
+        source: str | os.PathLike[str] | IO[bytes],
+        name: str | None,
+        what: str,
+        expected_head: int | None,
+        progress: Callable[[int], None] | None,
+    ) -> AppendResult:
+        """Append the events `read` finds in a file or binary stream, in one transaction."""
         self._check_writable()
-        with _input(source, name, "a CloudEvents JSON file") as (stream, label):
+        with _input(source, name, what) as (stream, label):
             return self.store.append(
-                cloudevents.read(stream, label), expected_head=expected_head, on_batch=progress, keep_events=False
+                read(stream, label), expected_head=expected_head, on_batch=progress, keep_events=False
             )
 
     def log_as_known(self, as_of: dt.date | None = None, known_on: dt.date | None = None) -> Iterator[RecordedEvent]:
