@@ -61,6 +61,24 @@ def _json_type(value: Any) -> str:
 
 converter.register_structure_hook(str, _strict(str, "a string"))
 converter.register_structure_hook(bool, _strict(bool, "true or false"))
+
+
+def _structure_int(value: Any, _: type) -> int:
+    # cattrs would turn "3" and 3.7 into 3; a count or a code written as text is an error here.
+    if isinstance(value, bool) or not isinstance(value, int):
+        shown = repr(value) if isinstance(value, float) else _json_type(value)
+        raise TypeError(f"expected a whole number, not {shown}")
+    return value
+
+
+def _structure_float(value: Any, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, not {_json_type(value)}")
+    return float(value)
+
+
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook(float, _structure_float)
 converter.register_structure_hook(dt.date, lambda value, _: parse_day(value))
 converter.register_unstructure_hook(dt.date, dt.date.isoformat)
 
@@ -226,6 +244,8 @@ _PRECISION_BY_VALUE = {precision.value: precision for precision in DatePrecision
 trusted_converter = converter.copy(detailed_validation=False)
 trusted_converter.register_structure_hook(str, lambda value, _: value)
 trusted_converter.register_structure_hook(bool, lambda value, _: value)
+trusted_converter.register_structure_hook(int, lambda value, _: value)
+trusted_converter.register_structure_hook(float, lambda value, _: float(value))
 trusted_converter.register_structure_hook_func(
     lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda value, t: _members_by_value(t)[value]
 )

@@ -16,6 +16,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from events.envelope import RecordedEvent
+from events.kinds import AreaBasis
 from timeline.api import Timeline
 
 HOSTILE = (
@@ -116,3 +118,13 @@ def state_from_timeline(timeline: Timeline, date: str, known: str | None = None)
 def every_day(data: dict[str, Any]) -> list[str]:
     first, last = (dt.date.fromisoformat(data["range"][end]) for end in ("from", "to"))
     return [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
+def area_totals(timeline: Timeline) -> list[RecordedEvent]:
+    """The territory claims the area chart draws: every claimed total area."""
+    return [
+        recorded
+        for recorded in timeline.events(kind="territory.claimed")
+        if getattr(recorded.payload, "area_km2", None) is not None
+        and getattr(recorded.payload, "basis", None) is AreaBasis.TOTAL
+    ]

@@ -264,6 +264,52 @@ def _territory_claimed(small_pools: bool) -> st.SearchStrategy[k.TerritoryClaime
     return _territory_claimed_draw(small_pools)
 
 
+EVENT_TYPES = ("Battles", "Explosions/Remote violence", "Violence against civilians", "Strategic developments")
+SUB_EVENT_TYPES = ("Armed clash", "Shelling/artillery/missile attack", "Government regains territory", "Attack")
+ADMIN1 = ("Kursk", "Belgorod", "Sumy")
+
+
+@st.composite
+def _incident_reported_draw(draw: st.DrawFn, small_pools: bool) -> k.IncidentReported:
+    located = draw(st.booleans())
+    short = texts(max_size=20, at_limit=False)  # many optional fields: keep drawing them cheap
+    coordinate = functools.partial(st.floats, allow_nan=False, allow_infinity=False)
+    return k.IncidentReported(
+        event_type=draw(_name(EVENT_TYPES, small_pools)),
+        country=draw(_name(("Russia", "Ukraine"), small_pools)),
+        location=draw(_name(SETTLEMENTS, small_pools)),
+        sub_event_type=draw(_optional(_name(SUB_EVENT_TYPES, small_pools))),
+        disorder_type=draw(_optional(short)),
+        actor1=draw(_optional(_name(CLAIMANTS, small_pools))),
+        assoc_actor_1=draw(_optional(short)),
+        inter1=draw(_optional(st.sampled_from(["1", "2", "State forces"]))),
+        actor2=draw(_optional(_name(CLAIMANTS, small_pools))),
+        assoc_actor_2=draw(_optional(short)),
+        inter2=draw(_optional(st.sampled_from(["1", "8"]))),
+        interaction=draw(_optional(st.sampled_from(["11", "18"]))),
+        civilian_targeting=draw(st.booleans()),
+        iso=draw(_optional(st.integers(0, 999))),
+        region=draw(_optional(short)),
+        admin1=draw(_optional(_name(ADMIN1, small_pools))),
+        admin2=draw(_optional(short)),
+        admin3=draw(_optional(short)),
+        latitude=draw(coordinate(-90, 90)) if located else None,
+        longitude=draw(coordinate(-180, 180)) if located else None,
+        geo_precision=draw(_optional(st.sampled_from(k.incident.GEO_PRECISIONS))),
+        fatalities=draw(_optional(quantities())),
+        notes=draw(_optional(texts(long=True))),
+        tags=draw(_optional(short)),
+        source_scale=draw(_optional(short)),
+        dataset=draw(_optional(st.just("ACLED"))),
+        record_id=draw(_optional(st.from_regex(r"[A-Z]{3}[0-9]{1,6}", fullmatch=True))),
+        revision=draw(_optional(st.integers(0, 2_000_000_000))),
+    )
+
+
+def _incident_reported(small_pools: bool) -> st.SearchStrategy[k.IncidentReported]:
+    return _incident_reported_draw(small_pools)
+
+
 PAYLOAD_STRATEGIES: dict[str, PayloadStrategy] = {
     "border.crossed": _border_crossed,
     "casualties.reported": _casualties_reported,
@@ -272,6 +318,7 @@ PAYLOAD_STRATEGIES: dict[str, PayloadStrategy] = {
     "emergency.lifted": _emergency(k.EmergencyLifted),
     "event.retracted": _event_retracted,
     "forces.redeployed": _forces_redeployed,
+    "incident.reported": _incident_reported,
     "official.appointed": _official_appointed,
     "prisoners.captured": _prisoners_captured,
     "prisoners.exchanged": _prisoners_exchanged,

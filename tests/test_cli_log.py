@@ -27,7 +27,7 @@ from events.codec import event_from_record, event_to_record
 from timeline import schema
 from timeline.api import Timeline
 from timeline.cli import cli
-from timeline.jsonl import write_events
+from timeline.formats.jsonl import write_events
 from timeline.rows import record_to_row
 
 # --------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ STATE_KEYS = {
     "appointments",
     "displacement",
     "casualties",
+    "incidents",
 }
 
 

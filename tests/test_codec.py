@@ -29,7 +29,7 @@ from events.errors import InvalidEvent
 from events.kinds import AreaBasis, StatementMade, TerritoryClaimed
 from events.quantity import Bound, Quantity
 from events.validation import MAX_TEXT
-from timeline.jsonl import read_events, write_events
+from timeline.formats.jsonl import read_events, write_events
 
 # Laws drawn per kind, or over whole logs, run a quarter of the profile's examples each: across
 # eleven kinds that is still more examples than any single law gets.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import itertools
 import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
@@ -19,28 +19,27 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from timeline import replay, signing
+from timeline import gazetteer, replay, signing
 from timeline.checkpoints import Checkpoints, CheckpointWriter
 from timeline.diff import Change, Diff, diff_facts
 from timeline.errors import BadEvent, BadInput, ChainBroken, NotATimeline, ReadOnlyTimeline
-from timeline.jsonl import PublishedLine, read_events, read_lines, write_events, write_published
+from timeline.files import replaced_atomically
+from timeline.formats import acled, cloudevents, csv_table, datasette, geojson, timelinejs
+from timeline.formats.acled_history import AcledImport, AcledImportResult
+from timeline.formats.jsonl import read_events, write_events
+from timeline.formats.published import published_rows, read_lines, write_published
 from timeline.projectors.base import Fact
-from timeline.rows import record_to_row
+from timeline.rows import decode_row
 from timeline.signing import SignedHead
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, CopyResult, EventStore, is_postgres_url
 from timeline.verify import VerifyReport, verify_trusted
 
 BUNDLED_DATASET = "kursk-2024.jsonl"
+EXPORT_FORMATS = ("jsonl", "cloudevents", "csv", "geojson", "timelinejs", "datasette-metadata")
 # When the bundled dataset was compiled: its events carry this recording time, so the bundled
 # log has the same hash chain (and `verify` the same head hash) on every machine.
 BUNDLED_RECORDED_AT = "2026-11-25T00:00:00+00:00"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @attrs.frozen
@@ -57,6 +56,23 @@ class DaySummary:
     date: dt.date
     events: tuple[RecordedEvent, ...]
     changes: tuple[Change, ...]
+
+
+@contextlib.contextmanager
+def _input(source: str | os.PathLike[str] | IO[bytes], name: str | None, what: str) -> Iterator[tuple[IO[bytes], str]]:
+    """A binary stream to import from, and the name errors give it."""
+    if not isinstance(source, (str, os.PathLike)):
+        yield source, name or "<stream>"
+        return
+    path = Path(source)
+    if path.is_dir():
+        raise BadEvent(f"is a directory, not {what}", where=str(path))
+    try:
+        stream: IO[bytes] = path.open("rb")
+    except OSError as exc:
+        raise BadEvent(f"cannot read: {exc.strerror}", where=str(path)) from None
+    with stream:
+        yield stream, name or str(path)
 
 
 class Timeline:
@@ -144,34 +160,40 @@ class Timeline:
         heads, so `verify --trust` works on it. Into a log that has events, only its events are
         imported, as new ones."""
         self._check_writable()
-        if isinstance(source, (str, os.PathLike)):
-            path = Path(source)
-            if path.is_dir():
-                raise BadEvent("is a directory, not a JSONL file", where=str(path))
-            try:
-                stream: IO[bytes] = path.open("rb")
-            except OSError as exc:
-                raise BadEvent(f"cannot read: {exc.strerror}", where=str(path)) from None
-            with stream:
-                return self._import_lines(stream, name or str(path), expected_head, progress)
-        return self._import_lines(source, name or "<stream>", expected_head, progress)
+        with _input(source, name, "a JSONL file") as (stream, label):
+            signed_heads: list[SignedHead] = []
+            lines = read_lines(stream, label, signed_heads)
+            first = next(lines)
+            pending = itertools.chain([first], lines)
+            if first.chain is not None and self.store.count() == 0 and expected_head in (None, 0):
+                copied = self.store.append_rows(published_rows(pending), _after(signed_heads))
+                return AppendResult((), 0, copied.head, copied.copied, 1 if copied.copied else None)
+            return self.store.append(
+                ((line.event, line.where) for line in pending),
+                expected_head=expected_head,
+                on_batch=progress,
+                keep_events=False,
+            )
 
-    def _import_lines(
-        self, stream: IO[bytes], name: str, expected_head: int | None, progress: Callable[[int], None] | None
-    ) -> AppendResult:
-        signed_heads: list[SignedHead] = []
-        lines = read_lines(stream, name, signed_heads)
-        first = next(lines)
-        pending = itertools.chain([first], lines)
-        if first.chain is not None and self.store.count() == 0 and expected_head in (None, 0):
-            copied = self.store.append_rows(_published_rows(pending), _after(signed_heads))
-            return AppendResult((), 0, copied.head, copied.copied, 1 if copied.copied else None)
-        return self.store.append(
-            ((line.event, line.where) for line in pending),
-            expected_head=expected_head,
-            on_batch=progress,
-            keep_events=False,
-        )
+    def import_acled(
+        self,
+        source: str | os.PathLike[str] | IO[bytes],
+        *,
+        name: str | None = None,
+        expected_head: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> AcledImportResult:
+        """Import an ACLED CSV export (file or binary stream) as history, all or nothing.
+
+        Only what changed since the log last heard of each row is appended (see
+        `timeline.formats.acled_history`); the result counts new, updated, removed and unchanged
+        rows. `progress(n)` is called as rows are read.
+        """
+        self._check_writable()
+        with _input(source, name, "an ACLED CSV export") as (stream, label):
+            plan = AcledImport(self.store, acled.read_rows(stream, label), progress=progress)
+            appended = self.store.append(plan.events(), expected_head=expected_head, keep_events=False)
+        return AcledImportResult(plan.counts(), appended)
 
     def _check_writable(self) -> None:
         if self._read_only_reason:
@@ -193,18 +215,115 @@ class Timeline:
 
     def export_jsonl(self, stream: IO[str] | None = None) -> int:
         """Write the log as importable JSONL, in seq order; returns the number of events.
+        A log with signed heads is written as a published copy (see `export`)."""
+        return self.export("jsonl", stream)
 
-        A log with signed heads is exported as a published copy: each line also carries the
-        event's place in the hash chain, and a last line the signed heads, so that a reader can
-        check the copy against the signer's public key (`verify_export`)."""
-        out = stream or sys.stdout
-        with self.store.read_transaction():
-            signed_heads = self.store.signed_heads()
-            if signed_heads:
-                return write_published(self.store.rows(), signed_heads, out)
-            return write_events((recorded.event for recorded in self.store.events()), out)
+    def import_cloudevents(
+        self,
+        source: str | os.PathLike[str] | IO[bytes],
+        *,
+        name: str | None = None,
+        expected_head: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> AppendResult:
+        """Append every CloudEvent (JSON, one per line) of a file or binary stream, all or nothing."""
+        return self._import_events(cloudevents.read, source, name, "a CloudEvents JSON file", expected_head, progress)
 
-    def export_to_file(self, path: str | os.PathLike[str]) -> int:
+    def _import_events(
+        self,
+        read: Callable[[IO[bytes], str], Iterator[tuple[Event, str]]],
+        source: str | os.PathLike[str] | IO[bytes],
+        name: str | None,
+        what: str,
+        expected_head: int | None,
+        progress: Callable[[int], None] | None,
+    ) -> AppendResult:
+        """Append the events `read` finds in a file or binary stream, in one transaction."""
+        self._check_writable()
+        with _input(source, name, what) as (stream, label):
+            return self.store.append(
+                read(stream, label), expected_head=expected_head, on_batch=progress, keep_events=False
+            )
+
+    def log_as_known(self, as_of: dt.date | None = None, known_on: dt.date | None = None) -> Iterator[RecordedEvent]:
+        """The log in seq order as it stood on `known_on`, up to `as_of`: a copy of it answers every
+        snapshot within those bounds as this log does (retractions are kept by knowledge time alone)."""
+        clauses, params = [], []
+        if known_on is not None:
+            clauses.append("reported_on <= ?")
+            params.append(known_on.isoformat())
+        if as_of is not None:
+            clauses.append("(occurred_on <= ? OR kind = 'event.retracted')")
+            params.append(as_of.isoformat())
+        for row in self.store.rows(" AND ".join(clauses), params):
+            yield decode_row(row)
+
+    def visible_events(
+        self, as_of: dt.date | None = None, known_on: dt.date | None = None, *, kind: str | None = None
+    ) -> Iterator[RecordedEvent]:
+        """The events the snapshot at (as_of, known_on) sees, in fold order, retractions left out
+        (their targets are already hidden)."""
+        as_of = as_of or self.last_day()
+        if as_of is None:
+            return
+        for recorded in replay.visible_events(self.store, as_of, known_on, hidden=self._hidden(known_on)):
+            if recorded.kind != "event.retracted" and (kind is None or recorded.kind == kind):
+                yield recorded
+
+    def export(
+        self,
+        format: str = "jsonl",
+        stream: IO[str] | None = None,
+        *,
+        as_of: dt.date | None = None,
+        known_on: dt.date | None = None,
+    ) -> int:
+        """Write the log (jsonl, cloudevents), a snapshot's events (csv, timelinejs), a snapshot's map
+        (geojson) or the database's Datasette metadata; returns how many events, features or tables."""
+        stream = stream or sys.stdout
+        if format == "jsonl":
+            if as_of is None and known_on is None:
+                # The whole log of a signed log is a published copy: each line carries its place in
+                # the hash chain, and a last line the signed heads, so a reader can check the copy
+                # against the signer's public key (`verify_export`, or `verify --trust` on an import).
+                with self.store.read_transaction():
+                    signed_heads = self.store.signed_heads()
+                    if signed_heads:
+                        return write_published(self.store.rows(), signed_heads, stream)
+            return write_events((recorded.event for recorded in self.log_as_known(as_of, known_on)), stream)
+        if format == "cloudevents":
+            return cloudevents.write(self.log_as_known(as_of, known_on), stream)
+        if format == "csv":
+            return csv_table.write(self.visible_events(as_of, known_on), stream)
+        if format == "timelinejs":
+            snapshot = f"as of {as_of or self.last_day()}" + (f", known on {known_on}" if known_on else "")
+            title = f"{self.store.label}: the timeline {snapshot}"
+            description = "Each event with its source; unverified claims are marked."
+            return timelinejs.write(self.visible_events(as_of, known_on), title, description, stream)
+        if format == "geojson":
+            snapshot_at = self.state(as_of, known_on)
+            incidents = self.visible_events(snapshot_at.as_of, known_on, kind="incident.reported")
+            return geojson.write(snapshot_at, incidents, gazetteer.bundled(), stream)
+        if format == "datasette-metadata":
+            if as_of is not None or known_on is not None:
+                raise BadInput("datasette-metadata describes the whole database: --as-of and --known-on do not apply")
+            if self.store.path is None:
+                raise BadInput("datasette-metadata describes a database file: name one with --db")
+            return datasette.write(self.store.path.stem, self._datasets(), stream)
+        raise BadInput(f"unknown export format {format!r} (known: {', '.join(EXPORT_FORMATS)})")
+
+    def _datasets(self) -> tuple[str, ...]:
+        names = {getattr(recorded.payload, "dataset", None) for recorded in self.store.events(kind="incident.reported")}
+        return tuple(sorted(name for name in names if isinstance(name, str) and name))
+
+    def export_to_file(
+        self,
+        path: str | os.PathLike[str],
+        format: str = "jsonl",
+        *,
+        as_of: dt.date | None = None,
+        known_on: dt.date | None = None,
+    ) -> int:
         """Export to `path` through a temporary file beside it, so a failed export leaves no half file
         and an export can never overwrite the log it reads."""
         target = Path(path)
@@ -212,26 +331,9 @@ class Timeline:
             Path(f"{self.store.path.resolve()}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")
         }:
             raise BadInput(f"{target}: is the timeline database itself; export to another file")
-        if not target.parent.is_dir():
-            raise BadInput(f"{target}: folder {target.parent} does not exist")
-        if target.is_dir():
-            raise BadInput(f"{target}: is a directory")
-        temporary: Path | None = None
-        try:
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False
-            ) as stream:
-                temporary = Path(stream.name)
-                count = self.export_jsonl(stream)
-            temporary.chmod(0o666 & ~_umask())  # as an ordinary new file, not the temporary file's 0600
-            os.replace(temporary, target)
-            temporary = None
-        except OSError as exc:
-            raise BadInput(f"{target}: cannot write: {exc.strerror}") from None
-        finally:
-            if temporary is not None:
-                temporary.unlink(missing_ok=True)
-        return count
+        # newline="": the CSV writer ends its rows itself (RFC 4180's CRLF).
+        with replaced_atomically(target, newline="") as stream:
+            return self.export(format, stream, as_of=as_of, known_on=known_on)
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -429,7 +531,7 @@ class Timeline:
                         f"{path}: not a published copy (its lines carry no hash chain; only the export of a signed log does)"
                     )
                 try:
-                    replica.store.append_rows(_published_rows(itertools.chain([first], lines)), _after(signed_heads))
+                    replica.store.append_rows(published_rows(itertools.chain([first], lines)), _after(signed_heads))
                 except ChainBroken as exc:
                     count = exc.seq - 1
                     return VerifyReport(
@@ -501,23 +603,6 @@ class Timeline:
 
     def __len__(self) -> int:
         return self.store.count()
-
-
-def _published_rows(lines: Iterable[PublishedLine]) -> Iterator[tuple[dict[str, Any], str | None]]:
-    """The stored rows a published copy's lines stand for (the record as written, not upcast)."""
-    for line in lines:
-        chain = line.chain
-        if chain is None:
-            raise BadEvent("a published copy has a hash chain on every line", where=line.where, field="hash")
-        if not isinstance(chain["seq"], int) or not all(
-            isinstance(chain[name], str) for name in ("recorded_at", "prev_hash", "hash")
-        ):
-            raise BadEvent(
-                "seq must be an integer; recorded_at, prev_hash and hash strings", where=line.where, field="seq"
-            )
-        row = record_to_row(line.record, chain["seq"], chain["recorded_at"], chain["prev_hash"])
-        row["hash"] = chain["hash"]
-        yield row, line.where
 
 
 def _after(items: list[SignedHead]) -> Iterator[SignedHead]:

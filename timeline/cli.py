@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,11 @@ from events.envelope import DatePrecision
 from events.registry import kind_names
 from events.validation import parse_day
 from timeline import render, signing
-from timeline.api import Timeline
+from timeline.api import EXPORT_FORMATS, Timeline
 from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline, TimelineError
-from timeline.jsonl import parse_record
+from timeline.formats.acled_history import AcledImportResult
+from timeline.formats.jsonl import parse_record
+from timeline.store import AppendResult
 
 
 # ParamType is generic from click 8.4 on; subscripting it would fail at run time on the 8.1 to 8.3 we support.
@@ -164,27 +167,52 @@ def append(
     click.echo(render.append_result(result, as_json))
 
 
+IMPORT_FORMATS = ("jsonl", "acled", "cloudevents")
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(allow_dash=True))
 @db_option
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(IMPORT_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: the event format; acled: an ACLED CSV export (re-importing a newer one appends only what "
+    "changed); cloudevents: CloudEvents 1.0 JSON, one event per line.",
+)
 @click.option("--expect-head", type=int, help="Fail unless the log still ends at this seq (optimistic concurrency).")
 @json_option
-def import_(file: str, db: str | None, expect_head: int | None, as_json: bool) -> None:
-    """Append every event of a JSONL FILE ('-' reads stdin), all or nothing."""
+def import_(file: str, db: str | None, format_: str, expect_head: int | None, as_json: bool) -> None:
+    """Append every event of FILE ('-' reads stdin), all or nothing."""
+    importers: dict[str, Callable[..., AppendResult | AcledImportResult]] = {
+        "jsonl": Timeline.import_jsonl,
+        "acled": Timeline.import_acled,
+        "cloudevents": Timeline.import_cloudevents,
+    }
+    importer = importers[format_]
     with open_for_writing(db) as timeline:
         if file == "-":
-            result = timeline.import_jsonl(sys.stdin.buffer, name="<stdin>", expected_head=expect_head)
+            result = importer(timeline, sys.stdin.buffer, name="<stdin>", expected_head=expect_head)
         elif sys.stderr.isatty() and os.path.isfile(file) and os.path.getsize(file) > PROGRESS_BAR_BYTES:
             with (
                 open(file, "rb") as stream,
                 click.progressbar(length=os.path.getsize(file), label="importing", file=sys.stderr) as bar,
             ):
-                result = timeline.import_jsonl(
-                    stream, name=file, expected_head=expect_head, progress=lambda _: bar.update(stream.tell() - bar.pos)
+                result = importer(
+                    timeline,
+                    stream,
+                    name=file,
+                    expected_head=expect_head,
+                    progress=lambda _: bar.update(stream.tell() - bar.pos),
                 )
         else:
-            result = timeline.import_jsonl(file, expected_head=expect_head)
-    click.echo(render.append_result(result, as_json))
+            result = importer(timeline, file, expected_head=expect_head)
+    if isinstance(result, AcledImportResult):
+        click.echo(render.acled_import_result(result, as_json))
+    else:
+        click.echo(render.append_result(result, as_json))
 
 
 @cli.command()
@@ -383,19 +411,42 @@ def why(
 @cli.command()
 @db_option
 @click.option(
-    "--format", "format_", type=click.Choice(["jsonl"]), default="jsonl", show_default=True, help="Output format."
+    "--format",
+    "format_",
+    type=click.Choice(EXPORT_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl / cloudevents: the log, importable; csv / timelinejs: the events a snapshot sees; "
+    "geojson: a snapshot's settlements and incidents as a map; datasette-metadata: metadata.json for Datasette.",
 )
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
+    "--output",
+    "--out",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file (through a temporary file) instead of stdout.",
 )
-def export(db: str | None, format_: str, output: str | None) -> None:
-    """The log as importable JSONL, in append order."""
+@click.option("--as-of", type=DAY, help="The snapshot's day (default: the last day in the log).")
+@click.option("--known-on", type=DAY, help="Only what had been reported by this day (default: everything logged).")
+def export(db: str | None, format_: str, output: str | None, as_of: dt.date | None, known_on: dt.date | None) -> None:
+    """The log, or a snapshot, in another tool's format (default: the log as importable JSONL)."""
     with open_for_reading(db) as timeline:
         if output:
-            count = timeline.export_to_file(output)
-            click.echo(f"exported {count} events to {output}", err=True)
+            count = timeline.export_to_file(output, format_, as_of=as_of, known_on=known_on)
+            click.echo(f"exported {count} {EXPORTED_ITEMS[format_]} to {output}", err=True)
         else:
-            timeline.export_jsonl(sys.stdout)
+            timeline.export(format_, sys.stdout, as_of=as_of, known_on=known_on)
+
+
+EXPORTED_ITEMS = {
+    "jsonl": "events",
+    "cloudevents": "events",
+    "csv": "events",
+    "timelinejs": "events",
+    "geojson": "features",
+    "datasette-metadata": "tables and views",
+}
 
 
 def _log_name(db: str | None) -> str:

@@ -5,6 +5,7 @@ from events.kinds import (  # noqa: F401  (imported for registration)
     casualties,
     displacement,
     emergency,
+    incident,
     narrative,
     officials,
     prisoners,
@@ -16,6 +17,7 @@ from events.kinds.border import BorderCrossed
 from events.kinds.casualties import CasualtiesReported
 from events.kinds.displacement import CiviliansDisplaced, DisplacementBasis
 from events.kinds.emergency import EmergencyDeclared, EmergencyLifted, Level, Regime
+from events.kinds.incident import IncidentReported
 from events.kinds.narrative import ForcesRedeployed, StatementMade
 from events.kinds.officials import OfficialAppointed
 from events.kinds.prisoners import CaptureBasis, PrisonersCaptured, PrisonersExchanged
@@ -34,6 +36,7 @@ __all__ = [
     "EmergencyLifted",
     "EventRetracted",
     "ForcesRedeployed",
+    "IncidentReported",
     "Level",
     "OfficialAppointed",
     "PrisonersCaptured",

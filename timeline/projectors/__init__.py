@@ -8,6 +8,7 @@ from timeline.projectors import (
     casualties,
     displacement,
     emergencies,
+    incidents,
     prisoners,
     settlements,
     territory,
@@ -22,6 +23,7 @@ PROJECTORS: tuple[Projector, ...] = (
     appointments.projector,
     displacement.projector,
     casualties.projector,
+    incidents.projector,
 )
 
 __all__ = ["PROJECTORS", "Projector"]

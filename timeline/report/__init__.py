@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
-from pathlib import Path
 
 from timeline.api import Timeline
-from timeline.errors import BadInput
+from timeline.files import replaced_atomically
 from timeline.report.data import ReportOptions, build_data
 from timeline.report.page import render_page
 
@@ -32,33 +30,11 @@ def report_html(
     return render_page(build_data(timeline, options), compress=compress)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_text_atomically(path: str | os.PathLike[str], text: str) -> int:
     """Write through a temporary file beside `path`: a failed write leaves no half file. Returns bytes written."""
-    target = Path(path)
-    if target.is_dir():
-        raise BadInput(f"{target}: is a directory")
-    if not target.parent.is_dir():
-        raise BadInput(f"{target}: folder {target.parent} does not exist")
     encoded = text.encode("utf-8")
-    temporary: Path | None = None
-    try:
-        with tempfile.NamedTemporaryFile("wb", dir=target.parent, prefix=f".{target.name}.", delete=False) as stream:
-            temporary = Path(stream.name)
-            stream.write(encoded)
-        temporary.chmod(0o666 & ~_umask())  # as an ordinary new file, not the temporary file's 0600
-        os.replace(temporary, target)
-        temporary = None
-    except OSError as exc:
-        raise BadInput(f"{target}: cannot write: {exc.strerror}") from None
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
+    with replaced_atomically(path, binary=True) as stream:
+        stream.write(encoded)
     return len(encoded)
 
 

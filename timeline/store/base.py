@@ -132,6 +132,10 @@ class EventStore(abc.ABC):
         """(event_id, target_event_id, reported_on) of the retractions, newest first."""
 
     @abc.abstractmethod
+    def payload_field(self, name: str) -> str:
+        """SQL that reads the top-level field `name` of an event's payload (`data`), for `row_values`."""
+
+    @abc.abstractmethod
     def bounds(self) -> tuple[str | None, str | None, str | None, str | None]:
         """(first occurred_on, last occurred_on, last reported_on, first border crossing)."""
 
@@ -226,6 +230,9 @@ class EventStore(abc.ABC):
             params.append(until_seq)
         for row in self.rows(" AND ".join(clauses), params):
             yield decode_row(row)
+
+    def has_event(self, event_id: str) -> bool:
+        return any(True for _ in self.row_values("event_id = ?", [event_id], columns=("seq",)))
 
     def get(self, event_id: str) -> RecordedEvent | None:
         for row in self.rows("event_id = ?", [event_id]):

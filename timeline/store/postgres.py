@@ -241,6 +241,11 @@ class PostgresEventStore(EventStore):
         )
         return ((str(a), str(b), str(c)) for a, b, c in self._stream(sql, params))
 
+    def payload_field(self, name: str) -> str:
+        if not name.isidentifier():
+            raise ValueError(f"not a payload field name: {name!r}")
+        return f"((data::jsonb)->>'{name}')"
+
     def bounds(self) -> tuple[str | None, str | None, str | None, str | None]:
         row = self.conn.execute(schema.BOUNDS_SQL).fetchone()
         assert row is not None

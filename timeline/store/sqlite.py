@@ -161,6 +161,11 @@ class SQLiteEventStore(EventStore):
             )
         )
 
+    def payload_field(self, name: str) -> str:
+        if not name.isidentifier():
+            raise ValueError(f"not a payload field name: {name!r}")
+        return f"json_extract(data, '$.{name}')"
+
     def bounds(self) -> tuple[str | None, str | None, str | None, str | None]:
         row = self.db.execute(schema.BOUNDS_SQL).fetchone()
         return row[0], row[1], row[2], row[3]
