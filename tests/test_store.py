@@ -1,96 +1,41 @@
-"""The event store's contract, run against every backend.
-
-`EventStoreContract` holds the tests; a backend subclasses it and supplies `make_store` (a
-new, empty store) and `raw_connection` (a sqlite3 connection that bypasses the store, for
-tampering). A PostgreSQL store later is one more subclass.
-"""
+"""The SQLite backend against the store contract (tests/store_contract.py), and what only it does."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
-import itertools
-import multiprocessing
 import sqlite3
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
+from store_contract import DAY, STORE_EXAMPLES, EventStoreContract, SharedStoreContract, statement
 from strategies import AUGUST_2024, event_logs, events
 
 import timeline.store.sqlite
 from events import registry
-from events.codec import event_to_record
-from events.envelope import Event
-from events.kinds import AreaBasis, EventRetracted, StatementMade, TerritoryClaimed
 from events.quantity import Bound, Quantity
 from timeline.api import Timeline
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
-from timeline.rows import record_to_row, row_hash
-from timeline.store import BATCH_SIZE, GENESIS_HASH, EventStore
-
-# Each example builds a store (schema, views, triggers): fewer examples than pure-data laws.
-# The contract's tests run once per backend subclass, hence `differing_executors`; each
-# example makes a store of its own under tmp_path, hence `function_scoped_fixture`.
-_STORE_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.differing_executors, HealthCheck.too_slow]
-STORE_EXAMPLES = settings(
-    settings.default, max_examples=max(10, settings.default.max_examples // 8), suppress_health_check=_STORE_HEALTH
-)
-# The tamper test is parametrized over eight edits; a few examples of each suffice.
-TAMPER_EXAMPLES = settings(
-    settings.default, max_examples=max(5, settings.default.max_examples // 20), suppress_health_check=_STORE_HEALTH
-)
-
-DAY = dt.date(2024, 8, 12)
+from timeline.store import EventStore
 
 
-def statement(event_id: str, summary: str = "The advance has been stopped.", **envelope) -> Event:
-    return Event(
-        StatementMade("Valery Gerasimov", summary),
-        envelope.pop("occurred_on", DAY),
-        "TASS",
-        event_id=event_id,
-        **envelope,
-    )
+class SQLiteContract:
+    """The contract's raw-SQL helpers, for an SQLite store."""
 
+    database_error = sqlite3.DatabaseError
+    integrity_error = sqlite3.IntegrityError
+    SQL = {
+        "data_tampered": "json_set(data, '$.tampered', 1)",
+        "day_before": "date(occurred_on, '-1 day')",
+        "drop_delete_guard": "DROP TRIGGER events_refuse_delete",
+    }
 
-def retraction(event_id: str, target: str) -> Event:
-    return Event(EventRetracted(target, "misattributed"), DAY, "TASS", event_id=event_id)
-
-
-class EventStoreContract:
-    """What every event store must do. Not collected itself (no `Test` prefix)."""
-
-    def make_store(self, tmp_path: Path) -> EventStore:
+    def raw_connection(self, store: Any) -> tuple[sqlite3.Connection, bool]:
         raise NotImplementedError
 
-    def raw_connection(self, store: EventStore) -> tuple[sqlite3.Connection, bool]:
-        """A connection that bypasses the store, and whether the caller must close it."""
-        raise NotImplementedError
-
-    # -- helpers -------------------------------------------------------------------------------
-
-    @pytest.fixture
-    def store(self, tmp_path: Path) -> Iterator[EventStore]:
-        store = self.make_store(tmp_path)
-        yield store
-        store.close()
-
-    @contextlib.contextmanager
-    def new_store(self, tmp_path: Path) -> Iterator[EventStore]:
-        """A store of its own for one hypothesis example."""
-        store = self.make_store(Path(tempfile.mkdtemp(dir=tmp_path)))
-        try:
-            yield store
-        finally:
-            store.close()
-
-    def raw_sql(self, store: EventStore, *statements: str | tuple[str, list]) -> None:
+    def raw_sql(self, store: Any, *statements: str | tuple[str, list[Any]]) -> None:
         conn, own = self.raw_connection(store)
         try:
             for statement_ in statements:
@@ -104,347 +49,32 @@ class EventStoreContract:
             if own:
                 conn.close()
 
-    def tamper(self, store: EventStore, *statements: str | tuple[str, list]) -> None:
-        """Run `statements` with the append-only triggers dropped, then put the triggers back,
-        so the tampering itself is the only thing `verify` can find."""
-        triggers = store.db.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
-        ).fetchall()
+    def query(self, store: Any, sql: str) -> list[tuple[Any, ...]]:
+        return list(store.db.execute(sql).fetchall())
+
+    def tamper(self, store: Any, *statements: str | tuple[str, list[Any]]) -> None:
+        triggers = store.db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
         assert triggers
         self.raw_sql(
             store, *[f"DROP TRIGGER {name}" for name, _ in triggers], *statements, *[sql for _, sql in triggers]
         )
 
-    @staticmethod
-    def dump(store: EventStore) -> list[str]:
-        """Every table, index, view and trigger, as SQL: equal dumps mean an unchanged log."""
+    def dump(self, store: Any) -> list[str]:
         return list(store.db.conn.iterdump())
 
-    # -- appending -----------------------------------------------------------------------------
-
-    def test_a_new_store_is_empty_and_intact(self, store):
-        assert store.head() == (0, GENESIS_HASH)
-        assert list(store.events()) == []
-        report = store.verify()
-        assert report.ok and report.events == 0 and report.head_hash == GENESIS_HASH
-
-    @STORE_EXAMPLES
-    @given(log=event_logs(min_size=1, max_size=8), data=st.data())
-    def test_appends_get_seq_1_to_n_in_order_and_read_back_equal(self, tmp_path, log, data):
-        split = data.draw(st.integers(0, len(log)), label="split")
-        with self.new_store(tmp_path) as store:
-            first = store.append(log[:split])
-            second = store.append(log[split:])
-            assert [r.seq for r in first.appended + second.appended] == list(range(1, len(log) + 1))
-            assert second.head == len(log) and store.head()[0] == len(log)
-            recorded = list(store.events())
-            assert [r.event for r in recorded] == log
-            assert [r.seq for r in recorded] == list(range(1, len(log) + 1))
-            assert list(first.appended + second.appended) == recorded
-            report = store.verify()
-            assert report.ok and report.events == len(log) and report.head_hash == recorded[-1].hash
-
-    @STORE_EXAMPLES
-    @given(log=event_logs(min_size=1, max_size=6))
-    def test_each_row_is_chained_to_the_one_before(self, tmp_path, log):
-        with self.new_store(tmp_path) as store:
-            store.append(log)
-            rows = list(store.rows())
-            assert rows[0]["prev_hash"] == GENESIS_HASH
-            for before, after in itertools.pairwise(rows):
-                assert after["prev_hash"] == before["hash"]
-            assert all(row_hash(row) == row["hash"] for row in rows)
-            assert store.head() == (len(rows), rows[-1]["hash"])
-
-    def test_get_finds_an_event_by_id(self, store):
-        store.append([statement("a"), statement("b")])
-        assert store.get("b").seq == 2 and store.get("b").event == statement("b")
-        assert store.get("missing") is None
-
-    def test_the_database_refuses_a_second_row_with_the_same_event_id(self, store):
-        store.append([statement("a")])
-        row = record_to_row(event_to_record(statement("a")), 2, "2024-08-12T00:00:00+00:00", store.head()[1])
-        with pytest.raises(sqlite3.IntegrityError):
-            self.raw_sql(
-                store,
-                (f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())),
-            )
-
-    # -- idempotency and conflicts -------------------------------------------------------------
-
-    @STORE_EXAMPLES
-    @given(log=event_logs(min_size=1, max_size=6))
-    def test_reappending_identical_events_is_a_counted_no_op(self, tmp_path, log):
-        with self.new_store(tmp_path) as store:
-            store.append(log)
-            before = self.dump(store)
-            result = store.append(log)
-            assert result.appended == () and result.unchanged == len(log) and result.head == len(log)
-            assert self.dump(store) == before
-
-    def test_identical_event_twice_in_one_batch_is_written_once(self, store):
-        result = store.append([statement("a"), statement("a")])
-        assert len(result.appended) == 1 and result.unchanged == 1
-        assert store.head()[0] == 1
-
-    @pytest.mark.parametrize(
-        "change",
-        [
-            {"source": "RIA Novosti"},
-            {"occurred_on": DAY - dt.timedelta(days=1)},
-            {"reported_on": DAY + dt.timedelta(days=1)},
-            {"unverified": True},
-            {"note": "a caveat"},
-            {"payload": StatementMade("Valery Gerasimov", "Another summary.")},
-        ],
-        ids=lambda change: next(iter(change)),
-    )
-    def test_same_id_with_different_content_conflicts_and_changes_nothing(self, store, change):
-        original = statement("k24-claim")
-        store.append([original, statement("other")])
-        before = self.dump(store)
-        with pytest.raises(ConflictError, match="k24-claim"):
-            store.append([statement("new-1"), attrs.evolve(original, **change), statement("new-2")])
-        assert self.dump(store) == before
-
-    def test_same_id_with_different_content_inside_one_batch_conflicts(self, store):
-        with pytest.raises(ConflictError):
-            store.append([statement("a"), statement("a", summary="Something else.")])
-        assert store.head() == (0, GENESIS_HASH)
-
-    # -- optimistic concurrency ----------------------------------------------------------------
-
-    def test_expected_head_that_matches_appends(self, store):
-        assert store.append([statement("a")], expected_head=0).head == 1
-        assert store.append([statement("b")], expected_head=1).head == 2
-
-    @pytest.mark.parametrize("stale", [0, 1, 3])
-    def test_expected_head_that_does_not_match_conflicts_and_writes_nothing(self, store, stale):
-        store.append([statement("a"), statement("b")])
-        before = self.dump(store)
-        with pytest.raises(ConflictError, match="seq 2"):
-            store.append([statement("c")], expected_head=stale)
-        assert self.dump(store) == before
-
-    # -- all or nothing ------------------------------------------------------------------------
-
-    @staticmethod
-    def _bad_items(kind: str) -> Iterator:
-        yield statement("good-1")
-        yield statement("good-2")
-        if kind == "conflict":
-            yield statement("already-logged", summary="Different content.")
-        elif kind == "unknown retraction":
-            yield retraction("bad-retraction", "no-such-event")
-        else:  # an input error raised while reading, as read_events does for a bad line
-            raise BadEvent("not valid JSON", where="input.jsonl:3")
-        yield statement("good-3")
-
-    @pytest.mark.parametrize("batch_size", [1, 2, BATCH_SIZE])
-    @pytest.mark.parametrize("kind", ["conflict", "unknown retraction", "input error"])
-    def test_a_bad_event_in_the_middle_leaves_the_log_unchanged(self, store, kind, batch_size):
-        # batch_size 1 and 2 put good events in earlier batches than the bad one: still all or nothing.
-        store.append([statement("already-logged")])
-        before = self.dump(store)
-        with pytest.raises((BadEvent, ConflictError)):
-            store.append(self._bad_items(kind), batch_size=batch_size)
-        assert self.dump(store) == before
-        assert [r.event_id for r in store.events()] == ["already-logged"]
-        # ... and the store still works afterwards.
-        assert store.append([statement("after")]).head == 2
-
-    # -- retractions ---------------------------------------------------------------------------
-
-    def test_retracting_an_unknown_event_is_refused(self, store):
-        store.append([statement("a")])
-        before = self.dump(store)
-        with pytest.raises(BadEvent) as caught:
-            store.append([retraction("r", "no-such-event")])
-        assert caught.value.field == "data.target_event_id"
-        assert self.dump(store) == before
-
-    def test_an_event_cannot_retract_itself(self, store):
-        with pytest.raises(BadEvent) as caught:
-            store.append([retraction("r", "r")])
-        assert caught.value.field == "data.target_event_id"
-        assert store.head()[0] == 0
-
-    def test_retracting_a_logged_event_or_one_earlier_in_the_batch_is_accepted(self, store):
-        store.append([statement("a")])
-        result = store.append([retraction("ra", "a"), statement("b"), retraction("rb", "b")])
-        assert [r.event_id for r in result.appended] == ["ra", "b", "rb"]
-        assert store.verify().ok
-
-    def test_retracting_an_event_later_in_the_same_batch_is_refused(self, store):
-        with pytest.raises(BadEvent):
-            store.append([retraction("r", "b"), statement("b")])
-        assert store.head()[0] == 0
-
-    # -- the database refuses edits ------------------------------------------------------------
-
-    @pytest.mark.parametrize(
-        "sql",
-        [
-            "UPDATE events SET source = 'someone else' WHERE seq = 1",
-            "UPDATE events SET seq = seq + 10",
-            "DELETE FROM events WHERE seq = 2",
-            "DELETE FROM events",
-        ],
-    )
-    def test_raw_update_and_delete_are_refused_by_triggers(self, store, sql):
-        store.append([statement("a"), statement("b")])
-        before = self.dump(store)
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            self.raw_sql(store, sql)
-        assert self.dump(store) == before
-        assert store.verify().ok
-        assert store.append([statement("c")]).head == 3
-
-    # -- verify detects tampering --------------------------------------------------------------
-
-    EDITS = {
-        "source": "UPDATE events SET source = source || ' (edited)' WHERE seq = {k}",
-        "data": "UPDATE events SET data = json_set(data, '$.tampered', 1) WHERE seq = {k}",
-        "occurred_on": "UPDATE events SET occurred_on = date(occurred_on, '-1 day') WHERE seq = {k}",
-        "unverified": "UPDATE events SET unverified = 1 - unverified WHERE seq = {k}",
-        "recorded_at": "UPDATE events SET recorded_at = '2000-01-01T00:00:00+00:00' WHERE seq = {k}",
-        "hash": "UPDATE events SET hash = '" + "f" * 64 + "' WHERE seq = {k}",
-        "prev_hash": "UPDATE events SET prev_hash = '" + "e" * 64 + "' WHERE seq = {k}",
-        "deleted": "DELETE FROM events WHERE seq = {k}",
-    }
-
-    @TAMPER_EXAMPLES
-    @given(log=event_logs(min_size=1, max_size=5, window=AUGUST_2024), data=st.data())
-    @pytest.mark.parametrize("edit", sorted(EDITS))
-    def test_verify_names_the_first_tampered_seq(self, tmp_path, edit, log, data):
-        # Deleting the last row is a truncation: the recorded head then names the missing seq.
-        k = data.draw(st.integers(1, len(log)), label="k")
-        with self.new_store(tmp_path) as store:
-            store.append(log)
-            self.tamper(store, self.EDITS[edit].format(k=k))
-            report = store.verify()
-            assert not report.ok
-            assert report.first_bad_seq == k, report.problem
-
-    def test_verify_catches_a_row_inserted_after_the_last(self, store):
-        store.append([statement("a"), statement("b")])
-        seq, head_hash = store.head()
-        # A well-formed row, chained to the head: only the recorded head gives it away.
-        row = record_to_row(event_to_record(statement("forged")), seq + 1, "2024-08-12T00:00:00+00:00", head_hash)
-        self.tamper(
-            store, (f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
-        )
-        report = store.verify()
-        assert not report.ok and report.first_bad_seq == 3
-
-    def test_verify_catches_a_rewound_head(self, store):
-        store.append([statement("a"), statement("b")])
-        self.raw_sql(store, "UPDATE log_head SET seq = 1")
-        report = store.verify()
-        assert not report.ok and report.first_bad_seq == 2
-
-    def test_verify_catches_an_emptied_log(self, store):
-        store.append([statement("a"), statement("b")])
-        self.tamper(store, "DELETE FROM events")
-        report = store.verify()
-        assert not report.ok and report.first_bad_seq == 1
-
-    def test_verify_reports_missing_triggers(self, store):
-        store.append([statement("a")])
-        self.raw_sql(store, "DROP TRIGGER events_refuse_delete")
-        report = store.verify()
-        assert not report.ok and "trigger" in report.problem
-
-    # -- old schema versions -------------------------------------------------------------------
-
-    V1_RECORD = {
-        "event_id": "syrskyi-1000",
-        "kind": "territory.claimed",
-        "schema_version": 1,
-        "occurred_on": "2024-08-12",
-        "reported_on": "2024-08-12",
-        "source": "Oleksandr Syrskyi",
-        "data": {"claimant": "Ukraine", "area_km2": 1000, "approximate": True},
-    }
-    V1_AS_CURRENT = Event(
-        TerritoryClaimed("Ukraine", AreaBasis.TOTAL, area_km2=Quantity(1000, Bound.APPROX)),
-        DAY,
-        "Oleksandr Syrskyi",
-        event_id="syrskyi-1000",
-    )
-
-    def _insert_v1_row(self, store: EventStore) -> dict:
-        row = record_to_row(self.V1_RECORD, 1, "2024-08-12T09:00:00+00:00", GENESIS_HASH)
-        self.raw_sql(
-            store,
-            (f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())),
-            ("UPDATE log_head SET seq = 1, hash = ? WHERE id = 1", [row["hash"]]),
-        )
-        return row
-
-    def test_a_version_1_row_is_upcast_on_read_and_verifies(self, store):
-        row = self._insert_v1_row(store)
-        (recorded,) = store.events()
-        assert recorded.event == self.V1_AS_CURRENT
-        assert recorded.event.schema_version == 2
-        assert store.verify().ok
-        # Read, never rewritten: the stored row still says version 1.
-        assert next(iter(store.rows())) == row
-
-    def test_a_version_1_row_and_its_current_spelling_are_the_same_event(self, store):
-        self._insert_v1_row(store)
-        result = store.append([self.V1_AS_CURRENT])
-        assert result.appended == () and result.unchanged == 1
-        result = store.append([statement("next")])
-        assert result.appended[0].prev_hash == store.get("syrskyi-1000").hash
-        assert store.verify().ok
-
-    # -- reading -------------------------------------------------------------------------------
-
-    @STORE_EXAMPLES
-    @given(
-        log=event_logs(min_size=0, max_size=8, window=AUGUST_2024, small_pools=True),
-        kind=st.one_of(st.none(), st.sampled_from(registry.kind_names())),
-        start=st.one_of(st.none(), st.dates(*AUGUST_2024)),
-        end=st.one_of(st.none(), st.dates(*AUGUST_2024)),
-    )
-    def test_event_filters_match_a_plain_filter_of_the_log(self, tmp_path, log, kind, start, end):
-        with self.new_store(tmp_path) as store:
-            store.append(log)
-            expected = [
-                e
-                for e in log
-                if (kind is None or e.kind == kind)
-                and (start is None or e.occurred_on >= start)
-                and (end is None or e.occurred_on <= end)
-            ]
-            got = [r.event for r in store.events(kind=kind, occurred_from=start, occurred_to=end)]
-            assert got == expected
-
-    def test_each_kind_has_a_browsable_view(self, store):
-        store.append([self.V1_AS_CURRENT])
-        views = {name for (name,) in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
-        assert views >= {"kind_" + kind.replace(".", "_") for kind in registry.kind_names()}
-        row = store.db.execute("SELECT claimant, area_km2, area_km2_bound FROM kind_territory_claimed").fetchone()
-        assert row == ("Ukraine", 1000, "approx")
+    def view_names(self, store: Any) -> set[str]:
+        return {name for (name,) in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
 
 
-def _append_pairs(path: str, writer: str, rounds: int) -> None:
-    """One writer process: append `rounds` batches of two events, `<id>` then `<id>-b`."""
-    store = EventStore.open(path)
-    try:
-        for n in range(rounds):
-            store.append([statement(f"{writer}-{n}"), statement(f"{writer}-{n}-b")])
-    finally:
-        store.close()
-
-
-class TestSQLiteFileStore(EventStoreContract):
+class TestSQLiteFileStore(SQLiteContract, SharedStoreContract):
     def make_store(self, tmp_path: Path) -> EventStore:
         return EventStore.create(tmp_path / "timeline.db")
 
-    def raw_connection(self, store: EventStore) -> tuple[sqlite3.Connection, bool]:
+    def raw_connection(self, store: Any) -> tuple[sqlite3.Connection, bool]:
         return sqlite3.connect(store.label), True
+
+    def target(self, store: EventStore) -> str:
+        return store.label
 
     def test_the_log_survives_reopening(self, db_path):
         store = EventStore.create(db_path)
@@ -479,21 +109,6 @@ class TestSQLiteFileStore(EventStoreContract):
             store.close()
         assert fingerprint(db_path) == before
 
-    def test_a_stale_writer_on_another_connection_conflicts(self, db_path):
-        first, second = EventStore.create(db_path), EventStore.open(db_path)
-        try:
-            head = first.head()[0]
-            second.append([statement("theirs")], expected_head=head)
-            with pytest.raises(ConflictError):
-                first.append([statement("mine")], expected_head=head)
-            # Without expected_head, the later writer chains onto the other's event.
-            first.append([statement("mine")])
-            assert [r.event_id for r in first.events()] == ["theirs", "mine"]
-            assert first.verify().ok
-        finally:
-            first.close()
-            second.close()
-
     def test_a_lock_held_past_the_busy_timeout_is_a_conflict(self, db_path, monkeypatch):
         # Writers queue on SQLite's lock for BUSY_TIMEOUT_S; one that waits it out gets a
         # ConflictError (exit 2) and writes nothing. The wait is cut from 60 s for the test.
@@ -513,24 +128,6 @@ class TestSQLiteFileStore(EventStoreContract):
             assert store.verify().ok
         finally:
             holder.close()
-            store.close()
-
-    def test_writers_in_several_processes_never_interleave_batches_or_fork_the_chain(self, db_path):
-        EventStore.create(db_path).close()
-        writers = [multiprocessing.Process(target=_append_pairs, args=(str(db_path), f"w{n}", 25)) for n in range(4)]
-        for writer in writers:
-            writer.start()
-        for writer in writers:
-            writer.join(timeout=60)
-        assert [writer.exitcode for writer in writers] == [0, 0, 0, 0]
-        store = EventStore.open(db_path)
-        try:
-            ids = [r.event_id for r in store.events()]
-            assert len(ids) == 4 * 25 * 2
-            # Each batch's two events sit next to each other, whoever else was writing.
-            assert all(ids[i + 1] == ids[i] + "-b" for i in range(0, len(ids), 2))
-            assert store.verify().ok
-        finally:
             store.close()
 
     def test_opening_a_missing_path_fails_without_creating_it(self, tmp_path):
@@ -568,11 +165,11 @@ class TestSQLiteFileStore(EventStoreContract):
             EventStore.open(tmp_path)
 
 
-class TestInMemoryStore(EventStoreContract):
+class TestInMemoryStore(SQLiteContract, EventStoreContract):
     def make_store(self, tmp_path: Path) -> EventStore:
         return EventStore.in_memory()
 
-    def raw_connection(self, store: EventStore) -> tuple[sqlite3.Connection, bool]:
+    def raw_connection(self, store: Any) -> tuple[sqlite3.Connection, bool]:
         return store.db.conn, False
 
 
