@@ -44,8 +44,9 @@ def _free_port() -> int:
 
 
 class ThrowawayCluster:
-    def __init__(self, programs: Path):
+    def __init__(self, programs: Path, *, fsync: bool = False):
         self.programs = programs
+        self.fsync = fsync  # off for tests (nothing outlives them); on for benchmarks
         self.folder = Path(tempfile.mkdtemp(prefix="timeline-pg-"))
         self.port = _free_port()
         self.as_user: list[str] = []
@@ -67,7 +68,11 @@ class ThrowawayCluster:
         self._run(
             str(self.programs / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"
         )
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        durability = "on" if self.fsync else "off"
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200 "
+            f"-c fsync={durability} -c synchronous_commit={durability}"
+        )
         log = str(self.folder / "server.log")
         self._run(str(self.programs / "pg_ctl"), "-D", str(data), "-o", options, "-l", log, "-w", "start")
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
@@ -80,7 +85,7 @@ class ThrowawayCluster:
 
 
 @contextlib.contextmanager
-def server() -> Iterator[str]:
+def server(*, fsync: bool = False) -> Iterator[str]:
     """The URL of a database on a server the tests may create databases on; raises Unavailable."""
     try:
         import psycopg  # noqa: F401  (the store needs it; without it there is nothing to test)
@@ -93,7 +98,7 @@ def server() -> Iterator[str]:
     programs = find_server_programs()
     if programs is None:
         raise Unavailable(f"no PostgreSQL server programs (initdb, pg_ctl) found, and {ENVIRONMENT_URL} is not set")
-    cluster = ThrowawayCluster(programs)
+    cluster = ThrowawayCluster(programs, fsync=fsync)
     try:
         url = cluster.start()
     except BaseException:

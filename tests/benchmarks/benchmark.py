@@ -9,6 +9,9 @@ Baselines, measured in the same run on the same machine:
   in one aggregate and reconstructing it at the same points, without and with snapshots
   every 1,000 events; our `state` latency is printed as a ratio of each.
 
+- the backends: the same log on SQLite and on PostgreSQL (`backends.py`: import, full replay,
+  `state` p50 and 4-writer throughput), at the sizes given by --backends-at (default 100000).
+
 Prints one JSON object with every figure (and writes it to --output if given). Timings are
 wall clock on a shared machine: compare ratios from one run, not absolute figures across runs.
 """
@@ -210,6 +213,12 @@ def main() -> None:
     parser.add_argument(
         "--peer-max", type=int, default=100_000, help="largest log to run the eventsourcing peer on (default 100000)"
     )
+    parser.add_argument(
+        "--backends-at",
+        type=int,
+        action="append",
+        help="log sizes at which to compare SQLite and PostgreSQL (default 100000; 0 for none)",
+    )
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--output", type=Path, help="also write the JSON here")
     args = parser.parse_args()
@@ -241,6 +250,11 @@ def main() -> None:
             )
             result["runs"].append(figures)
             print(json.dumps(figures), file=sys.stderr)
+        for size in [size for size in (args.backends_at or [100_000]) if size > 0]:
+            from backends import compare
+
+            result.setdefault("backends", []).append(compare(size, Path(workdir), seed=args.seed))
+            print(json.dumps(result["backends"][-1]), file=sys.stderr)
     runs = {run_["events"]: run_ for run_ in result["runs"]}
     if len(runs) > 1:
         smallest, largest = runs[min(runs)], runs[max(runs)]
