@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 from postgres_server import Databases
-from store_contract import SharedStoreContract, statement
+from store_contract import DAY, SharedStoreContract, statement
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[postgres]')")
 
 import timeline.store.postgres  # noqa: E402  (after the import check above)
+from timeline.api import Timeline  # noqa: E402
 from timeline.errors import ConflictError, NotATimeline, ReadOnlyTimeline  # noqa: E402
 from timeline.store import EventStore  # noqa: E402
 from timeline.store.postgres import PostgresEventStore  # noqa: E402
@@ -160,3 +161,27 @@ class TestPostgresStore(SharedStoreContract):
         with pytest.raises(NotATimeline) as caught:
             EventStore.open("postgresql://someone:s3cret@127.0.0.1:1/none?connect_timeout=2")
         assert "s3cret" not in str(caught.value) and "***" in str(caught.value)
+
+    def test_a_version_1_store_is_read_as_it_is_and_upgraded_by_its_first_write(self, store):
+        store.append([statement("a")])
+        self.raw_sql(
+            store,
+            "DROP TABLE checkpoint_facts",
+            "DROP TABLE checkpoint_values",
+            "DROP TABLE checkpoints",
+            "UPDATE timeline_schema SET version = 1",
+        )
+        reader = Timeline.open(self.target(store), read_only=True)
+        try:
+            assert not reader.checkpoints.available and reader.state(DAY).events_applied == 1
+        finally:
+            reader.close()
+        assert self.query(store, "SELECT version FROM timeline_schema") == [(1,)]
+        writer = Timeline.open(self.target(store))
+        try:
+            writer.append(statement("b"))
+            assert writer.store.schema_version == timeline.store.postgres.CURRENT_VERSION == 2
+            assert writer.checkpoint() == 1 and writer.checkpoints.count() == 1
+            assert writer.verify().ok
+        finally:
+            writer.close()

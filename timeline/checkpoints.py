@@ -6,9 +6,10 @@ position (no `known_on`). An append that lands on or before its day deletes it, 
 append's own transaction (see `EventStore.append`). A checkpoint is an optimisation only:
 answers with and without checkpoints are identical, and a property test proves it.
 
-Checkpoints are written through a second connection to the file, so a replay can keep
-streaming its rows while the days it has passed are saved; each save checks, under the
-write lock, that the log has not moved since the replay read it, and is skipped otherwise.
+Checkpoints are written through a second connection to the database (`EventStore.cache_session`),
+so a replay can keep streaming its rows while the days it has passed are saved; each save checks,
+under the write lock, that the log has not moved since the replay read it, and is skipped
+otherwise. The SQL is portable: the same module serves every backend.
 """
 
 from __future__ import annotations
@@ -17,20 +18,16 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import sqlite3
 from typing import Any
 
 import attrs
-import sqlite_utils
 
 from timeline.fact_shapes import shape_tag
 from timeline.facts import Encoded, FactMap, encode_fact
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import State
-from timeline.store import EventStore, SQLiteEventStore
-
-# A checkpoint writer waits this long for the write lock, then gives up: it is only a cache.
-WRITE_WAIT_S = 0.5
+from timeline.store import EventStore
+from timeline.store.base import SqlSession
 
 
 @attrs.frozen
@@ -46,8 +43,6 @@ class Checkpoints:
 
     def __init__(self, store: EventStore):
         self.store = store
-        # The checkpoint tables live in the SQLite backend's schema.
-        self._db = store.db if isinstance(store, SQLiteEventStore) else None
         self._available = False
         self._fact_types = {
             (projector.name, shape_tag(fact_type)): fact_type
@@ -58,27 +53,27 @@ class Checkpoints:
     @property
     def available(self) -> bool:
         """False for a store opened read-only at schema version 1 (no checkpoint tables)."""
-        if not self._available and self._db is not None:  # an old store gains the tables with its first write
-            self._available = self._db["checkpoints"].exists()
+        if not self._available:  # an old store gains the tables with its first write
+            self._available = self.store.has_table("checkpoints")
         return self._available
 
     def nearest(self, as_of: dt.date) -> Checkpoint | None:
         """The latest valid checkpoint on or before `as_of`, its facts left encoded until read."""
-        if not self.available or self._db is None:
+        if not self.available:
             return None
-        row = self._db.execute(
+        found = self.store.query(
             "SELECT id, as_of, log_seq, events_applied FROM checkpoints WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1",
             [as_of.isoformat()],
-        ).fetchone()
-        if row is None:
+        )
+        if not found:
             return None
-        checkpoint_id, day, log_seq, events_applied = row
+        checkpoint_id, day, log_seq, events_applied = found[0]
         if log_seq > self.store.count():
             return None  # from a log longer than this one: not ours to trust
         by_projector: dict[str, list[tuple[tuple[str, ...], Encoded]]] = {
             projector.name: [] for projector in PROJECTORS
         }
-        rows = self._db.execute(
+        rows = self.store.query(
             "SELECT f.projector, f.key, v.type, v.value, v.id FROM checkpoint_facts f "
             "JOIN checkpoint_values v ON v.id = f.value_id WHERE f.checkpoint_id = ?",
             [checkpoint_id],
@@ -96,7 +91,7 @@ class Checkpoints:
         return Checkpoint(dt.date.fromisoformat(day), log_seq, events_applied, states)
 
     def count(self) -> int:
-        return self._db["checkpoints"].count if self.available and self._db is not None else 0
+        return int(self.store.query("SELECT count(*) FROM checkpoints")[0][0]) if self.available else 0
 
     def clear(self) -> int:
         """Drop every checkpoint (they are rebuilt on demand); returns how many there were.
@@ -104,12 +99,10 @@ class Checkpoints:
         A write like any other: an older store is upgraded inside its transaction, and so has
         the checkpoint tables from then on (`Timeline.checkpoint` relies on that).
         """
-        if self._db is None:
-            return 0
         with self.store.write_transaction():
             count = self.count()
             for table in ("checkpoint_facts", "checkpoints", "checkpoint_values"):
-                self._db.execute(f"DELETE FROM {table}")
+                self.store.query(f"DELETE FROM {table}")
         return count
 
 
@@ -130,31 +123,24 @@ class CheckpointWriter:
         # Facts unchanged since the previous save are the same objects: reuse their value rows.
         # Only the last save's facts are kept, so memory stays at one state's worth.
         self._value_ids: dict[int, tuple[Any, int]] = {}
-        # A file gets a connection of its own; an in-memory store has only one, so its
-        # checkpoints wait until the replay is done (such stores are small).
-        self._db = None
-        self._shared = store.db if isinstance(store, SQLiteEventStore) else None
-        if self._shared is not None and store.path is not None:
-            conn = sqlite3.connect(store.path, timeout=WRITE_WAIT_S)
-            self._db = sqlite_utils.Database(conn)
+        # A connection of its own; an in-memory store has only one, so its checkpoints wait
+        # until the replay is done (such stores are small).
+        self._session = store.cache_session()
 
     def save(self, as_of: dt.date, events_applied: int, states: tuple[State, ...]) -> None:
-        if self._db is None:
+        if self._session.shares_store_connection:
             self._pending.append((as_of, events_applied, states))
         else:
-            self._write(self._db, as_of, events_applied, states)
+            self._write(self._session, as_of, events_applied, states)
 
     def close(self) -> None:
-        db = self._db or self._shared
-        if db is None:
-            return
+        session = self._session
         for as_of, events_applied, states in self._pending:
-            self._write(db, as_of, events_applied, states)
+            self._write(session, as_of, events_applied, states)
         self._pending.clear()
         if self.saved:
-            self._collect_garbage(db)
-        if self._db is not None:
-            self._db.close()
+            self._collect_garbage(session)
+        session.close()
 
     def __enter__(self) -> CheckpointWriter:
         return self
@@ -162,14 +148,12 @@ class CheckpointWriter:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _write(self, db: sqlite_utils.Database, as_of: dt.date, events_applied: int, states: tuple[State, ...]) -> None:
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
+    def _write(self, db: SqlSession, as_of: dt.date, events_applied: int, states: tuple[State, ...]) -> None:
+        if not db.begin_write():
             return  # another writer holds the lock: skip, a checkpoint is only a cache
         try:
-            head = db.execute("SELECT seq FROM log_head WHERE id = 1").fetchone()[0]
-            if head != self.log_seq or not db["checkpoints"].exists():
+            head = db.execute("SELECT seq FROM log_head WHERE id = 1")[0][0]
+            if head != self.log_seq or not self.store.has_table("checkpoints"):
                 # The log moved since the replay read it; an append may have invalidated this day.
                 db.rollback()
                 return
@@ -180,13 +164,10 @@ class CheckpointWriter:
             )
             db.execute("DELETE FROM checkpoints WHERE as_of = ?", [day])
             created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            checkpoint_id = (
-                db.table("checkpoints")
-                .insert(
-                    {"as_of": day, "log_seq": self.log_seq, "events_applied": events_applied, "created_at": created_at}
-                )
-                .last_pk
-            )
+            checkpoint_id = db.execute(
+                "INSERT INTO checkpoints (as_of, log_seq, events_applied, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                [day, self.log_seq, events_applied, created_at],
+            )[0][0]
             previous, self._value_ids = self._value_ids, {}
             rows = [
                 (
@@ -198,16 +179,16 @@ class CheckpointWriter:
                 for projector, state in zip(PROJECTORS, states, strict=True)
                 for key, entry in state.raw_items()
             ]
-            db.conn.executemany(
+            db.executemany(
                 "INSERT INTO checkpoint_facts (checkpoint_id, projector, key, value_id) VALUES (?, ?, ?, ?)", rows
             )
-            db.execute("COMMIT")
+            db.commit()
             self.saved += 1
-        except sqlite3.Error:
-            db.rollback()
+        except Exception:
+            db.rollback()  # a cache write that fails is skipped; the answer never depends on it
             self._value_ids.clear()  # rows inserted in the rolled-back transaction are gone
 
-    def _value_id(self, db: sqlite_utils.Database, entry: Any, previous: dict[int, tuple[Any, int]]) -> int:
+    def _value_id(self, db: SqlSession, entry: Any, previous: dict[int, tuple[Any, int]]) -> int:
         """The checkpoint_values row of a fact, stored once by content."""
         if type(entry) is Encoded and entry.value_id is not None:
             return entry.value_id
@@ -219,20 +200,22 @@ class CheckpointWriter:
         type_name = shape_tag(entry.fact_type if type(entry) is Encoded else type(entry))
         digest = hashlib.sha256(f"{type_name}\n{text}".encode()).hexdigest()
         db.execute(
-            "INSERT OR IGNORE INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?)", [digest, type_name, text]
+            "INSERT INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+            [digest, type_name, text],
         )
-        value_id: int = db.execute("SELECT id FROM checkpoint_values WHERE digest = ?", [digest]).fetchone()[0]
+        value_id = int(db.execute("SELECT id FROM checkpoint_values WHERE digest = ?", [digest])[0][0])
         self._value_ids[id(entry)] = (entry, value_id)
         return value_id
 
-    def _collect_garbage(self, db: sqlite_utils.Database) -> None:
+    def _collect_garbage(self, db: SqlSession) -> None:
         """Drop values no checkpoint uses any more (appends delete checkpoints, not their values)."""
+        if not db.begin_write():
+            return
         try:
-            db.execute("BEGIN IMMEDIATE")
             db.execute(
                 "DELETE FROM checkpoint_values WHERE NOT EXISTS "
                 "(SELECT 1 FROM checkpoint_facts f WHERE f.value_id = checkpoint_values.id)"
             )
-            db.execute("COMMIT")
-        except sqlite3.Error:
+            db.commit()
+        except Exception:
             db.rollback()

@@ -20,9 +20,9 @@ import itertools
 import os
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -79,6 +79,29 @@ class CopyResult:
     signed_heads: int  # signed heads written to the target
     head: int
     head_hash: str
+
+
+class SqlSession(Protocol):
+    """A connection for the checkpoint cache, in portable SQL (`?` placeholders)."""
+
+    # True when the session is the store's own connection (an in-memory store has no other):
+    # its writes must wait until a replay streaming on that connection is done.
+    shares_store_connection: bool
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement; the rows it returns (none for most writes)."""
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None: ...
+
+    def begin_write(self) -> bool:
+        """Begin a transaction holding the log's write lock, waiting only briefly for it; False
+        (and no transaction) when another writer holds it: a cache write can be skipped."""
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class EventStore(abc.ABC):
@@ -156,6 +179,19 @@ class EventStore(abc.ABC):
         """The one write lock of the log and a transaction: committed on success, rolled back on
         any error (a backend's own errors become ConflictError, NotATimeline...). An older store
         is upgraded inside it. Writers from any process or connection queue on this lock."""
+
+    @abc.abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one statement (portable SQL, `?` placeholders) on the store's own connection;
+        inside `write_transaction` it may write."""
+
+    @abc.abstractmethod
+    def has_table(self, name: str) -> bool: ...
+
+    @abc.abstractmethod
+    def cache_session(self) -> SqlSession:
+        """A session for writing the checkpoint cache while the store's connection streams a
+        replay: a connection of its own, except for a store that has only one (in memory)."""
 
     # -- what a backend supplies: writing (inside write_transaction) --------------------------
 

@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ __all__ = ["BATCH_SIZE", "BUSY_TIMEOUT_S", "GENESIS_HASH", "AppendResult", "SQLi
 
 GENESIS_HASH = schema.GENESIS_HASH
 BUSY_TIMEOUT_S = 60.0
+# A checkpoint writer waits this long for the write lock, then gives up: it is only a cache.
+CACHE_WRITE_WAIT_S = 0.5
 
 _INSERT_SQL = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
@@ -180,6 +182,17 @@ class SQLiteEventStore(EventStore):
         triggers = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         return sorted(set(schema.guards(self.schema_version)) - triggers)
 
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.db.execute(sql, list(params)).fetchall())
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.db[name].exists())
+
+    def cache_session(self) -> SQLiteSession:
+        if self.path is None:
+            return SQLiteSession(self.db.conn, shared=True)
+        return SQLiteSession(sqlite3.connect(self.path, timeout=CACHE_WRITE_WAIT_S, isolation_level=None), shared=False)
+
     # -- writing -----------------------------------------------------------------------------
 
     def _before_append(self) -> None:
@@ -257,6 +270,38 @@ class SQLiteEventStore(EventStore):
             yield
         finally:
             self.db.rollback()
+
+
+class SQLiteSession:
+    """A connection for the checkpoint cache (see `SqlSession`)."""
+
+    def __init__(self, conn: sqlite3.Connection, *, shared: bool):
+        self.conn = conn
+        self.shares_store_connection = shared
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.conn.execute(sql, list(params)).fetchall()
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.conn.executemany(sql, rows)
+
+    def begin_write(self) -> bool:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False  # another writer holds the lock past the connection's short timeout
+        return True
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.rollback()
+
+    def close(self) -> None:
+        if not self.shares_store_connection:
+            self.conn.close()
 
 
 def _operational_error(label: str, exc: sqlite3.OperationalError) -> Exception:
