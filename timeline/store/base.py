@@ -267,12 +267,16 @@ class EventStore(abc.ABC):
         for row in self.rows(" AND ".join(clauses), params):
             yield decode_row(row)
 
+    def lookup(self, where: str, params: Sequence[Any], columns: tuple[str, ...] = COLUMNS) -> list[tuple[Any, ...]]:
+        """The few rows of a lookup by key, at once (a backend may skip the streaming cursor)."""
+        return list(self.row_values(where, params, columns=columns))
+
     def has_event(self, event_id: str) -> bool:
-        return any(True for _ in self.row_values("event_id = ?", [event_id], columns=("seq",)))
+        return bool(self.lookup("event_id = ?", [event_id], columns=("seq",)))
 
     def get(self, event_id: str) -> RecordedEvent | None:
-        for row in self.rows("event_id = ?", [event_id]):
-            return decode_row(row)
+        for values in self.lookup("event_id = ?", [event_id]):
+            return decode_row(dict(zip(COLUMNS, values, strict=True)))
         return None
 
     def rows_in_fold_order(
@@ -376,7 +380,8 @@ class EventStore(abc.ABC):
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(event_ids), 500):  # stay under SQLite's bound-parameter limit
             chunk = event_ids[start : start + 500]
-            for row in self.rows(f"event_id IN ({', '.join('?' * len(chunk))})", chunk):
+            for values in self.lookup(f"event_id IN ({', '.join('?' * len(chunk))})", chunk):
+                row = dict(zip(COLUMNS, values, strict=True))
                 found[row["event_id"]] = event_to_record(decode_row(row).event)
         return found
 
@@ -470,7 +475,7 @@ class EventStore(abc.ABC):
         """The hash of the event at `seq` (the genesis hash at 0), None past the end of the log."""
         if seq == 0:
             return GENESIS_HASH
-        for (hash_,) in self.row_values("seq = ?", [seq], columns=("hash",)):
+        for (hash_,) in self.lookup("seq = ?", [seq], columns=("hash",)):
             return str(hash_)
         return None
 

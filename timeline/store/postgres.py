@@ -152,6 +152,7 @@ class PostgresEventStore(EventStore):
         self.writable = writable
         self.path = None
         self._listener: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._upgraded = False  # this connection found the schema current once: no need to look again
         self._views: set[str] = set()
 
     # -- opening -----------------------------------------------------------------------------
@@ -240,6 +241,9 @@ class PostgresEventStore(EventStore):
             sql += f" WHERE {where}"
         return self._stream(f"{sql} ORDER BY {order}", list(params))
 
+    def lookup(self, where: str, params: Sequence[Any], columns: tuple[str, ...] = COLUMNS) -> list[tuple[Any, ...]]:
+        return self.query(f"SELECT {', '.join(columns)} FROM events WHERE {where} ORDER BY seq", params)
+
     def _stream(self, sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
         """Rows from a server-side cursor, a page at a time. Outside a transaction the cursor is
         WITH HOLD, so other queries can run on the connection while it is read."""
@@ -317,13 +321,18 @@ class PostgresEventStore(EventStore):
     def write_transaction(self) -> Iterator[None]:
         if not self.writable:
             raise ReadOnlyTimeline(f"{self.label}: opened read-only")
+        checked_now = False
         with self._errors(), self.conn.transaction():
             self.conn.execute(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_S * 1000)}ms'")
             # The one write lock: every writer queues on the head row, then reads the head.
             self.conn.execute("SELECT seq FROM log_head WHERE id = 1 FOR UPDATE")
-            if self._version() < CURRENT_VERSION:
-                self._migrate()
+            if not self._upgraded:
+                if self._version() < CURRENT_VERSION:
+                    self._migrate()  # an older store is upgraded by its first write, inside it
+                checked_now = True
             yield
+        if checked_now:  # committed: a rolled-back upgrade is looked for again next time
+            self._upgraded = True
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
