@@ -119,7 +119,11 @@ def verify_trusted(store: EventStore, trusted: Ed25519PublicKey) -> VerifyReport
                 first_bad_seq=head.seq,
                 signed_seq=last_good or None,
                 problem=f"the log was rewritten: seq {head.seq} no longer has the hash signed on {head.signed_at} "
-                f"(the change lies after seq {last_good} and at or before seq {head.seq})",
+                + (
+                    f"(the change lies after seq {last_good}, signed and intact, and at or before seq {head.seq})"
+                    if last_good
+                    else f"(the change lies at or before seq {head.seq})"
+                ),
             )
         last_good = head.seq
     return attrs.evolve(report, signed_seq=signed[-1].seq, signed_at=signed[-1].signed_at)
