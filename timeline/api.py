@@ -292,7 +292,10 @@ class Timeline:
                         return write_published(self.store.rows(), signed_heads, stream)
             return write_events((recorded.event for recorded in self.log_as_known(as_of, known_on)), stream)
         if format == "cloudevents":
-            return cloudevents.write(self.log_as_known(as_of, known_on), stream)
+            with self.store.read_transaction():
+                whole_log = as_of is None and known_on is None
+                signed_heads = self.store.signed_heads() if whole_log else []
+                return cloudevents.write(self.log_as_known(as_of, known_on), stream, signed_heads)
         if format == "csv":
             return csv_table.write(self.visible_events(as_of, known_on), stream)
         if format == "timelinejs":
@@ -518,29 +521,19 @@ class Timeline:
 
     @classmethod
     def verify_export(cls, path: str | os.PathLike[str], trust: Ed25519PublicKey | None = None) -> VerifyReport:
-        """Check a published copy (an exported file) as `verify` checks a log: rebuilt in memory
-        from its chain, whose first broken link is reported rather than raised."""
+        """Check an exported file (JSONL or CloudEvents) as `verify` checks a log: its rows are
+        rebuilt in memory from the chain they carry, and the first broken link is reported."""
         replica = cls(EventStore.in_memory(label=str(path)))
         try:
             with Path(path).open("rb") as stream:
                 signed_heads: list[SignedHead] = []
-                lines = read_lines(stream, str(path), signed_heads)
-                first = next(lines)
-                if first.chain is None:
-                    raise BadInput(
-                        f"{path}: not a published copy (its lines carry no hash chain; only the export of a signed log does)"
-                    )
+                rows = _exported_rows(stream, str(path), signed_heads)
                 try:
-                    replica.store.append_rows(published_rows(itertools.chain([first], lines)), _after(signed_heads))
+                    replica.store.append_rows(rows, _after(signed_heads), check_signed_heads=False)
                 except ChainBroken as exc:
                     count = exc.seq - 1
-                    return VerifyReport(
-                        False,
-                        count,
-                        replica.store.hash_at(count) or "",
-                        exc.seq,
-                        f"{exc.where}: {exc.message}" if exc.where else exc.message,
-                    )
+                    problem = f"{exc.where}: {exc.message}" if exc.where else exc.message
+                    return VerifyReport(False, count, replica.store.hash_at(count) or "", exc.seq, problem)
             return replica.verify(trust)
         except OSError as exc:
             raise BadInput(f"{path}: cannot read: {exc.strerror}") from None
@@ -603,6 +596,21 @@ class Timeline:
 
     def __len__(self) -> int:
         return self.store.count()
+
+
+def _exported_rows(
+    stream: IO[bytes], name: str, signed_heads: list[SignedHead]
+) -> Iterator[tuple[dict[str, Any], str | None]]:
+    """The rows of an exported file that carries its hash chain: JSONL (a published copy) or CloudEvents."""
+    first_line = stream.peek(1 << 16) if hasattr(stream, "peek") else b""
+    if b'"specversion"' in first_line.split(b"\n", 1)[0]:
+        yield from cloudevents.read_published(stream, name, signed_heads)
+        return
+    lines = read_lines(stream, name, signed_heads)
+    first = next(lines)
+    if first.chain is None:
+        raise BadInput(f"{name}: its lines carry no hash chain (only the export of a signed log does)")
+    yield from published_rows(itertools.chain([first], lines))
 
 
 def _after(items: list[SignedHead]) -> Iterator[SignedHead]:

@@ -12,7 +12,11 @@ The mapping, both ways:
 | `datacontenttype` | `application/json` |
 | `data` | the kind's fields |
 | `reportedon`, `schemaversion`, `dateprecision`, `unverified`, `note` | the envelope's other fields |
-| `seq`, `hash`, `prevhash` | the event's place in the exported log (export only; a new log assigns its own) |
+| `seq`, `hash`, `prevhash`, `recordedat` | the event's place in the exported log (export only; a new log assigns its own) |
+
+The export of a whole signed log ends with one CloudEvent of type `timeline.signed_head` per
+signed head (`data`: seq, hash, signed_at, public_key, signature), so a reader can check the
+file against the signer's key (`timeline verify FILE --trust KEY.pub`); an import skips them.
 
 The cloudevents SDK is not a dependency: the format is plain JSON, written and read here; the
 tests parse every exported line with the SDK.
@@ -33,8 +37,11 @@ from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from timeline.errors import BadEvent
 from timeline.formats.lines import json_lines
+from timeline.rows import record_to_row
+from timeline.signing import SignedHead
 
 SPECVERSION = "1.0"
+SIGNED_HEAD_TYPE = "timeline.signed_head"
 SOURCE_PREFIX = "/sources/"
 CONTENT_TYPE = "application/json"
 # Extension attributes (lower-case letters and digits only, as the spec requires) <-> envelope fields.
@@ -87,16 +94,70 @@ def to_cloudevent(recorded: RecordedEvent) -> dict[str, Any]:
     for field, attribute in EXTENSION_OF_FIELD.items():
         if field in record:
             cloudevent[attribute] = record[field]
-    cloudevent.update(seq=recorded.seq, hash=recorded.hash, prevhash=recorded.prev_hash, data=record["data"])
+    cloudevent.update(
+        seq=recorded.seq,
+        hash=recorded.hash,
+        prevhash=recorded.prev_hash,
+        recordedat=recorded.recorded_at,
+        data=record["data"],
+    )
     return cloudevent
 
 
-def write(events: Iterable[RecordedEvent], stream: IO[str]) -> int:
+def signed_head_cloudevent(signed: SignedHead) -> dict[str, Any]:
+    return {
+        "specversion": SPECVERSION,
+        "id": f"signed-head/{signed.key_id}/{signed.seq}",
+        "source": "/timeline",
+        "type": SIGNED_HEAD_TYPE,
+        "time": signed.signed_at,
+        "datacontenttype": CONTENT_TYPE,
+        "data": signed.to_json(),
+    }
+
+
+def write(events: Iterable[RecordedEvent], stream: IO[str], signed_heads: Iterable[SignedHead] = ()) -> int:
+    """Every event as a CloudEvent line, then the signed heads; returns the number of events."""
     count = 0
     for recorded in events:
         stream.write(json.dumps(to_cloudevent(recorded), ensure_ascii=False) + "\n")
         count += 1
+    for signed in signed_heads:
+        stream.write(json.dumps(signed_head_cloudevent(signed)) + "\n")
     return count
+
+
+def _signed_head(cloudevent: dict[str, Any], where: str) -> SignedHead:
+    data = cloudevent.get("data")
+    fields = [field.name for field in attrs.fields(SignedHead)]
+    if not isinstance(data, dict) or set(data) != set(fields) or type(data["seq"]) is not int:
+        raise BadEvent(f"a signed head's data holds {', '.join(fields)}", where=where, field="data")
+    return SignedHead(data["seq"], *(str(data[name]) for name in fields[1:]))
+
+
+def read_published(
+    stream: IO[bytes], name: str, signed_heads: list[SignedHead]
+) -> Iterator[tuple[dict[str, Any], str]]:
+    """The stored rows an exported CloudEvents file stands for (their chain attributes kept), each
+    with where it was read; its signed heads go into `signed_heads`."""
+    for cloudevent, where in json_lines(stream, name):
+        if isinstance(cloudevent, dict) and cloudevent.get("type") == SIGNED_HEAD_TYPE:
+            signed_heads.append(_signed_head(cloudevent, where))
+            continue
+        try:
+            event = from_cloudevent(cloudevent)
+        except InvalidEvent as exc:
+            raise BadEvent(exc.message, where=where, field=exc.field) from None
+        chain = {attribute: cloudevent.get(attribute) for attribute in ("seq", "recordedat", "prevhash", "hash")}
+        if type(chain["seq"]) is not int or not all(
+            isinstance(chain[name], str) for name in ("recordedat", "prevhash", "hash")
+        ):
+            raise BadEvent(
+                "an exported CloudEvent carries seq, recordedat, prevhash and hash", where=where, field="seq"
+            )
+        row = record_to_row(event_to_record(event), chain["seq"], chain["recordedat"], chain["prevhash"])
+        row["hash"] = chain["hash"]
+        yield row, where
 
 
 def _day(value: Any, attribute: str) -> str:
@@ -152,6 +213,8 @@ def from_cloudevent(cloudevent: Any) -> Event:
 def read(stream: IO[bytes], name: str) -> Iterator[tuple[Event, str]]:
     """Yield (event, "name:line") for each CloudEvent line; raise BadEvent at the first bad one."""
     for cloudevent, where in json_lines(stream, name):
+        if isinstance(cloudevent, dict) and cloudevent.get("type") == SIGNED_HEAD_TYPE:
+            continue  # a signed head of the exported log: it signs that log's chain, not a new one
         try:
             yield from_cloudevent(cloudevent), where
         except InvalidEvent as exc:

@@ -400,6 +400,7 @@ class EventStore(abc.ABC):
         signed_heads: Iterable[SignedHead] = (),
         *,
         batch_size: int = BATCH_SIZE,
+        check_signed_heads: bool = True,
     ) -> CopyResult:
         """Write rows of another log verbatim (seq, recorded_at, hashes and all), then its signed heads.
 
@@ -407,7 +408,8 @@ class EventStore(abc.ABC):
         log's head hash and its hash is its content's. Rows this log already holds (same seq, same
         hash) are skipped, so a copy can be resumed; anything else is refused and nothing is
         written. `rows` are (row, where) pairs; `where` names the input in errors. A signed head
-        is kept only if this log holds, at its seq, the hash it signs.
+        is kept only if this log holds, at its seq, the hash it signs (unless `check_signed_heads`
+        is False: a copy being verified keeps them all, for `verify --trust` to judge).
         """
         self._check_writable()
         copied = already = signed_count = 0
@@ -461,7 +463,7 @@ class EventStore(abc.ABC):
             for signed in signed_heads:
                 if (signed.public_key, signed.seq) in existing:
                     continue
-                if signed.seq > head or self.hash_at(signed.seq) != signed.hash:
+                if check_signed_heads and (signed.seq > head or self.hash_at(signed.seq) != signed.hash):
                     raise ChainBroken(
                         f"the head signed at seq {signed.seq} is not a position of this log", seq=signed.seq
                     )
