@@ -185,3 +185,23 @@ class TestPostgresStore(SharedStoreContract):
             assert writer.verify().ok
         finally:
             writer.close()
+
+    def test_a_long_lived_process_borrows_connections_from_a_pool(self, store):
+        store.append([statement("a")])
+        pool = timeline.store.postgres.connection_pool(self.target(store), min_size=1, max_size=2)
+        try:
+            for _ in range(5):  # more opens than the pool has connections: each close gives one back
+                reader = Timeline.open(self.target(store), read_only=True, pool=pool)
+                assert len(reader) == 1 and reader.state(DAY).events_applied == 1
+                reader.close()
+            # The read-only setting went with the reader: the next borrower writes.
+            writer = Timeline.open(self.target(store), pool=pool)
+            try:
+                writer.append(statement("b"))
+                assert writer.checkpoint() == 1 and writer.verify().ok
+            finally:
+                writer.close()
+            assert pool.get_stats()["pool_max"] == 2
+        finally:
+            pool.close()
+        assert store.head()[0] == 2

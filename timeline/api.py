@@ -95,7 +95,14 @@ class Timeline:
         return cls(EventStore.create(path))
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False) -> Timeline:
+    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False, pool: Any = None) -> Timeline:
+        """The log in an SQLite file or a PostgreSQL database (`postgresql://` URL). A long-lived
+        process passes `pool=timeline.store.postgres.connection_pool(url)` to borrow a connection
+        instead of opening one; `close()` gives it back."""
+        if pool is not None:
+            from timeline.store.postgres import PostgresEventStore
+
+            return cls(PostgresEventStore.open(path, writable=not read_only, pool=pool))
         return cls(EventStore.open(path, writable=not read_only))
 
     @classmethod

@@ -15,6 +15,10 @@ rows and so the same hash chain. What differs is the database's own machinery:
   write transaction, as on SQLite. A database without the tables is not a timeline.
 
 Reads stream through server-side cursors, so a full replay never holds the whole log in memory.
+
+A long-lived process (a web service answering many queries) opens its stores from a pool
+(`connection_pool(url)`, psycopg_pool) instead of connecting for each: `open(url, pool=pool)`
+borrows a connection and `close()` gives it back, reset.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 
 import attrs
 import psycopg
+import psycopg_pool
 from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 
@@ -134,10 +139,34 @@ def _sql(text: str) -> str:
     return text.replace("%", "%%").replace("?", "%s")
 
 
-def _connect(url: str, label: str) -> psycopg.Connection[tuple[Any, ...]]:
+def connection_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> psycopg_pool.ConnectionPool[Any]:
+    """A pool of connections to `url` as the store wants them: autocommit (the store opens its own
+    transactions), and reset when given back (a read-only store's setting, a follower's LISTEN)."""
+    return psycopg_pool.ConnectionPool(
+        url,
+        kwargs={"autocommit": True},
+        min_size=min_size,
+        max_size=max_size,
+        reset=_reset,
+        open=True,
+        name="timeline",
+    )
+
+
+def _reset(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("RESET ALL")
+    conn.execute("UNLISTEN *")
+
+
+def _connect(
+    url: str, label: str, pool: psycopg_pool.ConnectionPool[Any] | None = None
+) -> psycopg.Connection[tuple[Any, ...]]:
     try:
+        if pool is not None:
+            conn: psycopg.Connection[tuple[Any, ...]] = pool.getconn()
+            return conn
         return psycopg.connect(url, autocommit=True)
-    except psycopg.Error as exc:
+    except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
         reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise NotATimeline(f"{label}: cannot connect to PostgreSQL: {reason}") from None
 
@@ -145,8 +174,16 @@ def _connect(url: str, label: str) -> psycopg.Connection[tuple[Any, ...]]:
 class PostgresEventStore(EventStore):
     """The log in a PostgreSQL database: `create(url)`, `open(url)`."""
 
-    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]], url: str, *, writable: bool = True):
+    def __init__(
+        self,
+        conn: psycopg.Connection[tuple[Any, ...]],
+        url: str,
+        *,
+        writable: bool = True,
+        pool: psycopg_pool.ConnectionPool[Any] | None = None,
+    ):
         self.conn = conn
+        self.pool = pool
         self.url = url
         self.label = safe_label(url)
         self.writable = writable
@@ -182,9 +219,17 @@ class PostgresEventStore(EventStore):
         return store
 
     @classmethod
-    def open(cls, target: str | os.PathLike[str], *, writable: bool = True) -> PostgresEventStore:
+    def open(
+        cls,
+        target: str | os.PathLike[str],
+        *,
+        writable: bool = True,
+        pool: psycopg_pool.ConnectionPool[Any] | None = None,
+    ) -> PostgresEventStore:
+        """The log in the database `target` names; with `pool` (see `connection_pool`), on a
+        connection borrowed from it and given back by `close()`."""
         url = _url(target)
-        store = cls(_connect(url, safe_label(url)), url, writable=writable)
+        store = cls(_connect(url, safe_label(url), pool), url, writable=writable, pool=pool)
         try:
             if not writable:
                 store.conn.execute("SET default_transaction_read_only = on")
@@ -195,9 +240,14 @@ class PostgresEventStore(EventStore):
         return store
 
     def close(self) -> None:
-        for conn in (self.conn, self._listener):
-            if conn is not None and not conn.closed:
-                conn.close()
+        if self._listener is not None and not self._listener.closed:
+            self._listener.close()
+        if self.pool is not None:
+            if self.conn.info.transaction_status != TransactionStatus.IDLE:
+                self.conn.execute("ROLLBACK")
+            self.pool.putconn(self.conn)  # reset (RESET ALL) by the pool
+        elif not self.conn.closed:
+            self.conn.close()
 
     def _exists(self, table: str) -> bool:
         row = self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", [table]).fetchone()
@@ -304,7 +354,7 @@ class PostgresEventStore(EventStore):
         return self._exists(name)
 
     def cache_session(self) -> PostgresSession:
-        return PostgresSession(_connect(self.url, self.label))
+        return PostgresSession(_connect(self.url, self.label, self.pool), self.pool)
 
     @contextlib.contextmanager
     def read_transaction(self) -> Iterator[None]:
@@ -429,8 +479,9 @@ class PostgresSession:
 
     shares_store_connection = False
 
-    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]):
+    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]], pool: psycopg_pool.ConnectionPool[Any] | None = None):
         self.conn = conn
+        self.pool = pool
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = self.conn.execute(_sql(sql), list(params))
@@ -458,7 +509,11 @@ class PostgresSession:
             self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
-        self.conn.close()
+        self.rollback()
+        if self.pool is not None:
+            self.pool.putconn(self.conn)
+        else:
+            self.conn.close()
 
 
 def _url(target: str | os.PathLike[str]) -> str:
@@ -467,4 +522,4 @@ def _url(target: str | os.PathLike[str]) -> str:
     return str(target)
 
 
-__all__ = ["CURRENT_VERSION", "LOCK_TIMEOUT_S", "NOTIFY_CHANNEL", "PostgresEventStore", "safe_label"]
+__all__ = ["CURRENT_VERSION", "LOCK_TIMEOUT_S", "NOTIFY_CHANNEL", "PostgresEventStore", "connection_pool", "safe_label"]
