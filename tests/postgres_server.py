@@ -117,7 +117,10 @@ class Databases:
         import psycopg
 
         self.server_url = server_url
-        self.admin = psycopg.connect(server_url, autocommit=True)
+        try:
+            self.admin = psycopg.connect(server_url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise Unavailable(f"cannot connect to {server_url}: {str(exc).strip().splitlines()[-1]}") from None
         self.created: list[str] = []
         self._names = itertools.count(1)
         self._prefix = f"timeline_test_{os.getpid()}"
