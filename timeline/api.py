@@ -7,7 +7,7 @@ import difflib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
@@ -18,11 +18,11 @@ from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from timeline import replay
-from timeline.checkpoints import Checkpoints, CheckpointWriter
-from timeline.diff import Change, Diff, diff_facts
+from timeline.checkpoints import Checkpoints
+from timeline.diff import Diff, changed_paths
 from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline
 from timeline.jsonl import read_events, write_events
-from timeline.projectors.base import Fact
+from timeline.projectors.base import Fact, State
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, EventStore
 from timeline.verify import VerifyReport
@@ -51,15 +51,18 @@ class LogBounds:
 class DaySummary:
     day: int | None
     date: dt.date
-    events: tuple[RecordedEvent, ...]
-    changes: tuple[Change, ...]
+    event_count: int  # events that occurred that day (and that the snapshot sees)
+    changed: tuple[str, ...]  # paths of the facts that changed by the end of the day
+    _read_events: Callable[[], Iterator[RecordedEvent]] = attrs.field(repr=False, eq=False)
+
+    @property
+    def events(self) -> Iterator[RecordedEvent]:
+        """The day's events, read from the log now (a summary does not hold them)."""
+        return self._read_events()
 
 
 class Timeline:
     """An event log and the questions asked of it."""
-
-    # A replay that passes this many events since its last checkpoint saves one at the day's end.
-    auto_checkpoint_events = 5_000
 
     def __init__(self, store: EventStore, *, read_only_reason: str | None = None):
         self.store = store
@@ -209,11 +212,7 @@ class Timeline:
 
     def bounds(self) -> LogBounds:
         """The log's first and last days and day 1, in one query (each an index lookup)."""
-        row = self.store.db.execute(
-            "SELECT (SELECT min(occurred_on) FROM events), (SELECT max(occurred_on) FROM events), "
-            "(SELECT max(reported_on) FROM events), "
-            "(SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed')"
-        ).fetchone()
+        row = self.store.bounds()
         first, last, last_reported, crossing = (dt.date.fromisoformat(value) if value else None for value in row)
         return LogBounds(first, last, last_reported, crossing or first)
 
@@ -248,40 +247,29 @@ class Timeline:
     ) -> Snapshot:
         """The state as of `as_of` (default: the last day in the log), knowing only what was reported by `known_on`.
 
-        With full knowledge (no `known_on`, or one that admits every report) the fold starts
-        from the nearest checkpoint; on a writable store it saves new checkpoints as it passes
-        day boundaries. `use_checkpoints=False` replays from the first event.
+        The fold starts from the latest checkpoint on or before `as_of` that is exact for
+        `known_on` (the writes keep one for every day with events) and folds only the events
+        after it. `use_checkpoints=False` replays from the first event.
         """
-        bounds = self.bounds()
-        as_of = as_of or bounds.last_day or dt.date.today()
+        with self.store.read_transaction():
+            bounds = self.bounds()
+            as_of = as_of or bounds.last_day or dt.date.today()
+            knowledge = self._knowledge(known_on, bounds)
+            start = self.checkpoints.nearest(as_of, knowledge) if use_checkpoints else None
+            states, applied, after = (
+                (start.states, start.events_applied, start.as_of) if start else (replay.initial_states(), 0, None)
+            )
+            days = replay.fold_visible(
+                states, self.store, as_of, knowledge, hidden=self._hidden(knowledge), after=after
+            )
+            states, folded = replay.last_of(days, states)
+        return Snapshot(as_of, known_on, self.day_number(as_of, bounds), applied + folded, states, folded=folded)
+
+    @staticmethod
+    def _knowledge(known_on: dt.date | None, bounds: LogBounds) -> dt.date | None:
+        """`known_on`, or None when it admits every report in the log (full knowledge)."""
         last_reported = bounds.last_reported
-        knowledge = None if known_on is None or last_reported is None or known_on >= last_reported else known_on
-        day = self.day_number(as_of, bounds)
-        if not use_checkpoints or knowledge is not None or not self.checkpoints.available:
-            initial = replay.initial_states()
-            days = replay.fold_visible(initial, self.store, as_of, knowledge, hidden=self._hidden(knowledge))
-            states, applied = replay.last_of(days, initial)
-            return Snapshot(as_of, known_on, day, applied, states)
-        # Opened only when a checkpoint is due: most warm queries fold a short tail and save nothing.
-        writer: CheckpointWriter | None = None
-        try:
-            with self.store.read_transaction():
-                log_seq = self.store.count()  # the position the rows below are read at
-                start = self.checkpoints.nearest(as_of)
-                states, applied, after = (
-                    (start.states, start.events_applied, start.as_of) if start else (replay.initial_states(), 0, None)
-                )
-                folded, since_saved = 0, 0
-                days = replay.fold_visible(states, self.store, as_of, None, after=after, hidden=self._hidden(None))
-                for end_of_day, states, folded in days:
-                    if self.store.writable and folded - since_saved >= self.auto_checkpoint_events:
-                        writer = writer or CheckpointWriter(self.store, log_seq)
-                        writer.save(dt.date.fromisoformat(end_of_day), applied + folded, states)
-                        since_saved = folded
-        finally:
-            if writer is not None:
-                writer.close()
-        return Snapshot(as_of, known_on, day, applied + folded, states)
+        return None if known_on is None or last_reported is None or known_on >= last_reported else known_on
 
     def _hidden(self, known_on: dt.date | None) -> frozenset[str]:
         """The retracted event ids for `known_on`, cached until the log grows."""
@@ -291,36 +279,26 @@ class Timeline:
         return self._hidden_cache["ids"]
 
     def checkpoint(self) -> int:
-        """Rebuild the checkpoints: one at the end of every day that has events. Returns how many."""
+        """Rebuild the checkpoints from the first event (the writes keep them up to date; this
+        repairs them after `clear`). Returns how many there are: one per day with events."""
         self._check_writable()
-        self.checkpoints.clear()
-        with CheckpointWriter(self.store, self.store.count()) as writer:
-            with self.store.read_transaction():
-                last = self.last_day()
-                if last is not None:
-                    days = replay.fold_visible(
-                        replay.initial_states(), self.store, last, None, hidden=self._hidden(None)
-                    )
-                    for end_of_day, states, folded in days:
-                        writer.save(dt.date.fromisoformat(end_of_day), folded, states)
-        return writer.saved
+        return self.checkpoints.rebuild()
 
     def diff(
         self, before: dt.date, after: dt.date, known_on: dt.date | None = None, *, with_events: bool = True
     ) -> Diff:
         """What changed from the end of day `before` to the end of day `after`, and which events did it.
 
-        `events` lists every event that occurred in between (O(events in the range));
-        `with_events=False` leaves it empty when only the changes are wanted.
+        `events` lists every event that occurred in between, read from the log as it is iterated
+        (O(events in the range), never held in memory); `with_events=False` leaves it empty.
         """
         if before > after:
             raise BadInput(f"the first day ({before.isoformat()}) is after the second ({after.isoformat()})")
         start, end = self.state(before, known_on), self.state(after, known_on)
-        between: tuple[RecordedEvent, ...] = ()
+        between: Collection[RecordedEvent] = ()
         if with_events:
-            between = tuple(
-                replay.visible_events(self.store, after, known_on, after=before, hidden=self._hidden(known_on))
-            )
+            knowledge = self._knowledge(known_on, self.bounds())
+            between = replay.EventList(self.store, before, after, knowledge, self._hidden(knowledge))
         return Diff.between(start, end, between)
 
     def why(
@@ -345,35 +323,61 @@ class Timeline:
     def days(self, known_on: dt.date | None = None) -> Iterator[DaySummary]:
         """One summary per day from the first event to the last, in one pass.
 
-        A log whose events span more than `max_days_listed_in_full` days (a typo in a year can
-        do that) gets a summary only for the days that have events.
+        The state at the end of each day comes from its checkpoint while the checkpoints are exact
+        for `known_on`; later days are folded. Nothing holds the log's events: a summary reads its
+        day's events from the log when asked. A log whose events span more than
+        `max_days_listed_in_full` days (a typo in a year can do that) gets a summary only for the
+        days that have events.
         """
         bounds = self.bounds()
         first, last = bounds.first_day, bounds.last_day
         if first is None or last is None:
             return
+        knowledge = self._knowledge(known_on, bounds)
+        hidden = self._hidden(knowledge)
         every_day = (last - first).days < self.max_days_listed_in_full
-        states = replay.initial_states()
-        previous = Snapshot(first, known_on, None, 0, states).facts()
-        events = replay.visible_events(self.store, last, known_on, hidden=self._hidden(known_on))
-        pending = next(events, None)
+        exact = [
+            row
+            for row in self.checkpoints.days(None, last)
+            if knowledge is None or row.knowledge_day <= knowledge.isoformat()
+        ]
+
+        def ends_of_days() -> Iterator[tuple[dt.date, tuple[State, ...], int]]:
+            start, applied, day = replay.initial_states(), 0, None
+            for row, start in self.checkpoints.walk(exact):
+                day, applied = dt.date.fromisoformat(row.as_of), row.events_applied
+                yield day, start, applied
+            for end_of_day, states, folded in replay.fold_visible(
+                start, self.store, last, knowledge, hidden=hidden, after=day
+            ):
+                yield dt.date.fromisoformat(end_of_day), states, applied + folded
+
+        previous = Snapshot(first, known_on, None, 0, replay.initial_states())
+        applied_before = 0
         day = first
-        while day <= last:
-            todays = []
-            while pending is not None and pending.occurred_on <= day:
-                todays.append(pending)
-                pending = next(events, None)
-            if todays or every_day:
-                states, _ = replay.fold(states, todays)
-                facts = Snapshot(day, known_on, None, 0, states).facts()
-                yield DaySummary(self.day_number(day), day, tuple(todays), diff_facts(previous, facts))
-                previous = facts
-            if day == dt.date.max:
-                break  # the calendar ends here
-            if pending is None:
+        for event_day, states, applied in ends_of_days():
+            while every_day and day < event_day:
+                yield DaySummary(self.day_number(day, bounds), day, 0, (), self._day_events(day, knowledge, hidden))
                 day += dt.timedelta(days=1)
-            else:
-                day = day + dt.timedelta(days=1) if every_day else pending.occurred_on
+            current = Snapshot(event_day, known_on, None, applied, states)
+            yield DaySummary(
+                self.day_number(event_day, bounds),
+                event_day,
+                applied - applied_before,
+                changed_paths(previous, current),
+                self._day_events(event_day, knowledge, hidden),
+            )
+            previous, applied_before = current, applied
+            if event_day == dt.date.max:
+                return  # the calendar ends here
+            day = event_day + dt.timedelta(days=1)
+
+    def _day_events(
+        self, day: dt.date, knowledge: dt.date | None, hidden: frozenset[str]
+    ) -> Callable[[], Iterator[RecordedEvent]]:
+        return lambda: replay.visible_events(
+            self.store, day, knowledge, hidden=hidden, after=day - dt.timedelta(days=1)
+        )
 
     def verify(self) -> VerifyReport:
         return self.store.verify()

@@ -258,7 +258,9 @@ def diff(from_day: dt.date, to_day: dt.date, db: str | None, known_on: dt.date |
     """What changed between the end of day FROM and the end of day TO, and which events caused it."""
     with open_for_reading(db) as timeline:
         result = timeline.diff(from_day, to_day, known_on)
-    click.echo(render.dumps(render.diff_json(result)) if as_json else render.diff_text(result))
+        # Streamed: a diff across months lists every event in between, and none is held in memory.
+        for chunk in render.diff_json_chunks(result) if as_json else render.diff_lines(result):
+            click.echo(chunk)
 
 
 @cli.command()
@@ -269,7 +271,7 @@ def days(db: str | None, known_on: dt.date | None, as_json: bool) -> None:
     """One row per day: day number, date, events that occurred, facts that changed."""
     with open_for_reading(db) as timeline:
         summaries = list(timeline.days(known_on))
-    click.echo(render.dumps(render.days_json(summaries)) if as_json else render.days_table(summaries))
+        click.echo(render.dumps(render.days_json(summaries)) if as_json else render.days_table(summaries))
 
 
 @cli.command()

@@ -31,7 +31,9 @@ REPLAY_COLUMNS = (
     "data",
     "date_precision",
 )
-KIND, EVENT_ID, OCCURRED_ON = (REPLAY_COLUMNS.index(name) for name in ("kind", "event_id", "occurred_on"))
+KIND, EVENT_ID, OCCURRED_ON, REPORTED_ON = (
+    REPLAY_COLUMNS.index(name) for name in ("kind", "event_id", "occurred_on", "reported_on")
+)
 
 
 def row_hash(row: dict[str, Any]) -> str:

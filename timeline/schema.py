@@ -7,6 +7,13 @@ knowledge-time queries, and `(kind, occurred_on)` in place of the index on `kind
 
 Version 3: `date_precision` (day / week / month) on every event, 'day' for the events before it.
 
+Version 4: checkpoints kept up to date by the writes themselves: one per day with events, each
+with the knowledge day from which it is exact for `known_on` queries; fact keys and compressed
+fact values in tables of their own, referenced by integer ids; `checkpoint_head`, the log
+position the checkpoints were last brought up to; `verified_head`, where `verify` last found the
+chain intact (so the next `verify` starts there). The version 2 checkpoint tables are a cache and
+are dropped; the write that upgrades the store rebuilds the checkpoints in its own transaction.
+
 A migration runs inside the caller's write transaction: a store is upgraded whole or not at all.
 """
 
@@ -19,7 +26,7 @@ import sqlite_utils
 
 from events import registry
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 GENESIS_HASH = "0" * 64
 
 EVENT_COLUMNS = {
@@ -108,8 +115,33 @@ def _version_3(db: sqlite_utils.Database) -> None:
     create_kind_views(db)
 
 
+def _version_4(db: sqlite_utils.Database) -> None:
+    for table in ("checkpoint_facts", "checkpoints", "checkpoint_values"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    # Plain tables and integer keys, so the same layout serves PostgreSQL (BLOB is bytea there).
+    db.execute(
+        "CREATE TABLE checkpoints (id INTEGER PRIMARY KEY, as_of TEXT NOT NULL UNIQUE, "
+        "events_applied INTEGER NOT NULL, knowledge_day TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE checkpoint_keys (id INTEGER PRIMARY KEY, projector TEXT NOT NULL, key TEXT NOT NULL, "
+        "UNIQUE (projector, key))"
+    )
+    db.execute(
+        "CREATE TABLE checkpoint_values (id INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE, "
+        "type TEXT NOT NULL, value BLOB NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE checkpoint_facts (checkpoint_id INTEGER NOT NULL, key_id INTEGER NOT NULL, "
+        "value_id INTEGER NOT NULL, PRIMARY KEY (checkpoint_id, key_id))"
+    )
+    db.execute("CREATE TABLE checkpoint_head (id INTEGER PRIMARY KEY, log_seq INTEGER NOT NULL)")
+    db.execute("INSERT INTO checkpoint_head (id, log_seq) VALUES (1, -1)")  # -1: never brought up to date
+    db.execute("CREATE TABLE verified_head (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL)")
+
+
 # version reached -> the step that reaches it from the one before
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _version_2, 3: _version_3}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _version_2, 3: _version_3, 4: _version_4}
 
 
 def create(db: sqlite_utils.Database) -> None:

@@ -26,8 +26,9 @@ from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from events.kinds import EventRetracted
 from timeline import schema
+from timeline.checkpoint_store import CheckpointStore
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
-from timeline.rows import COLUMNS, decode_row, record_to_row
+from timeline.rows import COLUMNS, REPLAY_COLUMNS, decode_row, record_to_row
 from timeline.verify import VerifyReport, verify_chain
 
 GENESIS_HASH = schema.GENESIS_HASH
@@ -58,6 +59,7 @@ class EventStore:
         self.label = label
         self.writable = writable
         self.path = path  # None for an in-memory store
+        self._checkpoint_tables: CheckpointStore | None = None
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -133,6 +135,13 @@ class EventStore:
     def schema_version(self) -> int:
         return schema.version_of(self.db)
 
+    @property
+    def checkpoint_tables(self) -> CheckpointStore:
+        """The checkpoint tables (schema 4), written only inside this store's write transactions."""
+        if self._checkpoint_tables is None:
+            self._checkpoint_tables = CheckpointStore(self.db.conn)
+        return self._checkpoint_tables
+
     # -- reading -----------------------------------------------------------------------------
 
     def head(self) -> tuple[int, str]:
@@ -193,6 +202,88 @@ class EventStore:
             return decode_row(row)
         return None
 
+    def rows_in_fold_order(
+        self,
+        *,
+        until: dt.date | str,
+        after: dt.date | str | None = None,
+        known_on: dt.date | None = None,
+        columns: tuple[str, ...] = REPLAY_COLUMNS,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows with after < occurred_on <= until and reported_on <= known_on, in fold order
+        (occurred_on, seq), streamed."""
+        clauses, params = ["occurred_on <= ?"], [str(until)]
+        if after is not None:
+            clauses.append("occurred_on > ?")
+            params.append(str(after))
+        if known_on is not None:
+            clauses.append("reported_on <= ?")
+            params.append(known_on.isoformat())
+        return self.row_values(" AND ".join(clauses), params, order="occurred_on, seq", columns=columns)
+
+    def retractions(
+        self, *, known_on: dt.date | None = None, up_to_seq: int | None = None
+    ) -> Iterator[tuple[str, str, str]]:
+        """(event_id, target_event_id, reported_on) of the retractions, newest first."""
+        where, params = "kind = 'event.retracted'", []
+        if known_on is not None:
+            where += " AND reported_on <= ?"
+            params.append(known_on.isoformat())
+        if up_to_seq is not None:
+            where += " AND seq <= ?"
+            params.append(up_to_seq)
+        return iter(
+            self.db.execute(
+                "SELECT event_id, json_extract(data, '$.target_event_id'), reported_on FROM events "
+                f"WHERE {where} ORDER BY seq DESC",
+                params,
+            )
+        )
+
+    def kinds_and_days(self, event_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """event_id -> (kind, occurred_on) of those ids in the log."""
+        found: dict[str, tuple[str, str]] = {}
+        ids = list(event_ids)
+        for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            rows = self.db.execute(
+                f"SELECT event_id, kind, occurred_on FROM events WHERE event_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((event_id, (kind, day)) for event_id, kind, day in rows)
+        return found
+
+    def bounds(self) -> tuple[str | None, str | None, str | None, str | None]:
+        """(first occurred_on, last occurred_on, last reported_on, first border crossing), each an index lookup."""
+        row = self.db.execute(
+            "SELECT (SELECT min(occurred_on) FROM events), (SELECT max(occurred_on) FROM events), "
+            "(SELECT max(reported_on) FROM events), "
+            "(SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed')"
+        ).fetchone()
+        return row[0], row[1], row[2], row[3]
+
+    def count_in_fold_order(
+        self,
+        *,
+        after: dt.date,
+        until: dt.date,
+        known_on: dt.date | None = None,
+        among: Iterable[str] | None = None,
+    ) -> int:
+        """How many rows `rows_in_fold_order` would give (only those of the ids `among`, if given)."""
+        where, params = "occurred_on > ? AND occurred_on <= ?", [after.isoformat(), until.isoformat()]
+        if known_on is not None:
+            where += " AND reported_on <= ?"
+            params.append(known_on.isoformat())
+        if among is None:
+            return int(self.db.execute(f"SELECT count(*) FROM events WHERE {where}", params).fetchone()[0])
+        ids, total = list(among), 0
+        for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            sql = f"SELECT count(*) FROM events WHERE {where} AND event_id IN ({', '.join('?' * len(chunk))})"
+            total += int(self.db.execute(sql, [*params, *chunk]).fetchone()[0])
+        return total
+
     # -- writing -----------------------------------------------------------------------------
 
     def append(
@@ -221,8 +312,10 @@ class EventStore:
         unchanged = count = 0
         first_seq: int | None = None
         earliest_day: str | None = None
+        retracted: list[str] = []
         with self.write_transaction():
             seq, prev_hash = self.head()
+            head_before = seq
             if expected_head is not None and expected_head != seq:
                 raise ConflictError(
                     f"{self.label}: expected the log to end at seq {expected_head}, but it ends at seq {seq} "
@@ -246,9 +339,9 @@ class EventStore:
                         continue
                     if isinstance(event.payload, EventRetracted):
                         self._check_retraction_target(event, known, where)
+                        retracted.append(event.event_id)
                     seq += 1
-                    # A retraction hides its target on every day; any other event changes its own day onwards.
-                    day = "" if isinstance(event.payload, EventRetracted) else record["occurred_on"]
+                    day = record["occurred_on"]
                     earliest_day = day if earliest_day is None else min(earliest_day, day)
                     row = record_to_row(record, seq, recorded_at, prev_hash)
                     prev_hash = row["hash"]
@@ -265,17 +358,12 @@ class EventStore:
                 if on_batch is not None:
                     on_batch(len(batch))
             if earliest_day is not None:
-                self._invalidate_checkpoints(earliest_day)
-        return AppendResult(tuple(appended), unchanged, seq, count, first_seq)
+                # The checkpoints are brought up to date in the append's own transaction, so no
+                # reader ever sees the log and its checkpoints disagree.
+                from timeline.checkpoints import refresh  # the maintenance folds projectors: imported when needed
 
-    def _invalidate_checkpoints(self, day: str) -> None:
-        """Drop the checkpoints an append has made stale: those of `day` and after."""
-        if schema.version_of(self.db) < 2:
-            return
-        self.db.execute(
-            "DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of >= ?)", [day]
-        )
-        self.db.execute("DELETE FROM checkpoints WHERE as_of >= ?", [day])
+                refresh(self, earliest_day, head_before=head_before, retractions=retracted)
+        return AppendResult(tuple(appended), unchanged, seq, count, first_seq)
 
     def _existing_records(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The stored records (as the current schema version) of those ids already logged."""
