@@ -32,20 +32,28 @@ def _text_validator(limit: int):
     return check
 
 
+# Field metadata naming the check a field's validator makes, so that the fast import path
+# (events/fastpath.py) can make the same check without building the attrs object.
+CHECK = "timeline.check"
+
+
 def text(*, long: bool = False):
     """A required, non-empty, single-line string field."""
-    return attrs.field(validator=_text_validator(MAX_LONG_TEXT if long else MAX_TEXT))
+    limit = MAX_LONG_TEXT if long else MAX_TEXT
+    return attrs.field(validator=_text_validator(limit), metadata={CHECK: ("text", limit)})
 
 
 def optional_text(*, long: bool = False):
+    limit = MAX_LONG_TEXT if long else MAX_TEXT
     return attrs.field(
         default=None,
-        validator=attrs.validators.optional(_text_validator(MAX_LONG_TEXT if long else MAX_TEXT)),
+        validator=attrs.validators.optional(_text_validator(limit)),
+        metadata={CHECK: ("optional_text", limit)},
     )
 
 
 def one_of(enum_type: type):
-    return attrs.field(validator=attrs.validators.instance_of(enum_type))
+    return attrs.field(validator=attrs.validators.instance_of(enum_type), metadata={CHECK: ("enum", enum_type)})
 
 
 def texts():
@@ -54,6 +62,7 @@ def texts():
         default=(),
         converter=tuple,
         validator=attrs.validators.deep_iterable(_text_validator(MAX_TEXT), attrs.validators.instance_of(tuple)),
+        metadata={CHECK: ("texts", MAX_TEXT)},
     )
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from events.codec import event_from_record, event_to_record
+from events.codec import CheckedRecord, event_from_record, event_to_record
 from events.envelope import Event
 from events.errors import InvalidEvent
 from timeline.errors import BadEvent
@@ -51,8 +51,15 @@ def event_from_json(text: str, *, where: str | None = None) -> Event:
         raise BadEvent(exc.message, where=where, field=exc.field) from None
 
 
-def read_events(stream: IO[bytes], name: str) -> Iterator[tuple[Event, str]]:
-    """Yield (event, "name:line") for each line; raise BadEvent at the first bad one."""
+def read_events(stream: IO[bytes], name: str) -> Iterator[tuple[Event | CheckedRecord, str]]:
+    """Yield (event, "name:line") for each line; raise BadEvent at the first bad one.
+
+    A line the fast path vouches for comes as its CheckedRecord (the same record the event
+    would give); any other line goes through the cattrs converter, which accepts it or names
+    the bad field.
+    """
+    from events.fastpath import record_from_json  # msgspec: imported by the commands that read JSONL
+
     lineno = 0
     seen_any = False
     while True:
@@ -61,6 +68,12 @@ def read_events(stream: IO[bytes], name: str) -> Iterator[tuple[Event, str]]:
             break
         lineno += 1
         where = f"{name}:{lineno}"
+        if len(raw) <= MAX_LINE_BYTES:
+            record = record_from_json(raw)
+            if record is not None:
+                seen_any = True
+                yield CheckedRecord(record), where
+                continue
         if len(raw.rstrip(b"\r\n")) > MAX_LINE_BYTES:
             raise BadEvent(f"line is longer than {MAX_LINE_BYTES:,} bytes", where=where)
         try:

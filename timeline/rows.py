@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from events import registry
-from events.codec import canonical_json, event_from_record, event_from_trusted_values
+from events.codec import canonical_json, event_from_record, event_from_trusted_row
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from timeline import schema
@@ -63,19 +63,7 @@ def row_to_record(row: dict[str, Any]) -> dict[str, Any]:
 
 def decode_replay_row(values: tuple[Any, ...]) -> Event:
     """A REPLAY_COLUMNS row -> Event, trusted: validated on append, covered by the hash chain."""
-    event_id, kind, schema_version, occurred_on, reported_on, source, unverified, note, data, precision = values
-    return event_from_trusted_values(
-        event_id,
-        kind,
-        schema_version,
-        occurred_on,
-        reported_on,
-        source,
-        bool(unverified),
-        note,
-        json.loads(data),
-        precision,
-    )
+    return event_from_trusted_row(*values)
 
 
 def unreadable(seq: int, problem: Exception) -> NotATimeline:

@@ -21,10 +21,9 @@ from typing import Any
 import attrs
 import sqlite_utils
 
-from events.codec import event_to_record
+from events.codec import CheckedRecord, event_to_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from events.kinds import EventRetracted
 from timeline import schema
 from timeline.checkpoint_store import CheckpointStore
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
@@ -32,6 +31,7 @@ from timeline.rows import COLUMNS, REPLAY_COLUMNS, decode_row, record_to_row
 from timeline.verify import VerifyReport, verify_chain
 
 GENESIS_HASH = schema.GENESIS_HASH
+RETRACTION = "event.retracted"
 BUSY_TIMEOUT_S = 60.0
 BATCH_SIZE = 2_000
 
@@ -288,7 +288,7 @@ class EventStore:
 
     def append(
         self,
-        items: Iterable[Event | tuple[Event, str | None]],
+        items: Iterable[Event | CheckedRecord | tuple[Event | CheckedRecord, str | None]],
         *,
         expected_head: int | None = None,
         batch_size: int = BATCH_SIZE,
@@ -326,31 +326,35 @@ class EventStore:
             pairs = (item if isinstance(item, tuple) else (item, None) for item in items)
             while batch := list(itertools.islice(pairs, batch_size)):
                 rows = []
-                known = self._existing_records([event.event_id for event, _ in batch])
-                for event, where in batch:
-                    record = event_to_record(event)
-                    if event.event_id in known:
-                        if known[event.event_id] != record:
+                records = [
+                    (item if type(item) is CheckedRecord else event_to_record(item), item, where)
+                    for item, where in batch
+                ]
+                known = self._existing_records([record["event_id"] for record, _, _ in records])
+                for record, event, where in records:
+                    event_id = record["event_id"]
+                    if event_id in known:
+                        if known[event_id] != record:
                             raise ConflictError(
-                                _where(where)
-                                + f"event_id {event.event_id!r} is already in the log with different content"
+                                _where(where) + f"event_id {event_id!r} is already in the log with different content"
                             )
                         unchanged += 1
                         continue
-                    if isinstance(event.payload, EventRetracted):
-                        self._check_retraction_target(event, known, where)
-                        retracted.append(event.event_id)
+                    if record["kind"] == RETRACTION:
+                        self._check_retraction_target(event_id, record["data"]["target_event_id"], known, where)
+                        retracted.append(event_id)
                     seq += 1
                     day = record["occurred_on"]
                     earliest_day = day if earliest_day is None else min(earliest_day, day)
                     row = record_to_row(record, seq, recorded_at, prev_hash)
                     prev_hash = row["hash"]
-                    known[event.event_id] = record
+                    known[event_id] = record
                     rows.append(row)
                     count += 1
                     first_seq = first_seq or seq
                     if keep_events:
-                        appended.append(RecordedEvent(event, seq, recorded_at, row["prev_hash"], row["hash"]))
+                        full = event.event() if type(event) is CheckedRecord else event
+                        appended.append(RecordedEvent(full, seq, recorded_at, row["prev_hash"], row["hash"]))
                 # executemany rather than sqlite-utils' insert_all: the rows are already exactly the
                 # table's columns, and insert_all's per-value checks were 30% of an import's profile.
                 self.db.conn.executemany(_INSERT_SQL, [tuple(row[name] for name in COLUMNS) for row in rows])
@@ -374,9 +378,8 @@ class EventStore:
                 found[row["event_id"]] = event_to_record(decode_row(row).event)
         return found
 
-    def _check_retraction_target(self, event: Event, known: dict[str, Any], where: str | None) -> None:
-        target = event.payload.target_event_id
-        if target == event.event_id:
+    def _check_retraction_target(self, event_id: str, target: str, known: dict[str, Any], where: str | None) -> None:
+        if target == event_id:
             raise BadEvent("an event cannot retract itself", where=where, field="data.target_event_id")
         if target not in known and self.get(target) is None:
             raise BadEvent(f"no event {target!r} in the log to retract", where=where, field="data.target_event_id")
