@@ -68,7 +68,7 @@ def record_from_json(line: bytes) -> dict[str, Any] | None:
         return None
     try:
         raw = _decode(line)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # msgspec.DecodeError and UnicodeDecodeError are ValueErrors
         return None
     if type(raw) is not dict or _count_keys(raw) != len(_KEY.findall(line)):
         return None  # not an object, or a key appears twice in one object

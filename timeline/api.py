@@ -21,7 +21,7 @@ from timeline import replay
 from timeline.checkpoints import Checkpoints
 from timeline.diff import Diff, changed_paths
 from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline
-from timeline.jsonl import read_events, write_events
+from timeline.jsonl import read_events, read_records, write_events
 from timeline.projectors.base import Fact, State
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, EventStore
@@ -87,7 +87,7 @@ class Timeline:
         store = EventStore.in_memory(label=f"bundled {name}")
         source = resources.files("timeline") / "datasets" / name
         with source.open("rb") as stream:
-            store.append(read_events(stream, name), recorded_at=BUNDLED_RECORDED_AT)
+            store.append(read_records(stream, name), recorded_at=BUNDLED_RECORDED_AT)
         store.writable = False
         return cls(
             store,
@@ -148,13 +148,13 @@ class Timeline:
                 raise BadEvent(f"cannot read: {exc.strerror}", where=str(path)) from None
             with stream:
                 return self.store.append(
-                    read_events(stream, name or str(path)),
+                    read_records(stream, name or str(path)),
                     expected_head=expected_head,
                     on_batch=progress,
                     keep_events=False,
                 )
         return self.store.append(
-            read_events(source, name or "<stream>"), expected_head=expected_head, on_batch=progress, keep_events=False
+            read_records(source, name or "<stream>"), expected_head=expected_head, on_batch=progress, keep_events=False
         )
 
     def _check_writable(self) -> None:

@@ -51,13 +51,16 @@ def event_from_json(text: str, *, where: str | None = None) -> Event:
         raise BadEvent(exc.message, where=where, field=exc.field) from None
 
 
-def read_events(stream: IO[bytes], name: str) -> Iterator[tuple[Event | CheckedRecord, str]]:
-    """Yield (event, "name:line") for each line; raise BadEvent at the first bad one.
+def read_events(stream: IO[bytes], name: str) -> Iterator[tuple[Event, str]]:
+    """Yield (event, "name:line") for each line; raise BadEvent at the first bad one."""
+    for item, where in read_records(stream, name):
+        yield (item.event() if type(item) is CheckedRecord else item), where
 
-    A line the fast path vouches for comes as its CheckedRecord (the same record the event
-    would give); any other line goes through the cattrs converter, which accepts it or names
-    the bad field.
-    """
+
+def read_records(stream: IO[bytes], name: str) -> Iterator[tuple[Event | CheckedRecord, str]]:
+    """Like `read_events`, for appending: a line the fast path vouches for comes as its
+    CheckedRecord (the record its event would give, without building the event); any other line
+    goes through the cattrs converter, which accepts it or names the bad field."""
     from events.fastpath import record_from_json  # msgspec: imported by the commands that read JSONL
 
     lineno = 0

@@ -167,9 +167,15 @@ class EventStore:
 
     def _column_sql(self, columns: tuple[str, ...]) -> list[str]:
         """Column names, with a column an older store lacks read as its default (a store opened
-        read-only is never migrated)."""
-        if schema.version_of(self.db) >= schema.CURRENT_VERSION:
-            return list(columns)
+        read-only is never migrated), and the hashes (blobs since version 4) read as hex."""
+        if schema.version_of(self.db) >= 4:
+            # A hash written as text (by hand, or a tool that wrote hex) reads as what it says.
+            return [
+                f"CASE WHEN typeof({name}) = 'blob' THEN lower(hex({name})) ELSE {name} END AS {name}"
+                if name in schema.HASH_COLUMNS
+                else name
+                for name in columns
+            ]
         present = self.db["events"].columns_dict
         return [
             name if name in present or name not in schema.LATER_COLUMNS else f"'{schema.LATER_COLUMNS[name]}' AS {name}"
@@ -357,7 +363,7 @@ class EventStore:
                         appended.append(RecordedEvent(full, seq, recorded_at, row["prev_hash"], row["hash"]))
                 # executemany rather than sqlite-utils' insert_all: the rows are already exactly the
                 # table's columns, and insert_all's per-value checks were 30% of an import's profile.
-                self.db.conn.executemany(_INSERT_SQL, [tuple(row[name] for name in COLUMNS) for row in rows])
+                self.db.conn.executemany(_INSERT_SQL, [_stored(row) for row in rows])
                 self.db.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [seq, prev_hash])
                 if on_batch is not None:
                     on_batch(len(batch))
@@ -437,6 +443,16 @@ class EventStore:
     def verify(self) -> VerifyReport:
         """Walk the chain from the first event; report the first seq that does not hold."""
         return verify_chain(self)
+
+
+_HASH_POSITIONS = frozenset(COLUMNS.index(name) for name in schema.HASH_COLUMNS)
+
+
+def _stored(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A row's values as the table stores them: the hashes as bytes."""
+    return tuple(
+        bytes.fromhex(row[name]) if position in _HASH_POSITIONS else row[name] for position, name in enumerate(COLUMNS)
+    )
 
 
 def _where(where: str | None) -> str:
