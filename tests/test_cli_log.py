@@ -27,7 +27,6 @@ from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.jsonl import write_events
 from timeline.rows import record_to_row
-from timeline.store import EventStore
 
 # --------------------------------------------------------------------------------------------
 # Records and helpers
@@ -654,11 +653,19 @@ def store_v1_db(tmp_path, invoke) -> Path:
         conn.execute("PRAGMA journal_mode=WAL")
         schema.create_version_1(sqlite_utils.Database(conn))
         conn.commit()
-    store = EventStore(sqlite_utils.Database(sqlite3.connect(db)), str(db))  # no open(): it would upgrade
-    try:
-        store.append([event_from_record(record) for record in LOGGED])
-    finally:
-        store.close()
+    # Rows as the first release wrote them (an append would upgrade the store first).
+    prev_hash = schema.GENESIS_HASH
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        for seq, record in enumerate(LOGGED, 1):
+            row = record_to_row(event_to_record(event_from_record(record)), seq, "2024-08-17T00:00:00+00:00", prev_hash)
+            del row["date_precision"]
+            conn.execute(
+                f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+            )
+            prev_hash = row["hash"]
+        conn.execute("UPDATE log_head SET seq = ?, hash = ?", [len(LOGGED), prev_hash])
+        conn.commit()
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     return db
 
 

@@ -21,7 +21,7 @@ from timeline import replay
 from timeline.checkpoints import Checkpoints
 from timeline.diff import Diff, changed_paths
 from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline
-from timeline.jsonl import read_events, read_records, write_events
+from timeline.jsonl import read_records, write_events
 from timeline.projectors.base import Fact, State
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, EventStore
@@ -379,8 +379,14 @@ class Timeline:
             self.store, day, knowledge, hidden=hidden, after=day - dt.timedelta(days=1)
         )
 
-    def verify(self) -> VerifyReport:
-        return self.store.verify()
+    def verify(self, *, full: bool = True) -> VerifyReport:
+        """Check the hash chain. `full=False` starts after the head the last intact check recorded
+        (it records its own head when the file can be written), so a daily check of a growing
+        log reads only what is new; a full check reads every row."""
+        report = self.store.verify(full=full)
+        if not full and report.ok:
+            self.store.record_verified(report)
+        return report
 
     def __len__(self) -> int:
         return self.store.count()

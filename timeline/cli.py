@@ -208,11 +208,14 @@ def log(
 
 @cli.command()
 @db_option
+@click.option(
+    "--full", is_flag=True, help="Read every event, not only those after the last intact check (it is recorded)."
+)
 @json_option
-def verify(db: str | None, as_json: bool) -> None:
+def verify(db: str | None, full: bool, as_json: bool) -> None:
     """Check the hash chain and the append-only guards; exit 1 naming the first bad seq."""
     with open_for_reading(db) as timeline:
-        report = timeline.verify()
+        report = timeline.verify(full=full)
     click.echo(render.verify_report(report, as_json), err=not report.ok and not as_json)
     if not report.ok:
         sys.exit(1)

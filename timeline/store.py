@@ -440,9 +440,45 @@ class EventStore:
 
     # -- checking ----------------------------------------------------------------------------
 
-    def verify(self) -> VerifyReport:
-        """Walk the chain from the first event; report the first seq that does not hold."""
-        return verify_chain(self)
+    def verify(self, *, full: bool = True) -> VerifyReport:
+        """Walk the chain from the first event; report the first seq that does not hold.
+
+        With `full=False`, start after the head the last intact walk recorded (see
+        `record_verified`), checking that its row still holds the hash it had.
+        """
+        since = None if full else self.verified_head()
+        return verify_chain(self, since=since)
+
+    def verified_head(self) -> tuple[int, str] | None:
+        if not self.checkpoint_tables.available():  # schema 4 added both tables
+            return None
+        row = self.db.execute("SELECT seq, hash FROM verified_head WHERE id = 1").fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def record_verified(self, report: VerifyReport) -> bool:
+        """Remember an intact chain's head for the next incremental `verify`; a best effort through a
+        connection of its own (a read-only handle can record it), skipped when the file cannot be
+        written or another writer holds it. Returns whether it was recorded."""
+        if not report.ok or self.path is None or not os.access(self.path, os.W_OK):
+            return False
+        if not self.checkpoint_tables.available():  # older than schema 4: nowhere to record it
+            return False
+        try:
+            conn = sqlite3.connect(self.path, timeout=0.5)
+        except sqlite3.Error:
+            return False
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "INSERT OR REPLACE INTO verified_head (id, seq, hash) VALUES (1, ?, ?)",
+                [report.events, report.head_hash],
+            )
+            conn.execute("COMMIT")
+            return True
+        except sqlite3.Error:
+            return False
+        finally:
+            conn.close()
 
 
 _HASH_POSITIONS = frozenset(COLUMNS.index(name) for name in schema.HASH_COLUMNS)
