@@ -10,16 +10,17 @@ import json
 import os
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from events.registry import kind_names
-from events.validation import parse_day
-from timeline import render
-from timeline.api import Timeline
+from timeline import __version__
 from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline, TimelineError
-from timeline.jsonl import parse_record
+
+# The engine is imported inside the commands that use it, so `timeline --version` and `--help`
+# start in a few tens of milliseconds.
+if TYPE_CHECKING:
+    from timeline.api import Timeline
 
 
 class Day(click.ParamType):
@@ -28,6 +29,8 @@ class Day(click.ParamType):
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        from events.validation import parse_day
+
         try:
             return parse_day(value, "date")
         except ValueError as exc:
@@ -79,17 +82,21 @@ def _named(db: str | None) -> str | None:
 
 
 def open_for_reading(db: str | None) -> Timeline:
+    from timeline.api import Timeline
+
     return Timeline.open(db, read_only=True) if _named(db) else Timeline.bundled()
 
 
 def open_for_writing(db: str | None) -> Timeline:
+    from timeline.api import Timeline
+
     if not _named(db):
         raise ReadOnlyTimeline("the bundled Kursk log is read-only: name a database with --db (or TIMELINE_DB)")
     return Timeline.open(db)
 
 
 @click.group(cls=TimelineGroup)
-@click.version_option(package_name="timeline-engine")
+@click.version_option(version=__version__, prog_name="timeline")
 def cli() -> None:
     """An event-sourced timeline: record sourced reports, ask what was true on any day."""
 
@@ -100,6 +107,8 @@ def cli() -> None:
 )
 def init(db: str) -> None:
     """Create an empty timeline database (an existing one is left as it is)."""
+    from timeline.api import Timeline
+
     with Timeline.init(db) as timeline:
         count = len(timeline)
     click.echo(f"{db}: timeline ready ({count} events)")
@@ -133,6 +142,9 @@ def append(
     as_json: bool,
 ) -> None:
     """Append one event of KIND to the log."""
+    from timeline import render
+    from timeline.jsonl import parse_record
+
     try:
         data = parse_record(data_json)
     except ValueError as exc:
@@ -154,6 +166,8 @@ def append(
 @json_option
 def import_(file: str, db: str | None, expect_head: int | None, as_json: bool) -> None:
     """Append every event of a JSONL FILE ('-' reads stdin), all or nothing."""
+    from timeline import render
+
     with open_for_writing(db) as timeline:
         if file == "-":
             result = timeline.import_jsonl(sys.stdin.buffer, name="<stdin>", expected_head=expect_head)
@@ -194,6 +208,9 @@ def log(
     db: str | None, kind: str | None, occurred_from: dt.date | None, occurred_to: dt.date | None, as_json: bool
 ) -> None:
     """The log in append order (JSON: one object per line)."""
+    from events.registry import kind_names
+    from timeline import render
+
     if kind is not None and kind not in kind_names():
         raise BadInput(f"--kind: unknown kind {kind!r} (known: {', '.join(kind_names())})")
     with open_for_reading(db) as timeline:
@@ -214,6 +231,8 @@ def log(
 @json_option
 def verify(db: str | None, full: bool, as_json: bool) -> None:
     """Check the hash chain and the append-only guards; exit 1 naming the first bad seq."""
+    from timeline import render
+
     with open_for_reading(db) as timeline:
         report = timeline.verify(full=full)
     click.echo(render.verify_report(report, as_json), err=not report.ok and not as_json)
@@ -246,6 +265,8 @@ def with_as_of(command: Any) -> Any:
 @json_option
 def state(db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.date | None, as_json: bool) -> None:
     """The state of every projector as of a day."""
+    from timeline import render
+
     with open_for_reading(db) as timeline:
         snapshot = timeline.state(resolve_day(timeline, as_of, day), known_on)
     click.echo(render.dumps(snapshot.to_json()) if as_json else render.state_text(snapshot))
@@ -259,6 +280,8 @@ def state(db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.d
 @json_option
 def diff(from_day: dt.date, to_day: dt.date, db: str | None, known_on: dt.date | None, as_json: bool) -> None:
     """What changed between the end of day FROM and the end of day TO, and which events caused it."""
+    from timeline import render
+
     with open_for_reading(db) as timeline:
         result = timeline.diff(from_day, to_day, known_on)
         # Streamed: a diff across months lists every event in between, and none is held in memory.
@@ -272,6 +295,8 @@ def diff(from_day: dt.date, to_day: dt.date, db: str | None, known_on: dt.date |
 @json_option
 def days(db: str | None, known_on: dt.date | None, as_json: bool) -> None:
     """One row per day: day number, date, events that occurred, facts that changed."""
+    from timeline import render
+
     with open_for_reading(db) as timeline:
         summaries = list(timeline.days(known_on))
         click.echo(render.dumps(render.days_json(summaries)) if as_json else render.days_table(summaries))
@@ -286,6 +311,8 @@ def why(
     path: str, db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.date | None, as_json: bool
 ) -> None:
     """The events behind one fact, e.g. `timeline why settlements.Sudzha --as-of 2024-08-16`."""
+    from timeline import render
+
     with open_for_reading(db) as timeline:
         fact, events = timeline.why(path, resolve_day(timeline, as_of, day), known_on)
     click.echo(render.dumps(render.why_json(path, fact, events)) if as_json else render.why_text(path, fact, events))
