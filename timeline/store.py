@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import operator
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -481,14 +482,16 @@ class EventStore:
             conn.close()
 
 
-_HASH_POSITIONS = frozenset(COLUMNS.index(name) for name in schema.HASH_COLUMNS)
+_HASH_POSITIONS = tuple(COLUMNS.index(name) for name in schema.HASH_COLUMNS)
+_ROW_VALUES = operator.itemgetter(*COLUMNS)
 
 
-def _stored(row: dict[str, Any]) -> tuple[Any, ...]:
+def _stored(row: dict[str, Any]) -> list[Any]:
     """A row's values as the table stores them: the hashes as bytes."""
-    return tuple(
-        bytes.fromhex(row[name]) if position in _HASH_POSITIONS else row[name] for position, name in enumerate(COLUMNS)
-    )
+    values = list(_ROW_VALUES(row))
+    for position in _HASH_POSITIONS:
+        values[position] = bytes.fromhex(values[position])
+    return values
 
 
 def _where(where: str | None) -> str:

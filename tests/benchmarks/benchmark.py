@@ -210,10 +210,13 @@ def main() -> None:
     parser.add_argument(
         "--peer-max", type=int, default=100_000, help="largest log to run the eventsourcing peer on (default 100000)"
     )
+    parser.add_argument(
+        "--cli", type=int, action="append", default=[], help="also time every command as a process at this size"
+    )
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--output", type=Path, help="also write the JSON here")
     args = parser.parse_args()
-    sizes = args.events or [10_000, 100_000]
+    sizes = args.events if args.events is not None else ([] if args.cli else [10_000, 100_000])
     try:
         import eventsourcing  # noqa: F401
 
@@ -241,6 +244,13 @@ def main() -> None:
             )
             result["runs"].append(figures)
             print(json.dumps(figures), file=sys.stderr)
+        for size in args.cli:
+            from cli_bench import markdown_table, measure_cli
+
+            print(f"timing the commands at {size:,} events...", file=sys.stderr)
+            figures = measure_cli(size, Path(workdir), seed=args.seed, peer=have_peer)
+            result.setdefault("cli", []).append(figures)
+            print(markdown_table(figures), file=sys.stderr)
     runs = {run_["events"]: run_ for run_ in result["runs"]}
     if len(runs) > 1:
         smallest, largest = runs[min(runs)], runs[max(runs)]
