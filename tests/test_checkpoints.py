@@ -53,6 +53,8 @@ def every_day(timeline: Timeline) -> list[dt.date]:
 def assert_every_checkpoint_is_exact(timeline: Timeline) -> None:
     """Each checkpoint equals a full replay of its day, for every knowledge day it claims to be exact for."""
     assert timeline.checkpoints.usable()
+    scanned = timeline.store.db.execute("SELECT max(reported_on) FROM events").fetchone()[0]
+    assert timeline.bounds().last_reported == dt.date.fromisoformat(scanned)  # read from the last checkpoint
     tables = timeline.store.checkpoint_tables
     rows = tables.between(None, "9999-12-31")
     last_reported = timeline.bounds().last_reported

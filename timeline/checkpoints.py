@@ -24,7 +24,7 @@ import datetime as dt
 import functools
 import json
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -115,27 +115,35 @@ class Checkpoints:
 
     def walk(self, rows: list[CheckpointRow]) -> Iterator[tuple[CheckpointRow, tuple[State, ...]]]:
         """The states at each of `rows` (consecutive checkpoints), each built from the one before by
-        setting only the facts that changed, so unchanged facts are the same objects from day to day."""
+        setting only the facts that changed, so unchanged facts are the same objects from day to day.
+        A fact's value is read from the database only if something decodes it."""
         tables = self.store.checkpoint_tables
         names = {projector.name: index for index, projector in enumerate(PROJECTORS)}
         keys = tables.keys()
         fact_types = _fact_types()
+
+        def loader(projector: str, value_id: int) -> Callable[[], tuple[type, bytes]]:
+            def load() -> tuple[type, bytes]:
+                type_name, value = tables.values([value_id])[value_id]
+                return fact_types[projector, type_name], value
+
+            return load
+
         states = list(replay.initial_states())
         previous: dict[int, int] = {}
         for row in rows:
             current = tables.fact_ids(row.id)
-            changed = {key_id: value_id for key_id, value_id in current.items() if previous.get(key_id) != value_id}
-            values = tables.values(set(changed.values()))
-            for key_id, value_id in changed.items():
-                projector, key = keys[key_id]
-                type_name, value = values[value_id]
-                index = names[projector]
-                states[index] = states[index].set(
-                    _parse_key(key), Encoded(fact_types[projector, type_name], value, value_id)
-                )
+            changes: dict[int, list[tuple[tuple[str, ...], Encoded | None]]] = {}
+            for key_id, value_id in current.items():
+                if previous.get(key_id) != value_id:
+                    projector, key = keys[key_id]
+                    entry = Encoded(None, None, value_id, loader(projector, value_id))
+                    changes.setdefault(names[projector], []).append((_parse_key(key), entry))
             for key_id in previous.keys() - current.keys():
                 projector, key = keys[key_id]
-                states[names[projector]] = states[names[projector]].remove(_parse_key(key))
+                changes.setdefault(names[projector], []).append((_parse_key(key), None))
+            for index, changed in changes.items():
+                states[index] = states[index].updated(changed)
             previous = current
             yield row, tuple(states)
 

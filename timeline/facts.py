@@ -19,16 +19,41 @@ _MISSING = object()
 
 
 class Encoded:
-    """A fact as a checkpoint stores it: compressed JSON, and `value_id`, its row in checkpoint_values.
-    Decoded on first read, then kept."""
+    """A fact as a checkpoint stores it: compressed JSON, and `value_id`, its row in checkpoint_values
+    (values are stored once by content, so equal ids mean equal facts). Decoded on first read, then
+    kept. A fact whose value has not been read yet carries a `loader` instead: (type, compressed)."""
 
-    __slots__ = ("_value", "compressed", "fact_type", "value_id")
+    __slots__ = ("_compressed", "_fact_type", "_loader", "_value", "value_id")
 
-    def __init__(self, fact_type: type, compressed: bytes, value_id: int | None = None):
-        self.fact_type = fact_type
-        self.compressed = compressed
+    def __init__(
+        self,
+        fact_type: type | None,
+        compressed: bytes | None,
+        value_id: int | None = None,
+        loader: Callable[[], tuple[type, bytes]] | None = None,
+    ):
+        self._fact_type = fact_type
+        self._compressed = compressed
         self.value_id = value_id
+        self._loader = loader
         self._value: Any = _MISSING
+
+    def _load(self) -> None:
+        if self._compressed is None and self._loader is not None:
+            self._fact_type, self._compressed = self._loader()
+            self._loader = None
+
+    @property
+    def fact_type(self) -> type:
+        self._load()
+        assert self._fact_type is not None
+        return self._fact_type
+
+    @property
+    def compressed(self) -> bytes:
+        self._load()
+        assert self._compressed is not None
+        return self._compressed
 
     def decode(self) -> Any:
         if self._value is _MISSING:
@@ -95,6 +120,16 @@ class FactMap:
     def remove(self, key: tuple[str, ...]) -> FactMap:
         return FactMap(self._entries.delete(key))
 
+    def updated(self, changes: list[tuple[tuple[str, ...], Any]]) -> FactMap:
+        """A map with every (key, fact) of `changes` set, or removed where the fact is None, in one pass."""
+        with self._entries.mutate() as mutation:
+            for key, fact in changes:
+                if fact is None:
+                    mutation.pop(key, None)
+                else:
+                    mutation[key] = fact
+            return FactMap(mutation.finish())
+
     def __getitem__(self, key: tuple[str, ...]) -> Any:
         value = self.get(key, _MISSING)
         if value is _MISSING:
@@ -133,8 +168,8 @@ class FactMap:
         if mine is _MISSING or theirs is _MISSING:
             return False
         if type(mine) is Encoded and type(theirs) is Encoded:
-            if mine.value_id is not None and mine.value_id == theirs.value_id:
-                return True  # values are stored once by content
+            if mine.value_id is not None and theirs.value_id is not None:
+                return mine.value_id == theirs.value_id  # values are stored once by content
             return mine.compressed == theirs.compressed  # encoding is deterministic
         return self.get(key) == other.get(key)
 

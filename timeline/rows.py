@@ -117,7 +117,7 @@ def decode_row(row: dict[str, Any], *, trusted: bool = False) -> RecordedEvent:
             event = decode_replay_row(tuple(row[name] for name in REPLAY_COLUMNS))
         else:
             event = event_from_record(row_to_record(row))
-    except (InvalidEvent, registry.UnknownKind) as exc:
+    except (InvalidEvent, registry.UnknownKind, ValueError, TypeError, KeyError) as exc:
         raise unreadable(row["seq"], exc) from None
     return RecordedEvent(
         event=event,
