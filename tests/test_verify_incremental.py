@@ -38,7 +38,7 @@ def verify(db, *options: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_an_incremental_check_reads_only_what_is_new_and_a_full_one_everything(tmp_path):
+def test_the_first_check_reads_every_row_and_later_ones_only_what_is_new(tmp_path):
     db = tmp_path / "log.db"
     with Timeline.init(db) as timeline:
         for n in range(5):
@@ -46,15 +46,10 @@ def test_an_incremental_check_reads_only_what_is_new_and_a_full_one_everything(t
         first = timeline.verify(full=False)
         assert first.ok and first.checked_from == 1
         for n in range(5, 8):
-            timeline.append(statement(f"s{n}"))
+            timeline.append(statement(f"s{n}"))  # each append continues the checked chain
         second = timeline.verify(full=False)
-        assert second.ok and second.checked_from == 6 and second.events == 8
-        timeline.append(statement("s8"))
-        timeline.append(statement("s9"))
-    # An edit after the recorded head is found by the quick check.
-    tamper(db, "UPDATE events SET source = 'edited' WHERE seq = 9")
-    assert verify(db)["first_bad_seq"] == 9
-    assert verify(db, "--full")["first_bad_seq"] == 9
+        assert second.ok and second.checked_from == 9 and second.events == 8
+        assert timeline.verify(full=True).checked_from == 1
 
 
 def test_an_edit_before_the_recorded_head_is_left_to_the_full_check(tmp_path):
@@ -62,10 +57,26 @@ def test_an_edit_before_the_recorded_head_is_left_to_the_full_check(tmp_path):
     with Timeline.init(db) as timeline:
         for n in range(5):
             timeline.append(statement(f"s{n}"))
-    assert verify(db)["ok"]
+    assert verify(db)["ok"]  # the first check reads every row
+    with Timeline.open(db) as timeline:
+        timeline.append(statement("s5"))  # continues the checked chain: the head moves with it
+        assert timeline.store.verified_head()[0] == 6
     tamper(db, "UPDATE events SET source = 'edited' WHERE seq = 2")
-    assert verify(db)["ok"]  # the quick check starts after seq 5
+    assert verify(db)["ok"]  # content before the recorded head is left to --full
     assert verify(db, "--full")["first_bad_seq"] == 2
+
+
+def test_a_row_removed_before_the_recorded_head_is_found_by_the_quick_check(tmp_path):
+    db = tmp_path / "log.db"
+    with Timeline.init(db) as timeline:
+        for n in range(5):
+            timeline.append(statement(f"s{n}"))
+    assert verify(db)["ok"]
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("DROP TRIGGER events_refuse_delete")
+        conn.execute("DELETE FROM events WHERE seq = 2")
+        conn.commit()
+    assert verify(db)["first_bad_seq"] == 2  # the links of every row are checked every time
 
 
 def test_an_edit_of_the_recorded_head_itself_sends_the_check_back_to_the_first_event(tmp_path):
@@ -75,15 +86,18 @@ def test_an_edit_of_the_recorded_head_itself_sends_the_check_back_to_the_first_e
             timeline.append(statement(f"s{n}"))
         timeline.verify(full=False)
         timeline.append(statement("s5"))
-    tamper(db, "UPDATE events SET source = 'edited' WHERE seq = 5")
-    assert verify(db)["first_bad_seq"] == 5
+        assert timeline.store.verified_head()[0] == 6
+    tamper(db, "UPDATE events SET source = 'edited' WHERE seq = 6")
+    report = verify(db)
+    assert report["first_bad_seq"] == 6
 
 
-def test_a_failed_check_records_nothing(tmp_path):
+def test_a_log_never_checked_gets_a_full_check_and_a_failed_check_records_nothing(tmp_path):
     db = tmp_path / "log.db"
     with Timeline.init(db) as timeline:
         for n in range(3):
             timeline.append(statement(f"s{n}"))
+        assert timeline.store.verified_head() is None  # appends alone never vouch for a chain
     tamper(db, "UPDATE events SET source = 'edited' WHERE seq = 3")
     assert not verify(db)["ok"]
     with Timeline.open(db, read_only=True) as timeline:

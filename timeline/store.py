@@ -332,7 +332,7 @@ class EventStore:
         retracted: list[str] = []
         with self.write_transaction():
             seq, prev_hash = self.head()
-            head_before = seq
+            head_before, prev_hash_before = seq, prev_hash
             if expected_head is not None and expected_head != seq:
                 raise ConflictError(
                     f"{self.label}: expected the log to end at seq {expected_head}, but it ends at seq {seq} "
@@ -384,7 +384,15 @@ class EventStore:
                 from timeline.checkpoints import refresh  # the maintenance folds projectors: imported when needed
 
                 refresh(self, earliest_day, head_before=head_before, retractions=retracted)
+                self._extend_verified_head(head_before, prev_hash_before, seq, prev_hash)
         return AppendResult(tuple(appended), unchanged, seq, count, first_seq)
+
+    def _extend_verified_head(self, head_before: int, hash_before: str, head: int, hash_: str) -> None:
+        """An append that continues a chain `verify` found intact up to its start extends that
+        head to its own end: it wrote and validated every row in between, in this transaction.
+        A chain never checked stays unchecked until `verify` runs."""
+        if self.verified_head() == (head_before, hash_before):
+            self.db.execute("INSERT OR REPLACE INTO verified_head (id, seq, hash) VALUES (1, ?, ?)", [head, hash_])
 
     def _existing_records(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The stored records (as the current schema version) of those ids already logged."""
@@ -459,6 +467,10 @@ class EventStore:
         """
         since = None if full else self.verified_head()
         return verify_chain(self, since=since)
+
+    def hash_links(self, *, until_seq: int) -> Iterator[tuple[int, str, str]]:
+        """(seq, prev_hash, hash) of the rows up to `until_seq`, in seq order: the chain's links alone."""
+        return self.row_values("seq <= ?", [until_seq], columns=("seq", "prev_hash", "hash"))
 
     def verified_head(self) -> tuple[int, str] | None:
         if not self.checkpoint_tables.available():  # schema 4 added both tables

@@ -26,25 +26,44 @@ class VerifyReport:
     checked_from: int = 1  # the first seq whose row was read (after the last verified head, if incremental)
 
 
+_LINK_PROBLEMS = {
+    "seq": "expected seq {expected}, found seq {found} (an event was removed or inserted)",
+    "prev_hash": "prev_hash does not match the previous event's hash (an event was removed, inserted or moved)",
+}
+
+
 def verify_chain(store: EventStore, *, since: tuple[int, str] | None = None) -> VerifyReport:
     """Every row in seq order from 1, chained to the one before, matching its hash, readable,
     and the recorded head at the last row; the append-only triggers in place.
 
-    `since` (seq, hash), a head an earlier full walk found intact: start after it, checking
-    that its row still holds that hash (an edit before it is left to a full walk).
+    `since` (seq, hash), a head an earlier check found intact: the rows up to it are checked
+    for their links only (seq and prev_hash, so a row removed, inserted or moved is still
+    found); their content is left to a full check. Its own row must still hold that hash.
     """
     expected_seq, prev_hash = 1, GENESIS_HASH
     if since is not None and since[0] > 0:
         anchor = next(store.rows("seq = ?", [since[0]]), None)
         if anchor is not None and anchor["hash"] == since[1] and row_hash(anchor) == since[1]:
-            expected_seq, prev_hash = since[0] + 1, since[1]
+            for seq, row_prev, row_hash_ in store.hash_links(until_seq=since[0]):
+                problem = None
+                if seq != expected_seq:
+                    problem = _LINK_PROBLEMS["seq"].format(expected=expected_seq, found=seq)
+                elif row_prev != prev_hash:
+                    problem = _LINK_PROBLEMS["prev_hash"]
+                if problem:
+                    return VerifyReport(
+                        False, expected_seq - 1, prev_hash, min(seq, expected_seq), problem, since[0] + 1
+                    )
+                expected_seq, prev_hash = expected_seq + 1, row_hash_
+            if (expected_seq - 1, prev_hash) != since:
+                expected_seq, prev_hash = 1, GENESIS_HASH  # the links do not lead to it: check everything
     checked_from = expected_seq
     for row in store.rows("seq >= ?", [expected_seq]) if expected_seq > 1 else store.rows():
         problem = None
         if row["seq"] != expected_seq:
-            problem = f"expected seq {expected_seq}, found seq {row['seq']} (an event was removed or inserted)"
+            problem = _LINK_PROBLEMS["seq"].format(expected=expected_seq, found=row["seq"])
         elif row["prev_hash"] != prev_hash:
-            problem = "prev_hash does not match the previous event's hash (an event was removed, inserted or moved)"
+            problem = _LINK_PROBLEMS["prev_hash"]
         elif row_hash(row) != row["hash"]:
             problem = "content does not match its hash (the event was edited)"
         else:
