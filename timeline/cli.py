@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -79,6 +80,18 @@ def _named(db: str | None) -> str | None:
     if db is not None and not db.strip():
         raise BadInput("--db (or TIMELINE_DB) is empty: name a database file, or leave it out for the bundled log")
     return db
+
+
+def echo_lines(lines: Iterator[str], batch: int = 512) -> None:
+    """Print lines as they come, a few hundred per write (one write per line was a third of a long listing)."""
+    pending: list[str] = []
+    for line in lines:
+        pending.append(line)
+        if len(pending) == batch:
+            click.echo("\n".join(pending))
+            pending.clear()
+    if pending:
+        click.echo("\n".join(pending))
 
 
 def open_for_reading(db: str | None) -> Timeline:
@@ -219,8 +232,7 @@ def log(
             for recorded in events:
                 click.echo(json.dumps(render.recorded_to_json(recorded), ensure_ascii=False))
         else:
-            for line in render.log_lines(events, seq_width=max(5, len(str(len(timeline))))):
-                click.echo(line)
+            echo_lines(render.log_lines(events, seq_width=max(5, len(str(len(timeline))))))
 
 
 @cli.command()
@@ -285,8 +297,7 @@ def diff(from_day: dt.date, to_day: dt.date, db: str | None, known_on: dt.date |
     with open_for_reading(db) as timeline:
         result = timeline.diff(from_day, to_day, known_on)
         # Streamed: a diff across months lists every event in between, and none is held in memory.
-        for chunk in render.diff_json_chunks(result) if as_json else render.diff_lines(result):
-            click.echo(chunk)
+        echo_lines(render.diff_json_chunks(result) if as_json else render.diff_lines(result))
 
 
 @cli.command()
