@@ -154,9 +154,9 @@ class CheckpointedTimeline(RuleBasedStateMachine):
                 after = self.timeline.state(summary.date, known_on, use_checkpoints=False)
                 assert summary.event_count == after.events_applied - before.events_applied
                 assert summary.changed == tuple(c.path for c in diff_facts(before.facts(), after.facts()))
-                assert [r.event_id for r in summary.events] == [
-                    r.event_id for r in self.timeline.diff(before.as_of, after.as_of, known_on).events
-                ]
+                expected = [r.event_id for r in self.timeline.diff(before.as_of, after.as_of, known_on).events]
+                assert [r.event_id for r in summary.events] == expected
+                assert list(summary.event_ids) == expected
 
     @invariant()
     def every_checkpoint_is_exact(self):

@@ -54,11 +54,17 @@ class DaySummary:
     event_count: int  # events that occurred that day (and that the snapshot sees)
     changed: tuple[str, ...]  # paths of the facts that changed by the end of the day
     _read_events: Callable[[], Iterator[RecordedEvent]] = attrs.field(repr=False, eq=False)
+    _read_event_ids: Callable[[], Iterator[str]] = attrs.field(repr=False, eq=False)
 
     @property
     def events(self) -> Iterator[RecordedEvent]:
         """The day's events, read from the log now (a summary does not hold them)."""
         return self._read_events()
+
+    @property
+    def event_ids(self) -> Iterator[str]:
+        """The ids of the day's events in fold order, read from the log now without decoding them."""
+        return self._read_event_ids()
 
 
 class Timeline:
@@ -357,7 +363,7 @@ class Timeline:
         day = first
         for event_day, states, applied in ends_of_days():
             while every_day and day < event_day:
-                yield DaySummary(self.day_number(day, bounds), day, 0, (), self._day_events(day, knowledge, hidden))
+                yield DaySummary(self.day_number(day, bounds), day, 0, (), *self._day_events(day, knowledge, hidden))
                 day += dt.timedelta(days=1)
             current = Snapshot(event_day, known_on, None, applied, states)
             yield DaySummary(
@@ -365,7 +371,7 @@ class Timeline:
                 event_day,
                 applied - applied_before,
                 changed_paths(previous, current),
-                self._day_events(event_day, knowledge, hidden),
+                *self._day_events(event_day, knowledge, hidden),
             )
             previous, applied_before = current, applied
             if event_day == dt.date.max:
@@ -374,10 +380,18 @@ class Timeline:
 
     def _day_events(
         self, day: dt.date, knowledge: dt.date | None, hidden: frozenset[str]
-    ) -> Callable[[], Iterator[RecordedEvent]]:
-        return lambda: replay.visible_events(
-            self.store, day, knowledge, hidden=hidden, after=day - dt.timedelta(days=1)
-        )
+    ) -> tuple[Callable[[], Iterator[RecordedEvent]], Callable[[], Iterator[str]]]:
+        """Readers of a day's events and of their ids, for a DaySummary to call when asked."""
+        before = day - dt.timedelta(days=1)
+
+        def events() -> Iterator[RecordedEvent]:
+            return replay.visible_events(self.store, day, knowledge, hidden=hidden, after=before)
+
+        def event_ids() -> Iterator[str]:
+            rows = self.store.rows_in_fold_order(until=day, after=before, known_on=knowledge, columns=("event_id",))
+            return (event_id for (event_id,) in rows if event_id not in hidden)
+
+        return events, event_ids
 
     def verify(self, *, full: bool = True) -> VerifyReport:
         """Check the hash chain. `full=False` starts after the head the last intact check recorded

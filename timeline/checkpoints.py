@@ -165,30 +165,34 @@ class Checkpoints:
 
 
 def _retraction_knowledge(store: EventStore) -> tuple[dict[str, str], dict[str, str]]:
-    """For the knowledge days: (subject day -> latest reported_on of a retraction whose chain of
-    targets reaches an event that occurred that day, retraction id -> its subject's day)."""
+    """For the knowledge days: (day -> latest reported_on of a retraction whose chain of targets
+    reaches an event that occurred on that day or later, retraction id -> the earliest day its
+    chain reaches). Every event of the chain counts, retracted retractions included: whether
+    each of them is shown depends on the retractions known."""
     targets: dict[str, tuple[str, str]] = {
         event_id: (target, reported) for event_id, target, reported in store.retractions()
     }
-    subjects: dict[str, str] = {}
+    chains: dict[str, list[str]] = {}
     for event_id in targets:
-        subject, seen = event_id, set()
-        while subject in targets and subject not in seen:
-            seen.add(subject)
-            subject = targets[subject][0]
-        subjects[event_id] = subject
-    days = {event_id: day for event_id, (_, day) in store.kinds_and_days(set(subjects.values())).items()}
+        chain, current = [], event_id
+        while current in targets and current not in chain:
+            chain.append(current)
+            current = targets[current][0]
+        chain.append(current)
+        chains[event_id] = chain[1:]  # the events this retraction's chain reaches
+    members = {member for chain in chains.values() for member in chain}
+    days = {event_id: day for event_id, (_, day) in store.kinds_and_days(members).items()}
     latest: dict[str, str] = {}
-    subject_day: dict[str, str] = {}
-    for event_id, subject in subjects.items():
-        day = days.get(subject)
-        if day is None:
+    earliest_day: dict[str, str] = {}
+    for event_id, chain in chains.items():
+        reached = [days[member] for member in chain if member in days]
+        if not reached:
             continue
-        subject_day[event_id] = day
+        day = earliest_day[event_id] = min(reached)
         reported = targets[event_id][1]
         if reported > latest.get(day, ""):
             latest[day] = reported
-    return latest, subject_day
+    return latest, earliest_day
 
 
 def _first_changed_day(

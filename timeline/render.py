@@ -197,7 +197,7 @@ def days_json(days: Iterable[DaySummary]) -> list[dict[str, Any]]:
         {
             "day": summary.day,
             "date": summary.date.isoformat(),
-            "events": [recorded.event_id for recorded in summary.events],
+            "events": list(summary.event_ids),
             "changes": list(summary.changed),
         }
         for summary in days
