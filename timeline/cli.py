@@ -82,14 +82,17 @@ def _named(db: str | None) -> str | None:
     return db
 
 
-def echo_lines(lines: Iterator[str], batch: int = 512) -> None:
-    """Print lines as they come, a few hundred per write (one write per line was a third of a long listing)."""
+def echo_lines(lines: Iterator[str], batch_chars: int = 1 << 16) -> None:
+    """Print lines as they come, about 64 KB per write (one write per line was a third of a long listing)."""
     pending: list[str] = []
+    size = 0
     for line in lines:
         pending.append(line)
-        if len(pending) == batch:
+        size += len(line)
+        if size >= batch_chars:
             click.echo("\n".join(pending))
             pending.clear()
+            size = 0
     if pending:
         click.echo("\n".join(pending))
 
@@ -310,7 +313,10 @@ def days(db: str | None, known_on: dt.date | None, as_json: bool) -> None:
 
     with open_for_reading(db) as timeline:
         summaries = list(timeline.days(known_on))
-        click.echo(render.dumps(render.days_json(summaries)) if as_json else render.days_table(summaries))
+        if as_json:
+            echo_lines(render.days_json_chunks(summaries))
+        else:
+            click.echo(render.days_table(summaries))
 
 
 @cli.command()

@@ -204,6 +204,22 @@ def days_json(days: Iterable[DaySummary]) -> list[dict[str, Any]]:
     ]
 
 
+def days_json_chunks(days: Iterable[DaySummary]) -> Iterator[str]:
+    """`dumps(days_json(days))` a day at a time: a day's event ids are read when it is printed."""
+    pending: str | None = None
+    for item in days:
+        if pending is None:
+            yield "["
+        else:
+            yield pending + ","
+        pending = "  " + dumps(days_json([item])[0]).replace("\n", "\n  ")
+    if pending is None:
+        yield "[]"
+    else:
+        yield pending
+        yield "]"
+
+
 def days_table(days: Iterable[DaySummary]) -> str:
     rows = [
         (
