@@ -220,6 +220,8 @@ class EventStore:
     ) -> Iterator[tuple[Any, ...]]:
         """Rows with after < occurred_on <= until and reported_on <= known_on, in fold order
         (occurred_on, seq), streamed."""
+        if known_on is not None and known_on.isoformat() < str(until):
+            until = known_on  # nothing reported by then occurred later: read no further
         clauses, params = ["occurred_on <= ?"], [str(until)]
         if after is not None:
             clauses.append("occurred_on > ?")
