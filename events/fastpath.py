@@ -114,7 +114,9 @@ def record_from_dict(raw: dict[str, Any]) -> dict[str, Any]:
     if not raw.keys() <= _ENVELOPE:
         raise Unsure
     kind = raw.get("kind")
-    check_data = _payload_checkers().get(kind) if type(kind) is str else None
+    if type(kind) is not str:
+        raise Unsure
+    check_data = _payload_checkers().get(kind)
     if check_data is None or "occurred_on" not in raw or "source" not in raw or "data" not in raw:
         raise Unsure
     current = registry.current_version(kind)
@@ -184,15 +186,16 @@ def _text(value: Any, limit: int) -> str:
 
 
 def _number(value: Any) -> int | float:
-    kind = type(value)
-    if kind is int:
-        if value < 0 or value > MAX_VALUE:
+    if type(value) is int:
+        whole: int = value
+        if whole < 0 or whole > MAX_VALUE:
             raise Unsure
-        return value
-    if kind is float:
-        if not math.isfinite(value) or value < 0 or value > MAX_VALUE:
+        return whole
+    if type(value) is float:
+        number: float = value
+        if not math.isfinite(number) or number < 0 or number > MAX_VALUE:
             raise Unsure
-        return int(value) if value.is_integer() else value
+        return int(number) if number.is_integer() else number
     raise Unsure
 
 
@@ -251,7 +254,7 @@ def _field_check(field: attrs.Attribute) -> tuple[FieldCheck, Any] | None:  # ty
         return None
     if field.type is Quantity:
         return _quantity, absent
-    if field.type == Quantity | None or field.type == typing.Optional[Quantity]:  # noqa: UP045
+    if set(typing.get_args(field.type)) == {Quantity, type(None)}:
         return (lambda value: None if value is None else _quantity(value)), absent
     if field.type is bool:
 
