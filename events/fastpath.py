@@ -29,6 +29,7 @@ from typing import Any
 import attrs
 import msgspec
 
+import events.kinds  # noqa: F401  (registers every kind: the checkers are built from the registry)
 from events import registry
 from events.envelope import _EVENT_ID
 from events.quantity import MAX_VALUE, Bound, Quantity
@@ -56,7 +57,7 @@ _ENVELOPE = frozenset(
 )
 _PRECISIONS = frozenset(("day", "week", "month"))
 _BOUNDS = frozenset(bound.value for bound in Bound)
-_QUANTITY_KEYS = frozenset(("value", "bound", "low", "high"))
+_QUANTITY_KEYS = frozenset(("value", "bound", "low", "high", "stated"))
 _decode = msgspec.json.Decoder().decode
 
 
@@ -200,24 +201,27 @@ def _number(value: Any) -> int | float:
 
 
 def _quantity(value: Any) -> dict[str, Any]:
+    """As the converter reads a Quantity (events/codec.py): a bare number is exact; a range may
+    leave out `value` (it is then the low end); `stated` keeps the source's words."""
     if type(value) is not dict:
         return {"value": _number(value), "bound": "exact"}
-    if not value.keys() <= _QUANTITY_KEYS or "value" not in value:
+    if not value.keys() <= _QUANTITY_KEYS or ("value" not in value and "low" not in value):
         raise Unsure
     bound = value.get("bound", "exact")
     if type(bound) is not str or bound not in _BOUNDS:
         raise Unsure
-    number = _number(value["value"])
+    number = _number(value["value"] if "value" in value else value["low"])
     low, high = value.get("low"), value.get("high")
     out: dict[str, Any] = {"value": number, "bound": bound}
-    if low is None and high is None:
-        return out
-    if low is None or high is None:
-        raise Unsure
-    low, high = _number(low), _number(high)
-    if not low <= number <= high:
-        raise Unsure
-    out["low"], out["high"] = low, high
+    if low is not None or high is not None:
+        if low is None or high is None:
+            raise Unsure
+        low, high = _number(low), _number(high)
+        if not low <= number <= high:
+            raise Unsure
+        out["low"], out["high"] = low, high
+    if "stated" in value:
+        out["stated"] = _text(value["stated"], MAX_TEXT)
     return out
 
 

@@ -120,6 +120,8 @@ class Checkpoints:
         """The states at each of `rows` (consecutive checkpoints), each built from the one before by
         setting only the facts that changed, so unchanged facts are the same objects from day to day.
         A fact's value is read from the database only if something decodes it."""
+        if not rows:
+            return  # a store older than the checkpoint tables has none to read
         tables = self.store.checkpoint_tables
         names = {projector.name: index for index, projector in enumerate(PROJECTORS)}
         keys = tables.keys()
