@@ -6,7 +6,9 @@ import datetime as dt
 import enum
 import functools
 import json
-from typing import Any
+import typing
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -35,7 +37,7 @@ ENVELOPE_FIELDS = (
 )
 
 
-def _strict(expected: type, name: str):
+def _strict(expected: type, name: str) -> Callable[[Any, type], Any]:
     def structure(value: Any, _: type) -> Any:
         # cattrs would coerce 3 to "3" and "yes" to True; a mistyped field is an error here.
         if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
@@ -60,6 +62,24 @@ def _json_type(value: Any) -> str:
 
 converter.register_structure_hook(str, _strict(str, "a string"))
 converter.register_structure_hook(bool, _strict(bool, "true or false"))
+
+
+def _structure_int(value: Any, _: type) -> int:
+    # cattrs would turn "3" and 3.7 into 3; a count or a code written as text is an error here.
+    if isinstance(value, bool) or not isinstance(value, int):
+        shown = repr(value) if isinstance(value, float) else _json_type(value)
+        raise TypeError(f"expected a whole number, not {shown}")
+    return value
+
+
+def _structure_float(value: Any, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, not {_json_type(value)}")
+    return float(value)
+
+
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook(float, _structure_float)
 converter.register_structure_hook(dt.date, lambda value, _: parse_day(value))
 converter.register_unstructure_hook(dt.date, dt.date.isoformat)
 
@@ -76,7 +96,10 @@ def _structure_names(value: Any, _: type) -> tuple[str, ...]:
 converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _structure_names)
 
 
-def _structure_enum(value: Any, enum_type: type[enum.Enum]) -> enum.Enum:
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _structure_enum(value: Any, enum_type: type[E]) -> E:
     try:
         if isinstance(value, str):
             return enum_type(value)
@@ -89,7 +112,7 @@ def _structure_enum(value: Any, enum_type: type[enum.Enum]) -> enum.Enum:
 
 converter.register_structure_hook_func(lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum)
 
-_QUANTITY_KEYS = {"value", "bound", "low", "high"}
+_QUANTITY_KEYS = {"value", "bound", "low", "high", "stated"}
 
 
 def _is_number(value: Any) -> bool:
@@ -97,7 +120,10 @@ def _is_number(value: Any) -> bool:
 
 
 def _structure_quantity(value: Any, _: type) -> Quantity:
-    """A bare number is exact; otherwise {value, bound, low?, high?}."""
+    """A bare number is exact; otherwise {value, bound, low?, high?, stated?}.
+
+    A range may leave out `value`: it is then the range's low end (see events/quantity.py).
+    """
     if _is_number(value):
         try:
             return Quantity(value)
@@ -108,23 +134,28 @@ def _structure_quantity(value: Any, _: type) -> Quantity:
     extra = set(value) - _QUANTITY_KEYS
     if extra:
         raise ValueError(f"unknown quantity field(s): {', '.join(sorted(extra))}")
-    if "value" not in value:
-        raise ValueError("a quantity needs a value")
+    if "value" not in value and "low" not in value:
+        raise ValueError("a quantity needs a value (or a range: low and high)")
     # Messages start with the field's name, which error reporting moves into the path (data.area_km2.bound).
     for key in ("value", "low", "high"):
         if key in value and value[key] is not None and not _is_number(value[key]):
             raise TypeError(f"{key} must be a number, not {_json_type(value[key])}")
+    if "stated" in value and not isinstance(value["stated"], str):
+        raise TypeError(f"stated must be a string, not {_json_type(value['stated'])}")
     try:
         bound = _structure_enum(value.get("bound", "exact"), Bound)
     except ValueError as exc:
         raise ValueError(f"bound {exc}") from None
-    return Quantity(value["value"], bound, value.get("low"), value.get("high"))
+    figure = value["value"] if "value" in value else value["low"]
+    return Quantity(figure, bound, value.get("low"), value.get("high"), value.get("stated"))
 
 
 def _unstructure_quantity(quantity: Quantity) -> dict[str, Any]:
     out: dict[str, Any] = {"value": quantity.value, "bound": quantity.bound.value}
     if quantity.is_range:
         out["low"], out["high"] = quantity.low, quantity.high
+    if quantity.stated is not None:  # omitted when absent: older records keep their spelling and hashes
+        out["stated"] = quantity.stated
     return out
 
 
@@ -207,16 +238,20 @@ def _members_by_value(enum_type: type[enum.Enum]) -> dict[Any, enum.Enum]:
     return {member.value: member for member in enum_type}
 
 
+_PRECISION_BY_VALUE = {precision.value: precision for precision in DatePrecision}
+
 # Rows the store wrote were validated on the way in and are covered by the hash chain, so
 # replay reads them without running validators again; `verify` still reads them in full.
 trusted_converter = converter.copy(detailed_validation=False)
 trusted_converter.register_structure_hook(str, lambda value, _: value)
 trusted_converter.register_structure_hook(bool, lambda value, _: value)
+trusted_converter.register_structure_hook(int, lambda value, _: value)
+trusted_converter.register_structure_hook(float, lambda value, _: float(value))
 trusted_converter.register_structure_hook_func(
     lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda value, t: _members_by_value(t)[value]
 )
 trusted_converter.register_structure_hook(
-    Quantity, lambda q, _: Quantity(q["value"], Bound(q["bound"]), q.get("low"), q.get("high"))
+    Quantity, lambda q, _: Quantity(q["value"], Bound(q["bound"]), q.get("low"), q.get("high"), q.get("stated"))
 )
 
 
@@ -248,7 +283,7 @@ def event_from_trusted_values(
             event_id,
             unverified,
             note,
-            _members_by_value(DatePrecision)[date_precision],
+            _PRECISION_BY_VALUE[date_precision],
         )
     finally:
         attrs.validators.set_disabled(was_disabled)
@@ -297,7 +332,7 @@ def event_from_trusted_row(
             event_id,
             bool(unverified),
             note,
-            _members_by_value(DatePrecision)[date_precision],
+            typing.cast(DatePrecision, _members_by_value(DatePrecision)[date_precision]),
         )
     finally:
         attrs.validators.set_disabled(was_disabled)

@@ -6,10 +6,12 @@ import datetime as dt
 import enum
 import re
 import uuid
+from typing import Any
 
 import attrs
 
 from events import registry
+from events.registry import Payload
 from events.validation import optional_text, text
 
 _EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}")
@@ -39,7 +41,7 @@ def new_event_id() -> str:
     return str(uuid.uuid4())
 
 
-def _check_event_id(instance: object, attribute: attrs.Attribute, value: object) -> None:
+def _check_event_id(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not _EVENT_ID.fullmatch(value):
         raise ValueError(
             f"event_id must be 1-200 characters of letters, digits and . _ : / - "
@@ -47,19 +49,19 @@ def _check_event_id(instance: object, attribute: attrs.Attribute, value: object)
         )
 
 
-def _check_payload(instance: object, attribute: attrs.Attribute, value: object) -> None:
+def _check_payload(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     try:
         registry.kind_of(value)
     except KeyError:
         raise TypeError(f"data must be a registered event payload, not {type(value).__name__}") from None
 
 
-def _check_day(instance: object, attribute: attrs.Attribute, value: object) -> None:
+def _check_day(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise TypeError(f"{attribute.name} must be a date, not {value!r}")
 
 
-def _check_reported_on(instance: Event, attribute: attrs.Attribute, value: dt.date) -> None:
+def _check_reported_on(instance: Event, attribute: attrs.Attribute[dt.date], value: dt.date) -> None:
     _check_day(instance, attribute, value)
     if value < instance.occurred_on:
         raise ValueError(f"reported_on {value.isoformat()} is before occurred_on {instance.occurred_on.isoformat()}")
@@ -69,7 +71,7 @@ def _check_reported_on(instance: Event, attribute: attrs.Attribute, value: dt.da
 class Event:
     """One report: what happened (payload), when (valid time), when it was known, and who said so."""
 
-    payload: object = attrs.field(validator=_check_payload)
+    payload: Payload = attrs.field(validator=_check_payload)
     occurred_on: dt.date = attrs.field(validator=_check_day)
     source: str = text()
     reported_on: dt.date = attrs.field(
@@ -117,7 +119,7 @@ class RecordedEvent:
         return self.event.kind
 
     @property
-    def payload(self) -> object:
+    def payload(self) -> Payload:
         return self.event.payload
 
     @property

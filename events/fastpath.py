@@ -29,6 +29,7 @@ from typing import Any
 import attrs
 import msgspec
 
+import events.kinds  # noqa: F401  (registers every kind: the checkers are built from the registry)
 from events import registry
 from events.envelope import _EVENT_ID
 from events.quantity import MAX_VALUE, Bound, Quantity
@@ -56,7 +57,7 @@ _ENVELOPE = frozenset(
 )
 _PRECISIONS = frozenset(("day", "week", "month"))
 _BOUNDS = frozenset(bound.value for bound in Bound)
-_QUANTITY_KEYS = frozenset(("value", "bound", "low", "high"))
+_QUANTITY_KEYS = frozenset(("value", "bound", "low", "high", "stated"))
 _decode = msgspec.json.Decoder().decode
 
 
@@ -114,7 +115,9 @@ def record_from_dict(raw: dict[str, Any]) -> dict[str, Any]:
     if not raw.keys() <= _ENVELOPE:
         raise Unsure
     kind = raw.get("kind")
-    check_data = _payload_checkers().get(kind) if type(kind) is str else None
+    if type(kind) is not str:
+        raise Unsure
+    check_data = _payload_checkers().get(kind)
     if check_data is None or "occurred_on" not in raw or "source" not in raw or "data" not in raw:
         raise Unsure
     current = registry.current_version(kind)
@@ -184,37 +187,41 @@ def _text(value: Any, limit: int) -> str:
 
 
 def _number(value: Any) -> int | float:
-    kind = type(value)
-    if kind is int:
-        if value < 0 or value > MAX_VALUE:
+    if type(value) is int:
+        whole: int = value
+        if whole < 0 or whole > MAX_VALUE:
             raise Unsure
-        return value
-    if kind is float:
-        if not math.isfinite(value) or value < 0 or value > MAX_VALUE:
+        return whole
+    if type(value) is float:
+        number: float = value
+        if not math.isfinite(number) or number < 0 or number > MAX_VALUE:
             raise Unsure
-        return int(value) if value.is_integer() else value
+        return int(number) if number.is_integer() else number
     raise Unsure
 
 
 def _quantity(value: Any) -> dict[str, Any]:
+    """As the converter reads a Quantity (events/codec.py): a bare number is exact; a range may
+    leave out `value` (it is then the low end); `stated` keeps the source's words."""
     if type(value) is not dict:
         return {"value": _number(value), "bound": "exact"}
-    if not value.keys() <= _QUANTITY_KEYS or "value" not in value:
+    if not value.keys() <= _QUANTITY_KEYS or ("value" not in value and "low" not in value):
         raise Unsure
     bound = value.get("bound", "exact")
     if type(bound) is not str or bound not in _BOUNDS:
         raise Unsure
-    number = _number(value["value"])
+    number = _number(value["value"] if "value" in value else value["low"])
     low, high = value.get("low"), value.get("high")
     out: dict[str, Any] = {"value": number, "bound": bound}
-    if low is None and high is None:
-        return out
-    if low is None or high is None:
-        raise Unsure
-    low, high = _number(low), _number(high)
-    if not low <= number <= high:
-        raise Unsure
-    out["low"], out["high"] = low, high
+    if low is not None or high is not None:
+        if low is None or high is None:
+            raise Unsure
+        low, high = _number(low), _number(high)
+        if not low <= number <= high:
+            raise Unsure
+        out["low"], out["high"] = low, high
+    if "stated" in value:
+        out["stated"] = _text(value["stated"], MAX_TEXT)
     return out
 
 
@@ -251,7 +258,7 @@ def _field_check(field: attrs.Attribute) -> tuple[FieldCheck, Any] | None:  # ty
         return None
     if field.type is Quantity:
         return _quantity, absent
-    if field.type == Quantity | None or field.type == typing.Optional[Quantity]:  # noqa: UP045
+    if set(typing.get_args(field.type)) == {Quantity, type(None)}:
         return (lambda value: None if value is None else _quantity(value)), absent
     if field.type is bool:
 

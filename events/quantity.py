@@ -1,11 +1,20 @@
-"""Numbers as sources state them: "more than 1,000", "around 800", "1-3"."""
+"""Numbers as sources state them: "more than 1,000", "around 800", "1-3", "hundreds".
+
+A range ("one to three kilometres") is `low`-`high`; its `value`, the figure comparisons use, is
+by convention the low end: the most the source commits to, never an invented midpoint. When the
+source gives no number of its own ("hundreds", "less than half of Kyiv's figure"), `stated` keeps
+its words and `value`/`bound` the plainest reading of them, which a note on the event explains.
+"""
 
 from __future__ import annotations
 
 import enum
 import math
+from typing import Any
 
 import attrs
+
+from events.validation import optional_text
 
 # A count or an area beyond this is a typo or an attack, not a report.
 MAX_VALUE = 10**12
@@ -19,7 +28,7 @@ class Bound(enum.Enum):
     AT_MOST = "at_most"
 
 
-def _check_number(instance: object, attribute: attrs.Attribute, value: object) -> None:
+def _check_number(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is None and attribute.name != "value":
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -45,11 +54,13 @@ class Quantity:
     bound: Bound = attrs.field(default=Bound.EXACT, validator=attrs.validators.instance_of(Bound))
     low: int | float | None = attrs.field(default=None, converter=_normalise, validator=_check_number)
     high: int | float | None = attrs.field(default=None, converter=_normalise, validator=_check_number)
+    # The source's own words when they are not a number: "hundreds".
+    stated: str | None = optional_text()
 
     def __attrs_post_init__(self) -> None:
         if (self.low is None) != (self.high is None):
             raise ValueError("a range needs both low and high")
-        if self.low is not None and not (self.low <= self.value <= self.high):
+        if self.low is not None and self.high is not None and not (self.low <= self.value <= self.high):
             raise ValueError(f"range must satisfy low <= value <= high: {self.low}, {self.value}, {self.high}")
 
     @property
@@ -57,7 +68,11 @@ class Quantity:
         return self.low is not None
 
     def describe(self, unit: str = "") -> str:
-        """Human wording that keeps the source's qualifier: 'more than 1,000 km²'."""
+        """Human wording that keeps the source's qualifier: 'more than 1,000 km²', '"hundreds" (read as at least 200)'."""
+        figure = self._figure(unit)
+        return f'"{self.stated}" (read as {figure})' if self.stated else figure
+
+    def _figure(self, unit: str) -> str:
         if self.is_range:
             figure = f"{_fmt(self.low)}-{_fmt(self.high)}"
         else:

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-T = TypeVar("T", bound=type)
+import attrs
 
-_class_by_kind: dict[str, type] = {}
+
+class Payload(attrs.AttrsInstance, Protocol):
+    """What the data class of every event kind is: an attrs class that can describe itself."""
+
+    def describe(self) -> str:
+        """One line for people: what the event says."""
+        ...
+
+
+T = TypeVar("T", bound=type[Payload])
+
+_class_by_kind: dict[str, type[Payload]] = {}
 _kind_by_class: dict[type, str] = {}
 _version_by_kind: dict[str, int] = {}
 
@@ -30,7 +41,7 @@ def kind(name: str, version: int = 1) -> Callable[[T], T]:
     return register
 
 
-def payload_class(name: str) -> type:
+def payload_class(name: str) -> type[Payload]:
     try:
         return _class_by_kind[name]
     except KeyError:

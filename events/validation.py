@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -16,8 +19,8 @@ MAX_TEXT = 2_000
 MAX_LONG_TEXT = 20_000
 
 
-def _text_validator(limit: int):
-    def check(instance: object, attribute: attrs.Attribute, value: object) -> None:
+def _text_validator(limit: int) -> Callable[[object, attrs.Attribute[Any], Any], None]:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, str):
             raise TypeError(f"{attribute.name} must be a string, not {type(value).__name__}")
         if not value.strip():
@@ -36,14 +39,19 @@ def _text_validator(limit: int):
 # (events/fastpath.py) can make the same check without building the attrs object.
 CHECK = "timeline.check"
 
+# Field helpers: each returns an attrs.field (typed Any, as attrs.field is). mypy's attrs plugin knows
+# only a direct attrs.field call as a field and takes any other call for a default value, so in a
+# class that uses helpers a required field made by attrs.field itself reads as one after defaults:
+# declare a payload's required fields through helpers (`instance_of` for anything but text and enums).
 
-def text(*, long: bool = False):
+
+def text(*, long: bool = False) -> Any:
     """A required, non-empty, single-line string field."""
     limit = MAX_LONG_TEXT if long else MAX_TEXT
     return attrs.field(validator=_text_validator(limit), metadata={CHECK: ("text", limit)})
 
 
-def optional_text(*, long: bool = False):
+def optional_text(*, long: bool = False) -> Any:
     limit = MAX_LONG_TEXT if long else MAX_TEXT
     return attrs.field(
         default=None,
@@ -52,11 +60,16 @@ def optional_text(*, long: bool = False):
     )
 
 
-def one_of(enum_type: type):
+def one_of(enum_type: type[enum.Enum]) -> Any:
     return attrs.field(validator=attrs.validators.instance_of(enum_type), metadata={CHECK: ("enum", enum_type)})
 
 
-def texts():
+def instance_of(cls: type) -> Any:
+    """A required field holding an instance of `cls` (a Quantity, say)."""
+    return attrs.field(validator=attrs.validators.instance_of(cls))
+
+
+def texts() -> Any:
     """A tuple of names (JSON list of strings)."""
     return attrs.field(
         default=(),

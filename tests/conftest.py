@@ -7,6 +7,7 @@ HYPOTHESIS_PROFILE; otherwise "ci" when the CI variable is set, else "dev".
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import sqlite3
 import sys
@@ -118,3 +119,18 @@ def read_bytes() -> Callable[[str | os.PathLike], bytes]:
 def fingerprint() -> Callable[[str | os.PathLike], LogFingerprint]:
     """`fingerprint(path)`: compare before and after to prove a log was left exactly as it was."""
     return log_fingerprint
+
+
+@pytest.fixture
+def require() -> Callable[[str, str], object]:
+    """`require(module, what)`: the module, or a skip naming what is missing; under CI, a failure."""
+
+    def need(module: str, what: str) -> object:
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            if os.environ.get("CI"):
+                pytest.fail(f"{what} is required when CI is set, and {module} cannot be imported")
+            pytest.skip(f"{what} is not installed")
+
+    return need

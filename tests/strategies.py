@@ -109,12 +109,13 @@ def _numbers(max_value: int | float) -> st.SearchStrategy[int | float]:
 
 @st.composite
 def quantities(draw: st.DrawFn, *, max_value: int | float = MAX_VALUE, ranges: bool = True) -> Quantity:
-    """A `Quantity`: any bound; a value, or (with `ranges`) low <= value <= high."""
+    """A `Quantity`: any bound; a value, or (with `ranges`) low <= value <= high; sometimes the source's words."""
     bound = draw(st.sampled_from(Bound))
+    stated = draw(st.one_of(st.none(), st.none(), st.sampled_from(["hundreds", "less than half"]), texts()))
     if ranges and draw(st.booleans()):
         low, value, high = sorted(draw(st.lists(_numbers(max_value), min_size=3, max_size=3)))
-        return Quantity(value, bound, low, high)
-    return Quantity(draw(_numbers(max_value)), bound)
+        return Quantity(value, bound, low, high, stated)
+    return Quantity(draw(_numbers(max_value)), bound, stated=stated)
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,7 +171,7 @@ def _forces_redeployed(small_pools: bool) -> st.SearchStrategy[k.ForcesRedeploye
     return st.builds(
         k.ForcesRedeployed,
         force=_name(("Russian conscripts", "Ukrainian brigades"), small_pools),
-        from_area=_name(REGIONS, small_pools),
+        from_area=_optional(_name(REGIONS, small_pools)),
         to_area=_name(REGIONS, small_pools),
     )
 
@@ -193,6 +194,37 @@ def _prisoners_captured(small_pools: bool) -> st.SearchStrategy[k.PrisonersCaptu
         basis=st.sampled_from(k.CaptureBasis),
         unit=_optional(texts()),
     )
+
+
+@st.composite
+def _prisoners_exchanged_draw(draw: st.DrawFn, small_pools: bool) -> k.PrisonersExchanged:
+    side_a = draw(_name(CLAIMANTS, small_pools))
+    side_b = draw(_name(CLAIMANTS, small_pools).filter(lambda name: name != side_a))
+    return k.PrisonersExchanged(
+        side_a=side_a,
+        released_by_a=draw(quantities()),
+        side_b=side_b,
+        released_by_b=draw(quantities()),
+        mediator=draw(_optional(_name(("United Arab Emirates", "Turkey"), small_pools))),
+    )
+
+
+def _prisoners_exchanged(small_pools: bool) -> st.SearchStrategy[k.PrisonersExchanged]:
+    return _prisoners_exchanged_draw(small_pools)
+
+
+@st.composite
+def _casualties_reported_draw(draw: st.DrawFn, small_pools: bool) -> k.CasualtiesReported:
+    # At least one figure: the class refuses a report with none.
+    given = draw(st.sets(st.sampled_from(("killed", "injured", "missing")), min_size=1))
+    figures = {name: draw(quantities()) for name in sorted(given)}
+    return k.CasualtiesReported(
+        region=draw(_name(REGIONS, small_pools)), among=draw(_name(("civilians", "soldiers"), small_pools)), **figures
+    )
+
+
+def _casualties_reported(small_pools: bool) -> st.SearchStrategy[k.CasualtiesReported]:
+    return _casualties_reported_draw(small_pools)
 
 
 def _event_retracted(small_pools: bool) -> st.SearchStrategy[k.EventRetracted]:
@@ -232,15 +264,64 @@ def _territory_claimed(small_pools: bool) -> st.SearchStrategy[k.TerritoryClaime
     return _territory_claimed_draw(small_pools)
 
 
+EVENT_TYPES = ("Battles", "Explosions/Remote violence", "Violence against civilians", "Strategic developments")
+SUB_EVENT_TYPES = ("Armed clash", "Shelling/artillery/missile attack", "Government regains territory", "Attack")
+ADMIN1 = ("Kursk", "Belgorod", "Sumy")
+
+
+@st.composite
+def _incident_reported_draw(draw: st.DrawFn, small_pools: bool) -> k.IncidentReported:
+    located = draw(st.booleans())
+    short = texts(max_size=20, at_limit=False)  # many optional fields: keep drawing them cheap
+    coordinate = functools.partial(st.floats, allow_nan=False, allow_infinity=False)
+    return k.IncidentReported(
+        event_type=draw(_name(EVENT_TYPES, small_pools)),
+        country=draw(_name(("Russia", "Ukraine"), small_pools)),
+        location=draw(_name(SETTLEMENTS, small_pools)),
+        sub_event_type=draw(_optional(_name(SUB_EVENT_TYPES, small_pools))),
+        disorder_type=draw(_optional(short)),
+        actor1=draw(_optional(_name(CLAIMANTS, small_pools))),
+        assoc_actor_1=draw(_optional(short)),
+        inter1=draw(_optional(st.sampled_from(["1", "2", "State forces"]))),
+        actor2=draw(_optional(_name(CLAIMANTS, small_pools))),
+        assoc_actor_2=draw(_optional(short)),
+        inter2=draw(_optional(st.sampled_from(["1", "8"]))),
+        interaction=draw(_optional(st.sampled_from(["11", "18"]))),
+        civilian_targeting=draw(st.booleans()),
+        iso=draw(_optional(st.integers(0, 999))),
+        region=draw(_optional(short)),
+        admin1=draw(_optional(_name(ADMIN1, small_pools))),
+        admin2=draw(_optional(short)),
+        admin3=draw(_optional(short)),
+        latitude=draw(coordinate(-90, 90)) if located else None,
+        longitude=draw(coordinate(-180, 180)) if located else None,
+        geo_precision=draw(_optional(st.sampled_from(k.incident.GEO_PRECISIONS))),
+        fatalities=draw(_optional(quantities())),
+        notes=draw(_optional(texts(long=True))),
+        tags=draw(_optional(short)),
+        source_scale=draw(_optional(short)),
+        dataset=draw(_optional(st.just("ACLED"))),
+        record_id=draw(_optional(st.from_regex(r"[A-Z]{3}[0-9]{1,6}", fullmatch=True))),
+        revision=draw(_optional(st.integers(0, 2_000_000_000))),
+    )
+
+
+def _incident_reported(small_pools: bool) -> st.SearchStrategy[k.IncidentReported]:
+    return _incident_reported_draw(small_pools)
+
+
 PAYLOAD_STRATEGIES: dict[str, PayloadStrategy] = {
     "border.crossed": _border_crossed,
+    "casualties.reported": _casualties_reported,
     "civilians.displaced": _civilians_displaced,
     "emergency.declared": _emergency(k.EmergencyDeclared),
     "emergency.lifted": _emergency(k.EmergencyLifted),
     "event.retracted": _event_retracted,
     "forces.redeployed": _forces_redeployed,
+    "incident.reported": _incident_reported,
     "official.appointed": _official_appointed,
     "prisoners.captured": _prisoners_captured,
+    "prisoners.exchanged": _prisoners_exchanged,
     "settlement.claimed": _settlement_claimed,
     "statement.made": _statement_made,
     "territory.claimed": _territory_claimed,

@@ -12,6 +12,8 @@ import itertools
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from events.codec import event_from_record, event_to_record
 from timeline import schema
 from timeline.api import Timeline
 from timeline.cli import cli
-from timeline.jsonl import write_events
+from timeline.formats.jsonl import write_events
 from timeline.rows import record_to_row
 
 # --------------------------------------------------------------------------------------------
@@ -359,6 +361,19 @@ def test_expect_head_that_matches_appends(invoke, logged_db):
     assert "seq 4" in result.stdout
 
 
+def test_import_with_an_expect_head_the_log_has_passed_changes_nothing(invoke, logged_db, tmp_path, fingerprint):
+    # Another writer appended after this one read seq 2: the import is refused whole.
+    source = tmp_path / "late.jsonl"
+    source.write_bytes(jsonl(statement("late-1"), statement("late-2")))
+    before = fingerprint(logged_db)
+    line = assert_rejected(invoke("import", source, "--db", logged_db, "--expect-head", "2"))
+    assert line == (
+        f"Error: {logged_db}: expected the log to end at seq 2, but it ends at seq 3 "
+        "(another writer appended first; re-read and retry)"
+    )
+    assert fingerprint(logged_db) == before
+
+
 # --------------------------------------------------------------------------------------------
 # log
 # --------------------------------------------------------------------------------------------
@@ -398,6 +413,27 @@ def test_log_table_has_a_header_and_one_row_per_event(invoke, logged_db):
     lines = invoke("log", "--db", logged_db).stdout.splitlines()
     assert lines[0].split() == ["seq", "occurred", "reported", "kind", "what"]
     assert len(lines) == 2 + len(LOGGED)
+
+
+def test_log_piped_into_head_stops_quietly(tmp_path):
+    # `timeline log | head -1` in a real shell: head leaves after one line and the pipe breaks
+    # under the writer. That is not an error: exit 0 and nothing on stderr.
+    db = tmp_path / "long.db"
+    with Timeline.init(db) as timeline:
+        # Far more than a pipe holds (64 KiB), so the writer is still writing when head leaves.
+        timeline.store.append([event_from_record(statement(f"s-{n}", summary="x" * 200)) for n in range(3_000)])
+    script = '"$PYTHON" -m timeline.cli log --db "$DB" 2>"$ERR" | head -1; echo "${PIPESTATUS[0]}"'
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env={**os.environ, "PYTHON": sys.executable, "DB": str(db), "ERR": str(tmp_path / "stderr.txt")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    first_line, status = result.stdout.splitlines()
+    assert first_line.split() == ["seq", "occurred", "reported", "kind", "what"]
+    assert status == "0"
+    assert (tmp_path / "stderr.txt").read_text() == ""
 
 
 def test_log_of_nothing_says_so(invoke, logged_db):
@@ -497,7 +533,7 @@ def _append_row_from_a_newer_version(db: Path) -> None:
     """A well-chained row of a kind this version does not know, as a newer version would write it."""
     record = {
         "event_id": "future-1",
-        "kind": "casualties.reported",
+        "kind": "future.unknown_kind",
         "schema_version": 1,
         "occurred_on": "2024-08-20",
         "reported_on": "2024-08-20",
@@ -519,7 +555,7 @@ def test_verify_flags_an_event_this_version_cannot_read(invoke, logged_db):
     _append_row_from_a_newer_version(logged_db)
     result = invoke("verify", "--db", logged_db)
     assert result.exit_code == 1
-    assert result.stderr.startswith("FAILED: seq 4: ") and "casualties.reported" in result.stderr
+    assert result.stderr.startswith("FAILED: seq 4: ") and "future.unknown_kind" in result.stderr
 
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["table", "json"])
@@ -530,7 +566,7 @@ def test_log_refuses_cleanly_an_event_this_version_cannot_read(invoke, logged_db
     assert result.exit_code == 2, repr(result.exception)
     assert isinstance(result.exception, SystemExit)
     errors = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(errors) == 1 and errors[0].startswith("Error: ") and "casualties.reported" in errors[0]
+    assert len(errors) == 1 and errors[0].startswith("Error: ") and "future.unknown_kind" in errors[0]
 
 
 def test_verify_of_the_bundled_log_passes(invoke):
@@ -646,26 +682,28 @@ def test_a_lone_surrogate_in_an_import_is_refused_cleanly(invoke, logged_db, fin
 
 
 @pytest.fixture
-def store_v1_db(tmp_path, invoke) -> Path:
-    """A log in the first store layout (schema 1), as the first release wrote it, holding LOGGED."""
+def store_v1_db(tmp_path) -> Path:
+    """A log in the first store layout (schema 1), as the first release wrote it, holding LOGGED.
+
+    Its rows go in by plain SQL: any write through EventStore upgrades the store first."""
     db = tmp_path / "old.db"
     with contextlib.closing(sqlite3.connect(db)) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
         schema.create_version_1(sqlite_utils.Database(conn))
-        conn.commit()
-    # Rows as the first release wrote them (an append would upgrade the store first).
-    prev_hash = schema.GENESIS_HASH
-    with contextlib.closing(sqlite3.connect(db)) as conn:
-        for seq, record in enumerate(LOGGED, 1):
-            row = record_to_row(event_to_record(event_from_record(record)), seq, "2024-08-17T00:00:00+00:00", prev_hash)
-            del row["date_precision"]
+        prev_hash = schema.GENESIS_HASH
+        for seq, record in enumerate(LOGGED, start=1):
+            row = record_to_row(event_to_record(event_from_record(record)), seq, "2024-08-14T00:00:00+00:00", prev_hash)
+            columns = [name for name in row if name in schema.EVENT_COLUMNS]  # the columns version 1 has
             conn.execute(
-                f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+                f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                [row[name] for name in columns],
             )
             prev_hash = row["hash"]
-        conn.execute("UPDATE log_head SET seq = ?, hash = ?", [len(LOGGED), prev_hash])
+        conn.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [len(LOGGED), prev_hash])
         conn.commit()
+    with contextlib.closing(sqlite3.connect(db)) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'checkpoints'").fetchall()
     return db
 
 
@@ -684,11 +722,52 @@ def test_a_rejected_import_into_an_old_store_layout_changes_nothing(invoke, stor
     assert fingerprint(store_v1_db) == before
 
 
+def test_an_old_store_layout_answers_queries_without_being_changed(invoke, store_v1_db, fingerprint):
+    before = fingerprint(store_v1_db)
+    state = invoke("state", "--db", store_v1_db, "--as-of", "2024-08-13", "--json")
+    assert_ok(state)
+    snapshot = json.loads(state.stdout)
+    assert snapshot["events_applied"] == 3
+    (area,) = snapshot["territory"]["claims"]["Ukraine"]["area_km2"]
+    assert area["figure"] == {"value": 1000, "bound": "exact"}
+    assert snapshot["prisoners"]["Ukraine"]["event_ids"] == ["pows-100"]
+    diff = invoke("diff", "2024-08-12", "2024-08-13", "--db", store_v1_db)
+    assert_ok(diff)
+    assert diff.stdout.splitlines()[:3] == [
+        "From 2024-08-12 (day 6) to 2024-08-13 (day 7), everything known: 1 changes, 1 events",
+        "  + prisoners.Ukraine: held by Ukraine: total: 100 (Volodymyr Zelenskyy, 2024-08-13)",
+        "      because: pows-100",
+    ]
+    why = invoke("why", "territory.claims.Ukraine", "--db", store_v1_db)
+    assert_ok(why)
+    assert "  seq 2  2024-08-12  territory.claimed  syrskyi-1000" in why.stdout.splitlines()
+    days = invoke("days", "--db", store_v1_db, "--json")
+    assert_ok(days)
+    assert [day["events"] for day in json.loads(days.stdout) if day["events"]] == [[r["event_id"]] for r in LOGGED]
+    assert fingerprint(store_v1_db) == before
+
+
 def test_the_first_write_to_an_old_store_upgrades_it(invoke, store_v1_db):
     assert_ok(invoke("import", "-", "--db", store_v1_db, input=jsonl(statement("good-1"))))
     with Timeline.open(store_v1_db, read_only=True) as timeline:
         assert timeline.store.schema_version == schema.CURRENT_VERSION
+        assert timeline.checkpoints.available
+        assert [recorded.event_id for recorded in timeline.events()] == [*(r["event_id"] for r in LOGGED), "good-1"]
         assert timeline.verify().ok
+
+
+def test_checkpoints_of_an_old_store_upgrade_it_and_are_built(invoke, store_v1_db):
+    # Checkpoints are written on a connection of their own: the store must be upgraded first,
+    # or there is no table to hold them.
+    answer = invoke("state", "--db", store_v1_db, "--json").stdout
+    result = invoke("checkpoint", "--db", store_v1_db)
+    assert_ok(result)
+    assert result.stdout == "built 3 checkpoints\n"  # the three days that have events
+    with Timeline.open(store_v1_db, read_only=True) as timeline:
+        assert timeline.store.schema_version == schema.CURRENT_VERSION
+        assert timeline.checkpoints.count() == 3
+    assert invoke("state", "--db", store_v1_db, "--json").stdout == answer
+    assert invoke("verify", "--db", store_v1_db).stdout.startswith("ok: 3 events")
 
 
 def test_a_bad_line_after_the_first_batch_changes_nothing(invoke, logged_db, tmp_path, fingerprint):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
 
 import pytest
 from click.testing import CliRunner
 
 from timeline.cli import cli
+from timeline.projectors import PROJECTORS
 
 STATE_KEYS = {
     "as_of",
@@ -21,6 +24,8 @@ STATE_KEYS = {
     "prisoners",
     "appointments",
     "displacement",
+    "casualties",
+    "incidents",
 }
 
 
@@ -82,6 +87,101 @@ def test_days_and_why(run):
     assert "k24-2024-08-15-russia-contests-sudzha" in why.output
 
 
+def test_diff_text_shows_each_change_what_it_was_and_why(run):
+    result = run("diff", "2024-08-14", "2024-08-15")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "From 2024-08-14 (day 9) to 2024-08-15 (day 10), everything known: 7 changes, 7 events"
+    # A new fact: "+", then the events that made it.
+    krupets = lines.index("  + settlements.Krupets: Krupets: controlled by Russia (Russia, 2024-08-15)")
+    assert lines[krupets + 1] == "      because: k24-2024-08-15-russia-retakes-krupets"
+    # A changed fact: "~" and the new wording, then what it was, then the events new to it.
+    sudzha = next(n for n, line in enumerate(lines) if line.startswith("  ~ settlements.Sudzha: "))
+    assert lines[sudzha].endswith(
+        "Sudzha: CONTESTED: Ukraine: controlled by Ukraine (2024-08-15); Russia: contested (2024-08-15)"
+    )
+    assert lines[sudzha + 1] == "      was: Sudzha: controlled by Ukraine (Ukraine, 2024-08-14)"
+    assert lines[sudzha + 2] == (
+        "      because: k24-2024-08-15-sudzha-full-control, k24-2024-08-15-russia-contests-sudzha"
+    )
+    # One "+"/"~" line per change, in the order of the JSON output; then the events in between.
+    changed = [line.split(": ")[0][4:] for line in lines if line.startswith(("  + ", "  ~ ", "  - "))]
+    as_json = json.loads(run("diff", "2024-08-14", "2024-08-15", "--json").stdout)
+    assert changed == [change["path"] for change in as_json["changes"]]
+    events = lines[lines.index("Events:") + 1 :]
+    assert [line.split()[:2] for line in events] == [["2024-08-15", event["event_id"]] for event in as_json["events"]]
+    assert (
+        "  2024-08-15  k24-2024-08-15-up-to-2000-captured  Ukraine holds up to 2,000 prisoners in total [unverified]"
+        in events
+    )
+
+
+def test_days_json_has_one_entry_per_day_with_its_events_and_changes(run):
+    result = run("days", "--json")
+    assert result.exit_code == 0
+    days = json.loads(result.stdout)
+    assert all(set(day) == {"day", "date", "events", "changes"} for day in days)
+    assert days[0] == {"day": 1, "date": "2024-08-06", "events": ["k24-2024-08-06-border-crossed"], "changes": []}
+    # Every day from the first event to the last, numbered from the border crossing.
+    first = dt.date(2024, 8, 6)
+    assert [(day["day"], day["date"]) for day in days] == [
+        (n + 1, (first + dt.timedelta(days=n)).isoformat()) for n in range(19)
+    ]
+    # Each logged event on the day it occurred, once.
+    logged = [json.loads(line) for line in run("log", "--json").stdout.splitlines()]
+    assert sorted(event_id for day in days for event_id in day["events"]) == sorted(e["event_id"] for e in logged)
+    on_day = {event_id: day["date"] for day in days for event_id in day["events"]}
+    assert all(on_day[event["event_id"]] == event["occurred_on"] for event in logged)
+    # A day's changes are the diff from the day before.
+    day_10 = next(day for day in days if day["day"] == 10)
+    diff = json.loads(run("diff", "2024-08-14", "2024-08-15", "--json").stdout)
+    assert day_10["changes"] == [change["path"] for change in diff["changes"]]
+    assert day_10["events"] == [event["event_id"] for event in diff["events"]]
+
+
+def test_why_json_gives_the_fact_and_the_events_behind_it(run):
+    result = run("why", "settlements.Sudzha", "--as-of", "2024-08-16", "--json")
+    assert result.exit_code == 0
+    why = json.loads(result.stdout)
+    assert set(why) == {"path", "fact", "events"}
+    assert why["path"] == "settlements.Sudzha"
+    fact = why["fact"]
+    assert (fact["settlement"], fact["status"], fact["contested"]) == ("Sudzha", "contested", True)
+    assert [claim["claimant"] for claim in fact["claims"]] == ["Ukraine", "Russia", "Press reports"]
+    assert fact["event_ids"] == [
+        "k24-2024-08-15-sudzha-full-control",
+        "k24-2024-08-15-russia-contests-sudzha",
+        "k24-2024-08-16-sudzha-fighting",
+    ]
+    # The events, in the fact's order, each as `log --json` prints it.
+    assert [event["event_id"] for event in why["events"]] == fact["event_ids"]
+    logged = {event["event_id"]: event for event in map(json.loads, run("log", "--json").stdout.splitlines())}
+    assert why["events"] == [logged[event_id] for event_id in fact["event_ids"]]
+    assert all(event["data"]["settlement"] == "Sudzha" for event in why["events"])
+
+
+def test_state_of_an_empty_log_shows_every_projector_empty(run, tmp_path):
+    db = str(tmp_path / "empty.db")
+    assert run("init", "--db", db).exit_code == 0
+    before = dt.date.today()
+    text, as_json = run("state", "--db", db), run("state", "--db", db, "--json")
+    after = dt.date.today()  # the default day is today: allow for midnight passing meanwhile
+    assert text.exit_code == 0 and as_json.exit_code == 0
+    header, *body = text.stdout.splitlines()
+    assert header in {f"State as of {day.isoformat()}, everything known: 0 events applied" for day in (before, after)}
+    assert body == [line for projector in PROJECTORS for line in ("", projector.name.upper(), "  (nothing yet)")]
+    state = json.loads(as_json.stdout)
+    assert state.pop("as_of") in {before.isoformat(), after.isoformat()}
+    assert state == {"known_on": None, "day": None, "events_applied": 0} | {p.name: {} for p in PROJECTORS}
+    # A day given by date is shown; a day given by number has nothing to count from.
+    assert run("state", "--db", db, "--as-of", "2024-08-16").stdout.startswith(
+        "State as of 2024-08-16, everything known: 0 events applied\n"
+    )
+    by_number = run("state", "--db", db, "--day", "3")
+    assert by_number.exit_code == 2
+    assert by_number.stderr == "Error: the log is empty, so it has no day 1\n"
+
+
 def test_export_round_trips_through_import(run, tmp_path):
     exported = run("export", "--format", "jsonl").stdout
     db = str(tmp_path / "copy.db")
@@ -91,6 +191,31 @@ def test_export_round_trips_through_import(run, tmp_path):
     original = json.loads(run("state", "--as-of", "2024-08-16", "--json").stdout)
     copied = json.loads(run("state", "--as-of", "2024-08-16", "--json", "--db", db).stdout)
     assert copied == original
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)], ids=["umask-022", "umask-027"])
+def test_export_to_a_file_writes_the_log_as_an_ordinary_new_file(run, tmp_path, umask, mode):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "kursk.jsonl"
+    previous = os.umask(umask)
+    try:
+        result = run("export", "-o", str(target))
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    count = len(run("log", "--json").stdout.splitlines())
+    assert result.stderr == f"exported {count} events to {target}\n"
+    assert target.read_text(encoding="utf-8") == run("export").stdout
+    # The permissions of a file the user created, not the temporary file's 0600; nothing else left behind.
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+    assert os.listdir(folder) == ["kursk.jsonl"]
+    # The file is the log: imported into a new database, it exports to the same bytes.
+    db = str(tmp_path / "copy.db")
+    assert run("init", "--db", db).exit_code == 0
+    assert run("import", str(target), "--db", db).stdout == f"appended {count} events; the log ends at seq {count}\n"
+    assert run("export", "--db", db).stdout == target.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from events.errors import InvalidEvent
 from events.kinds import AreaBasis, StatementMade, TerritoryClaimed
 from events.quantity import Bound, Quantity
 from events.validation import MAX_TEXT
-from timeline.jsonl import read_events, write_events
+from timeline.formats.jsonl import read_events, write_events
 
 # Laws drawn per kind, or over whole logs, run a quarter of the profile's examples each: across
 # eleven kinds that is still more examples than any single law gets.
@@ -289,6 +289,10 @@ BAD_RECORDS = [
     ),
     ("range missing high", _with(GOOD, data={"area_km2": {"value": 1, "low": 0}}), "data.area_km2"),
     ("unknown quantity part", _with(GOOD, data={"area_km2": {"value": 1, "unit": "km2"}}), "data.area_km2"),
+    ("quantity with neither value nor range", _with(GOOD, data={"area_km2": {"bound": "approx"}}), "data.area_km2"),
+    ("stated words not a string", _with(GOOD, data={"area_km2": {"value": 1, "stated": 2}}), "data.area_km2"),
+    ("stated words empty", _with(GOOD, data={"area_km2": {"value": 1, "stated": " "}}), "data.area_km2"),
+    ("unknown prisoner basis", _with(PRISONERS, data={"basis": "week"}), "data.basis"),
     ("negative count", _with(PRISONERS, data={"count": -5}), "data.count"),
     ("impossible date", _with(GOOD, occurred_on="2024-02-30"), "occurred_on"),
     ("date without dashes", _with(GOOD, occurred_on="20240812"), "occurred_on"),
@@ -321,6 +325,39 @@ BAD_RECORDS = [
     ("schema version a boolean", _with(GOOD, schema_version=True), "schema_version"),
     ("number in a list of names", BORDER | {"data": BORDER["data"] | {"near": ["Sudzha", 3]}}, "data.near"),
 ]
+
+
+def test_a_range_without_a_value_reads_as_its_low_end_not_a_midpoint():
+    event = event_from_record(_with(GOOD, data={"advance_km": {"low": 1, "high": 3}}))
+    assert event.payload.advance_km == Quantity(1, Bound.EXACT, low=1, high=3)
+    assert event.payload.advance_km.describe("km") == "1-3 km"
+    assert event_to_record(event)["data"]["advance_km"] == {"value": 1, "bound": "exact", "low": 1, "high": 3}
+
+
+def test_a_sources_own_words_travel_with_the_figure_and_are_left_out_when_absent():
+    event = event_from_record(
+        _with(PRISONERS, data={"count": {"value": 200, "bound": "at_least", "stated": "hundreds"}})
+    )
+    assert event.payload.count.stated == "hundreds"
+    assert event.payload.count.describe() == '"hundreds" (read as at least 200)'
+    assert event_to_record(event)["data"]["count"] == {"value": 200, "bound": "at_least", "stated": "hundreds"}
+    assert "stated" not in event_to_record(event_from_record(PRISONERS))["data"]["count"]
+
+
+@pytest.mark.parametrize(
+    "kind, data",
+    [
+        ("prisoners.captured", {"captor": "Ukraine", "count": 100, "basis": "total"}),
+        ("civilians.displaced", {"region": "Kursk Oblast", "count": 121000, "basis": "total"}),
+        ("forces.redeployed", {"force": "Reserves", "from_area": "Donetsk", "to_area": "Kursk Oblast"}),
+    ],
+)
+def test_version_1_of_a_widened_kind_reads_unchanged_at_version_2(kind, data):
+    event = event_from_record(
+        {"kind": kind, "schema_version": 1, "occurred_on": "2024-08-12", "source": "S", "data": data}
+    )
+    assert event.schema_version == 2
+    assert event.payload == structure_payload(kind, data)  # the same payload as version 2 reads it
 
 
 def test_the_good_record_is_good():

@@ -51,7 +51,7 @@ from timeline import schema
 from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.errors import NotATimeline
-from timeline.jsonl import MAX_LINE_BYTES
+from timeline.formats.jsonl import MAX_LINE_BYTES
 from timeline.store import BATCH_SIZE
 
 REPO = Path(__file__).resolve().parents[1]

@@ -272,6 +272,7 @@ TAMPERABLE_COLUMNS = (
     "recorded_at",
     "prev_hash",
     "hash",
+    "date_precision",
 )
 
 
@@ -310,6 +311,8 @@ def apply_tampering(db: Path, action: str, args: dict) -> None:
                 changed = value + 1
             elif value is None:
                 changed = "added later"
+            elif column == "event_id":
+                changed = value + "-edited"  # unique: changing a character could give another row's id
             elif column == "data":
                 changed = json.dumps({**json.loads(value), "tampered": True})
             elif isinstance(value, bytes):  # a hash, stored as bytes

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import AUGUST_2024, event_logs, events
 
+import timeline.store
 from events import registry
 from events.codec import event_to_record
 from events.envelope import Event
@@ -492,6 +493,27 @@ class TestSQLiteFileStore(EventStoreContract):
         finally:
             first.close()
             second.close()
+
+    def test_a_lock_held_past_the_busy_timeout_is_a_conflict(self, db_path, monkeypatch):
+        # Writers queue on SQLite's lock for BUSY_TIMEOUT_S; one that waits it out gets a
+        # ConflictError (exit 2) and writes nothing. The wait is cut from 60 s for the test.
+        monkeypatch.setattr(timeline.store, "BUSY_TIMEOUT_S", 0.05)
+        store = EventStore.create(db_path)
+        store.append([statement("first")])
+        holder = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")  # another writer, in the middle of its transaction
+            with pytest.raises(ConflictError, match="locked by another writer"):
+                store.append([statement("blocked")])
+            holder.execute("ROLLBACK")
+            assert store.head()[0] == 1
+            # Once the lock is free the same store writes again, chained onto the last event.
+            store.append([statement("after")])
+            assert [r.event_id for r in store.events()] == ["first", "after"]
+            assert store.verify().ok
+        finally:
+            holder.close()
+            store.close()
 
     def test_writers_in_several_processes_never_interleave_batches_or_fork_the_chain(self, db_path):
         EventStore.create(db_path).close()

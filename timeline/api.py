@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
+import functools
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Collection, Iterator
 from importlib import resources
 from pathlib import Path
@@ -14,15 +15,19 @@ from typing import IO, Any
 
 import attrs
 
-from events.codec import event_from_record
+from events.codec import CheckedRecord, event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from timeline import replay
+from timeline import gazetteer, replay
 from timeline.checkpoints import Checkpoints
-from timeline.diff import Diff, changed_paths
-from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline
-from timeline.jsonl import read_records, write_events
+from timeline.diff import Change, Diff, changed_paths, diff_snapshots
+from timeline.errors import BadEvent, BadInput, NotATimeline, ReadOnlyTimeline
+from timeline.files import replaced_atomically
+from timeline.formats import EXPORT_FORMATS, acled, cloudevents, csv_table, datasette, geojson, timelinejs
+from timeline.formats.acled_history import AcledImport, AcledImportResult
+from timeline.formats.jsonl import read_records, write_events
 from timeline.projectors.base import Fact, State
+from timeline.rows import decode_row
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, EventStore
 from timeline.verify import VerifyReport
@@ -31,12 +36,6 @@ BUNDLED_DATASET = "kursk-2024.jsonl"
 # When the bundled dataset was compiled: its events carry this recording time, so the bundled
 # log has the same hash chain (and `verify` the same head hash) on every machine.
 BUNDLED_RECORDED_AT = "2026-11-25T00:00:00+00:00"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @attrs.frozen
@@ -55,6 +54,7 @@ class DaySummary:
     changed: tuple[str, ...]  # paths of the facts that changed by the end of the day
     _read_events: Callable[[], Iterator[RecordedEvent]] = attrs.field(repr=False, eq=False)
     _read_event_ids: Callable[[], Iterator[str]] = attrs.field(repr=False, eq=False)
+    _read_changes: Callable[[], tuple[Change, ...]] = attrs.field(repr=False, eq=False, default=lambda: ())
 
     @property
     def events(self) -> Iterator[RecordedEvent]:
@@ -66,6 +66,28 @@ class DaySummary:
         """The ids of the day's events in fold order, read from the log now without decoding them."""
         return self._read_event_ids()
 
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        """The changes behind `changed`, with the facts before and after (decoded now)."""
+        return self._read_changes()
+
+
+@contextlib.contextmanager
+def _input(source: str | os.PathLike[str] | IO[bytes], name: str | None, what: str) -> Iterator[tuple[IO[bytes], str]]:
+    """A binary stream to import from, and the name errors give it."""
+    if not isinstance(source, (str, os.PathLike)):
+        yield source, name or "<stream>"
+        return
+    path = Path(source)
+    if path.is_dir():
+        raise BadEvent(f"is a directory, not {what}", where=str(path))
+    try:
+        stream: IO[bytes] = path.open("rb")
+    except OSError as exc:
+        raise BadEvent(f"cannot read: {exc.strerror}", where=str(path)) from None
+    with stream:
+        yield stream, name or str(path)
+
 
 class Timeline:
     """An event log and the questions asked of it."""
@@ -74,17 +96,17 @@ class Timeline:
         self.store = store
         self.checkpoints = Checkpoints(store)
         self._read_only_reason = read_only_reason
-        self._hidden_cache: dict[str, Any] = {}
+        self._hidden_cache: tuple[tuple[int, dt.date | None], frozenset[str]] | None = None
 
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def init(cls, path: str | os.PathLike) -> Timeline:
+    def init(cls, path: str | os.PathLike[str]) -> Timeline:
         """Create an empty log at `path` (an existing timeline is opened unchanged)."""
         return cls(EventStore.create(path))
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, read_only: bool = False) -> Timeline:
+    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False) -> Timeline:
         return cls(EventStore.open(path, writable=not read_only))
 
     @classmethod
@@ -136,32 +158,34 @@ class Timeline:
 
     def import_jsonl(
         self,
-        source: str | os.PathLike | IO[bytes],
+        source: str | os.PathLike[str] | IO[bytes],
         *,
         name: str | None = None,
         expected_head: int | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> AppendResult:
         """Append every event of a JSONL file (or binary stream), all or nothing."""
+        return self._import_events(read_records, source, name, "a JSONL file", expected_head, progress)
+
+    def import_acled(
+        self,
+        source: str | os.PathLike[str] | IO[bytes],
+        *,
+        name: str | None = None,
+        expected_head: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> AcledImportResult:
+        """Import an ACLED CSV export (file or binary stream) as history, all or nothing.
+
+        Only what changed since the log last heard of each row is appended (see
+        `timeline.formats.acled_history`); the result counts new, updated, removed and unchanged
+        rows. `progress(n)` is called as rows are read.
+        """
         self._check_writable()
-        if isinstance(source, (str, os.PathLike)):
-            path = Path(source)
-            if path.is_dir():
-                raise BadEvent("is a directory, not a JSONL file", where=str(path))
-            try:
-                stream: IO[bytes] = path.open("rb")
-            except OSError as exc:
-                raise BadEvent(f"cannot read: {exc.strerror}", where=str(path)) from None
-            with stream:
-                return self.store.append(
-                    read_records(stream, name or str(path)),
-                    expected_head=expected_head,
-                    on_batch=progress,
-                    keep_events=False,
-                )
-        return self.store.append(
-            read_records(source, name or "<stream>"), expected_head=expected_head, on_batch=progress, keep_events=False
-        )
+        with _input(source, name, "an ACLED CSV export") as (stream, label):
+            plan = AcledImport(self.store, acled.read_rows(stream, label), progress=progress)
+            appended = self.store.append(plan.events(), expected_head=expected_head, keep_events=False)
+        return AcledImportResult(plan.counts(), appended)
 
     def _check_writable(self) -> None:
         if self._read_only_reason:
@@ -185,7 +209,106 @@ class Timeline:
         """Write the log as importable JSONL, in seq order; returns the number of events."""
         return write_events((recorded.event for recorded in self.store.events()), stream or sys.stdout)
 
-    def export_to_file(self, path: str | os.PathLike) -> int:
+    def import_cloudevents(
+        self,
+        source: str | os.PathLike[str] | IO[bytes],
+        *,
+        name: str | None = None,
+        expected_head: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> AppendResult:
+        """Append every CloudEvent (JSON, one per line) of a file or binary stream, all or nothing."""
+        return self._import_events(cloudevents.read, source, name, "a CloudEvents JSON file", expected_head, progress)
+
+    def _import_events(
+        self,
+        read: Callable[[IO[bytes], str], Iterator[tuple[Event | CheckedRecord, str]]],
+        source: str | os.PathLike[str] | IO[bytes],
+        name: str | None,
+        what: str,
+        expected_head: int | None,
+        progress: Callable[[int], None] | None,
+    ) -> AppendResult:
+        """Append the events `read` finds in a file or binary stream, in one transaction."""
+        self._check_writable()
+        with _input(source, name, what) as (stream, label):
+            return self.store.append(
+                read(stream, label), expected_head=expected_head, on_batch=progress, keep_events=False
+            )
+
+    def log_as_known(self, as_of: dt.date | None = None, known_on: dt.date | None = None) -> Iterator[RecordedEvent]:
+        """The log in seq order as it stood on `known_on`, up to `as_of`: a copy of it answers every
+        snapshot within those bounds as this log does (retractions are kept by knowledge time alone)."""
+        clauses, params = [], []
+        if known_on is not None:
+            clauses.append("reported_on <= ?")
+            params.append(known_on.isoformat())
+        if as_of is not None:
+            clauses.append("(occurred_on <= ? OR kind = 'event.retracted')")
+            params.append(as_of.isoformat())
+        for row in self.store.rows(" AND ".join(clauses), params):
+            yield decode_row(row)
+
+    def visible_events(
+        self, as_of: dt.date | None = None, known_on: dt.date | None = None, *, kind: str | None = None
+    ) -> Iterator[RecordedEvent]:
+        """The events the snapshot at (as_of, known_on) sees, in fold order, retractions left out
+        (their targets are already hidden)."""
+        as_of = as_of or self.last_day()
+        if as_of is None:
+            return
+        for recorded in replay.visible_events(self.store, as_of, known_on, hidden=self._hidden(known_on)):
+            if recorded.kind != "event.retracted" and (kind is None or recorded.kind == kind):
+                yield recorded
+
+    def export(
+        self,
+        format: str = "jsonl",
+        stream: IO[str] | None = None,
+        *,
+        as_of: dt.date | None = None,
+        known_on: dt.date | None = None,
+    ) -> int:
+        """Write the log (jsonl, cloudevents), a snapshot's events (csv, timelinejs), a snapshot's map
+        (geojson) or the database's Datasette metadata; returns how many events, features or tables."""
+        stream = stream or sys.stdout
+        if format == "jsonl":
+            return write_events((recorded.event for recorded in self.log_as_known(as_of, known_on)), stream)
+        if format == "cloudevents":
+            return cloudevents.write(self.log_as_known(as_of, known_on), stream)
+        if format == "csv":
+            return csv_table.write(self.visible_events(as_of, known_on), stream)
+        if format == "timelinejs":
+            snapshot = f"as of {as_of or self.last_day()}" + (f", known on {known_on}" if known_on else "")
+            title = f"{self.store.label}: the timeline {snapshot}"
+            description = "Each event with its source; unverified claims are marked."
+            return timelinejs.write(self.visible_events(as_of, known_on), title, description, stream)
+        if format == "geojson":
+            snapshot_at = self.state(as_of, known_on)
+            incidents = self.visible_events(snapshot_at.as_of, known_on, kind="incident.reported")
+            return geojson.write(snapshot_at, incidents, gazetteer.bundled(), stream)
+        if format == "datasette-metadata":
+            if as_of is not None or known_on is not None:
+                raise BadInput("datasette-metadata describes the whole database: --as-of and --known-on do not apply")
+            if self.store.path is None:
+                raise BadInput("datasette-metadata describes a database file: name one with --db")
+            return datasette.write(self.store.path.stem, self._datasets(), stream)
+        raise BadInput(f"unknown export format {format!r} (known: {', '.join(EXPORT_FORMATS)})")
+
+    def _datasets(self) -> tuple[str, ...]:
+        rows = self.store.db.execute(
+            "SELECT DISTINCT json_extract(data, '$.dataset') FROM events WHERE kind = 'incident.reported'"
+        )
+        return tuple(sorted(name for (name,) in rows if name))
+
+    def export_to_file(
+        self,
+        path: str | os.PathLike[str],
+        format: str = "jsonl",
+        *,
+        as_of: dt.date | None = None,
+        known_on: dt.date | None = None,
+    ) -> int:
         """Export to `path` through a temporary file beside it, so a failed export leaves no half file
         and an export can never overwrite the log it reads."""
         target = Path(path)
@@ -193,26 +316,9 @@ class Timeline:
             Path(f"{self.store.path.resolve()}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")
         }:
             raise BadInput(f"{target}: is the timeline database itself; export to another file")
-        if not target.parent.is_dir():
-            raise BadInput(f"{target}: folder {target.parent} does not exist")
-        if target.is_dir():
-            raise BadInput(f"{target}: is a directory")
-        temporary: Path | None = None
-        try:
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False
-            ) as stream:
-                temporary = Path(stream.name)
-                count = self.export_jsonl(stream)
-            temporary.chmod(0o666 & ~_umask())  # as an ordinary new file, not the temporary file's 0600
-            os.replace(temporary, target)
-            temporary = None
-        except OSError as exc:
-            raise BadInput(f"{target}: cannot write: {exc.strerror}") from None
-        finally:
-            if temporary is not None:
-                temporary.unlink(missing_ok=True)
-        return count
+        # newline="": the CSV writer ends its rows itself (RFC 4180's CRLF).
+        with replaced_atomically(target, newline="") as stream:
+            return self.export(format, stream, as_of=as_of, known_on=known_on)
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -280,9 +386,9 @@ class Timeline:
     def _hidden(self, known_on: dt.date | None) -> frozenset[str]:
         """The retracted event ids for `known_on`, cached until the log grows."""
         key = (self.store.count(), known_on)
-        if self._hidden_cache.get("key") != key:
-            self._hidden_cache = {"key": key, "ids": replay.hidden_event_ids(self.store, known_on)}
-        return self._hidden_cache["ids"]
+        if self._hidden_cache is None or self._hidden_cache[0] != key:
+            self._hidden_cache = (key, replay.hidden_event_ids(self.store, known_on))
+        return self._hidden_cache[1]
 
     def checkpoint(self) -> int:
         """Rebuild the checkpoints from the first event (the writes keep them up to date; this
@@ -321,7 +427,18 @@ class Timeline:
             )
             raise BadInput(f"no fact at {path!r} in that snapshot{hint}")
         fact = facts[path]
-        return fact, [self.store.get(event_id) for event_id in fact.event_ids]
+        events = []
+        for event_id in fact.event_ids:
+            recorded = self.store.get(event_id)
+            if recorded is None:
+                # Facts are folded from logged events, so only a damaged checkpoint (a cache that the
+                # hash chain does not cover) can cite an event that is not in the log.
+                raise NotATimeline(
+                    f"{self.store.label}: {path} rests on event {event_id!r}, which is not in the log: "
+                    "a checkpoint is damaged (`timeline checkpoint --clear` drops them all)"
+                )
+            events.append(recorded)
+        return fact, events
 
     # Above this many days, `days` lists only the days that have events.
     max_days_listed_in_full = 1_000
@@ -372,6 +489,7 @@ class Timeline:
                 applied - applied_before,
                 changed_paths(previous, current),
                 *self._day_events(event_day, knowledge, hidden),
+                functools.partial(diff_snapshots, previous, current),
             )
             previous, applied_before = current, applied
             if event_day == dt.date.max:
@@ -398,7 +516,7 @@ class Timeline:
         (it records its own head when the file can be written), so a daily check of a growing
         log reads only what is new; a full check reads every row."""
         report = self.store.verify(full=full)
-        if not full and report.ok:
+        if report.ok:
             self.store.record_verified(report)
         return report
 

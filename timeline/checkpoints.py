@@ -32,6 +32,7 @@ import attrs
 from timeline import replay
 from timeline.checkpoint_store import CheckpointRow, CheckpointStore
 from timeline.errors import NotATimeline
+from timeline.fact_shapes import shape_tag
 from timeline.facts import Encoded, FactMap, encode_fact
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import State
@@ -51,8 +52,10 @@ class Checkpoint:
 
 @functools.cache
 def _fact_types() -> dict[tuple[str, str], type]:
+    # By shape tag (name and a digest of the fields): a fact written by a version whose type had
+    # other fields is not this version's to decode (timeline/fact_shapes.py).
     return {
-        (projector.name, fact_type.__name__): fact_type
+        (projector.name, shape_tag(fact_type)): fact_type
         for projector in PROJECTORS
         for fact_type in projector.fact_types
     }
@@ -117,6 +120,8 @@ class Checkpoints:
         """The states at each of `rows` (consecutive checkpoints), each built from the one before by
         setting only the facts that changed, so unchanged facts are the same objects from day to day.
         A fact's value is read from the database only if something decodes it."""
+        if not rows:
+            return  # a store older than the checkpoint tables has none to read
         tables = self.store.checkpoint_tables
         names = {projector.name: index for index, projector in enumerate(PROJECTORS)}
         keys = tables.keys()
@@ -151,9 +156,10 @@ class Checkpoints:
         return self.store.checkpoint_tables.count() if self.available else 0
 
     def clear(self) -> int:
-        """Drop every checkpoint (queries then replay until the next write rebuilds them); returns how many."""
-        if not self.available:
-            return 0
+        """Drop every checkpoint (queries then replay until the next write rebuilds them); returns how many.
+
+        A write like any other: an older store is upgraded inside its transaction.
+        """
         with self.store.write_transaction():
             return self.store.checkpoint_tables.clear()
 
@@ -303,9 +309,10 @@ class _Writer:
             self.value_ids[id(entry)] = known
             return known[1]
         if type(entry) is Encoded:
-            text, type_name = zlib.decompress(entry.compressed), entry.fact_type.__name__
+            text, type_name = zlib.decompress(entry.compressed), shape_tag(entry.fact_type)
         else:
-            text, type_name = encode_fact(entry), type(entry).__name__
+            fact_type: type = type(entry)
+            text, type_name = encode_fact(entry), shape_tag(fact_type)
         value_id = self.tables.value_id(type_name, text)
         self.value_ids[id(entry)] = (entry, value_id)
         return value_id

@@ -10,21 +10,26 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from events.envelope import DatePrecision
 from timeline import __version__
 from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline, TimelineError
+from timeline.formats import EXPORT_FORMATS
 
 # The engine is imported inside the commands that use it, so `timeline --version` and `--help`
 # start in a few tens of milliseconds.
 if TYPE_CHECKING:
     from timeline.api import Timeline
+    from timeline.formats.acled_history import AcledImportResult
+    from timeline.store import AppendResult
 
 
-class Day(click.ParamType):
+# ParamType is generic from click 8.4 on; subscripting it would fail at run time on the 8.1 to 8.3 we support.
+class Day(click.ParamType):  # type: ignore[type-arg]
     """A calendar day as YYYY-MM-DD; '2024-02-30' is refused, not rolled over."""
 
     name = "YYYY-MM-DD"
@@ -100,15 +105,17 @@ def echo_lines(lines: Iterator[str], batch_chars: int = 1 << 16) -> None:
 def open_for_reading(db: str | None) -> Timeline:
     from timeline.api import Timeline
 
-    return Timeline.open(db, read_only=True) if _named(db) else Timeline.bundled()
+    named = _named(db)
+    return Timeline.open(named, read_only=True) if named else Timeline.bundled()
 
 
 def open_for_writing(db: str | None) -> Timeline:
     from timeline.api import Timeline
 
-    if not _named(db):
+    named = _named(db)
+    if not named:
         raise ReadOnlyTimeline("the bundled Kursk log is read-only: name a database with --db (or TIMELINE_DB)")
-    return Timeline.open(db)
+    return Timeline.open(named)
 
 
 @click.group(cls=TimelineGroup)
@@ -137,6 +144,13 @@ def init(db: str) -> None:
     "--on", "occurred_on", type=DAY, required=True, help="The day it happened (for a claim: the day it was made)."
 )
 @click.option("--reported-on", type=DAY, help="The day it became public (default: --on).")
+@click.option(
+    "--date-precision",
+    type=click.Choice([precision.value for precision in DatePrecision]),
+    default=DatePrecision.DAY.value,
+    show_default=True,
+    help="How precisely the source dates it: a week or month folds on --on and is shown as 'in the week of ...'.",
+)
 @click.option("--source", required=True, help="Who reported it.")
 @click.option("--data", "data_json", required=True, help="The kind's fields as a JSON object.")
 @click.option("--id", "event_id", help="A stable event id (default: a new UUID).")
@@ -149,6 +163,7 @@ def append(
     db: str | None,
     occurred_on: dt.date,
     reported_on: dt.date | None,
+    date_precision: str,
     source: str,
     data_json: str,
     event_id: str | None,
@@ -159,7 +174,7 @@ def append(
 ) -> None:
     """Append one event of KIND to the log."""
     from timeline import render
-    from timeline.jsonl import parse_record
+    from timeline.formats.jsonl import parse_record
 
     try:
         data = parse_record(data_json)
@@ -170,34 +185,63 @@ def append(
     record.update({name: value for name, value in optional.items() if value is not None})
     if unverified:
         record["unverified"] = True
+    if date_precision != DatePrecision.DAY.value:
+        record["date_precision"] = date_precision
     with open_for_writing(db) as timeline:
         result = timeline.append(record, expected_head=expect_head)
     click.echo(render.append_result(result, as_json))
 
 
+IMPORT_FORMATS = ("jsonl", "acled", "cloudevents")
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(allow_dash=True))
 @db_option
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(IMPORT_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: the event format; acled: an ACLED CSV export (re-importing a newer one appends only what "
+    "changed); cloudevents: CloudEvents 1.0 JSON, one event per line.",
+)
 @click.option("--expect-head", type=int, help="Fail unless the log still ends at this seq (optimistic concurrency).")
 @json_option
-def import_(file: str, db: str | None, expect_head: int | None, as_json: bool) -> None:
-    """Append every event of a JSONL FILE ('-' reads stdin), all or nothing."""
+def import_(file: str, db: str | None, format_: str, expect_head: int | None, as_json: bool) -> None:
+    """Append every event of FILE ('-' reads stdin), all or nothing."""
     from timeline import render
+    from timeline.api import Timeline
+    from timeline.formats.acled_history import AcledImportResult
 
+    importers: dict[str, Callable[..., AppendResult | AcledImportResult]] = {
+        "jsonl": Timeline.import_jsonl,
+        "acled": Timeline.import_acled,
+        "cloudevents": Timeline.import_cloudevents,
+    }
+    importer = importers[format_]
     with open_for_writing(db) as timeline:
         if file == "-":
-            result = timeline.import_jsonl(sys.stdin.buffer, name="<stdin>", expected_head=expect_head)
+            result = importer(timeline, sys.stdin.buffer, name="<stdin>", expected_head=expect_head)
         elif sys.stderr.isatty() and os.path.isfile(file) and os.path.getsize(file) > PROGRESS_BAR_BYTES:
             with (
                 open(file, "rb") as stream,
                 click.progressbar(length=os.path.getsize(file), label="importing", file=sys.stderr) as bar,
             ):
-                result = timeline.import_jsonl(
-                    stream, name=file, expected_head=expect_head, progress=lambda _: bar.update(stream.tell() - bar.pos)
+                result = importer(
+                    timeline,
+                    stream,
+                    name=file,
+                    expected_head=expect_head,
+                    progress=lambda _: bar.update(stream.tell() - bar.pos),
                 )
         else:
-            result = timeline.import_jsonl(file, expected_head=expect_head)
-    click.echo(render.append_result(result, as_json))
+            result = importer(timeline, file, expected_head=expect_head)
+    if isinstance(result, AcledImportResult):
+        click.echo(render.acled_import_result(result, as_json))
+    else:
+        click.echo(render.append_result(result, as_json))
 
 
 @cli.command()
@@ -232,8 +276,7 @@ def log(
     with open_for_reading(db) as timeline:
         events = timeline.events(kind=kind, occurred_from=occurred_from, occurred_to=occurred_to)
         if as_json:
-            for recorded in events:
-                click.echo(json.dumps(render.recorded_to_json(recorded), ensure_ascii=False))
+            echo_lines(json.dumps(render.recorded_to_json(recorded), ensure_ascii=False) for recorded in events)
         else:
             echo_lines(render.log_lines(events, seq_width=max(5, len(str(len(timeline))))))
 
@@ -338,19 +381,75 @@ def why(
 @cli.command()
 @db_option
 @click.option(
-    "--format", "format_", type=click.Choice(["jsonl"]), default="jsonl", show_default=True, help="Output format."
+    "--format",
+    "format_",
+    type=click.Choice(EXPORT_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl / cloudevents: the log, importable; csv / timelinejs: the events a snapshot sees; "
+    "geojson: a snapshot's settlements and incidents as a map; datasette-metadata: metadata.json for Datasette.",
 )
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
+    "--output",
+    "--out",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file (through a temporary file) instead of stdout.",
 )
-def export(db: str | None, format_: str, output: str | None) -> None:
-    """The log as importable JSONL, in append order."""
+@click.option("--as-of", type=DAY, help="The snapshot's day (default: the last day in the log).")
+@click.option("--known-on", type=DAY, help="Only what had been reported by this day (default: everything logged).")
+def export(db: str | None, format_: str, output: str | None, as_of: dt.date | None, known_on: dt.date | None) -> None:
+    """The log, or a snapshot, in another tool's format (default: the log as importable JSONL)."""
     with open_for_reading(db) as timeline:
         if output:
-            count = timeline.export_to_file(output)
-            click.echo(f"exported {count} events to {output}", err=True)
+            count = timeline.export_to_file(output, format_, as_of=as_of, known_on=known_on)
+            click.echo(f"exported {count} {EXPORTED_ITEMS[format_]} to {output}", err=True)
         else:
-            timeline.export_jsonl(sys.stdout)
+            timeline.export(format_, sys.stdout, as_of=as_of, known_on=known_on)
+
+
+EXPORTED_ITEMS = {
+    "jsonl": "events",
+    "cloudevents": "events",
+    "csv": "events",
+    "timelinejs": "events",
+    "geojson": "features",
+    "datasette-metadata": "tables and views",
+}
+
+
+def _log_name(db: str | None) -> str:
+    named = _named(db)
+    return os.path.basename(named) if named else "the bundled Kursk 2024 log"
+
+
+@cli.command()
+@db_option
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
+@click.option("--from", "first", type=DAY, help="The first day the report shows (default: the log's first day).")
+@click.option("--to", "last", type=DAY, help="The last day the report shows (default: the log's last day).")
+@click.option("--title", help="The report's title (default: names the log).")
+def report(db: str | None, out: str, first: dt.date | None, last: dt.date | None, title: str | None) -> None:
+    """Write a one-file HTML report: a day slider, known-on control, map and charts; no network needed."""
+    from timeline.report import write_report  # the report package loads only for this command
+
+    with open_for_reading(db) as timeline:
+        size = write_report(timeline, out, first=first, last=last, title=title, log_name=_log_name(db))
+    click.echo(f"wrote {out} ({size:,} bytes)")
+
+
+@cli.command()
+@db_option
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The PNG file to write.")
+@click.option("--known-on", type=DAY, help="Only the claims reported by this day (default: everything logged).")
+def chart(db: str | None, out: str, known_on: dt.date | None) -> None:
+    """Draw the claimed area by claimant over time as a PNG (needs the 'plot' extra: matplotlib)."""
+    from timeline.report.chart import write_area_chart
+
+    with open_for_reading(db) as timeline:
+        drawn = write_area_chart(timeline, out, known_on)
+    click.echo(f"wrote {out} ({drawn} claim{'' if drawn == 1 else 's'})")
 
 
 def main() -> None:

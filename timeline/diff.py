@@ -30,11 +30,13 @@ class Change:
 
 
 def _change(path: str, old: Fact | None, new: Fact | None) -> Change:
-    if new is None:
-        causes = old.event_ids
-    else:
+    if new is not None:
         known = set(old.event_ids) if old is not None else set()
         causes = tuple(event_id for event_id in new.event_ids if event_id not in known) or new.event_ids
+    elif old is not None:
+        causes = old.event_ids  # a fact that is gone: the events it rested on
+    else:
+        raise ValueError(f"{path}: a change needs a fact before it, after it, or both")
     return Change(path, old, new, causes)
 
 

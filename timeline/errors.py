@@ -35,3 +35,7 @@ class NotATimeline(TimelineError):
 
 class ReadOnlyTimeline(TimelineError):
     """Writing to a log that must not be written, such as the bundled dataset."""
+
+
+class MissingExtra(TimelineError):
+    """A feature needs an optional library that is not installed; the message names the extra."""

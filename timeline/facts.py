@@ -8,7 +8,6 @@ large state costs more than the rest of the query (measured: ~10 ms for 400 fact
 
 from __future__ import annotations
 
-import functools
 import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -61,7 +60,9 @@ class Encoded:
         return self._value
 
 
-@functools.cache
+_codecs: dict[type, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {}
+
+
 def fact_codec(fact_type: type) -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
     """(encode, decode) of one fact type as JSON bytes.
 
@@ -69,10 +70,17 @@ def fact_codec(fact_type: type) -> tuple[Callable[[Any], bytes], Callable[[bytes
     unstructuring through cattrs; a type it cannot handle falls back to the one cattrs converter.
     Checkpoints hold facts this code folded, so decoding runs no validators (as before).
     """
+    known = _codecs.get(fact_type)
+    if known is None:
+        known = _codecs[fact_type] = _make_codec(fact_type)
+    return known
+
+
+def _make_codec(fact_type: type) -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
     import msgspec
 
     try:
-        decoder = msgspec.json.Decoder(fact_type)
+        decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(fact_type)
         encoder = msgspec.json.Encoder()
         return encoder.encode, decoder.decode
     except (TypeError, ValueError):  # pragma: no cover - no current fact type needs it
@@ -101,7 +109,7 @@ class FactMap:
 
     __slots__ = ("_entries",)
 
-    def __init__(self, entries: immutables.Map | None = None):
+    def __init__(self, entries: immutables.Map[tuple[str, ...], Any] | None = None):
         self._entries = entries if entries is not None else immutables.Map()
 
     @classmethod
@@ -122,13 +130,13 @@ class FactMap:
 
     def updated(self, changes: list[tuple[tuple[str, ...], Any]]) -> FactMap:
         """A map with every (key, fact) of `changes` set, or removed where the fact is None, in one pass."""
-        with self._entries.mutate() as mutation:
-            for key, fact in changes:
-                if fact is None:
-                    mutation.pop(key, None)
-                else:
-                    mutation[key] = fact
-            return FactMap(mutation.finish())
+        mutation = self._entries.mutate()
+        for key, fact in changes:
+            if fact is None:
+                mutation.pop(key, None)
+            else:
+                mutation[key] = fact
+        return FactMap(mutation.finish())
 
     def __getitem__(self, key: tuple[str, ...]) -> Any:
         value = self.get(key, _MISSING)
@@ -171,7 +179,7 @@ class FactMap:
             if mine.value_id is not None and theirs.value_id is not None:
                 return mine.value_id == theirs.value_id  # values are stored once by content
             return mine.compressed == theirs.compressed  # encoding is deterministic
-        return self.get(key) == other.get(key)
+        return bool(self.get(key) == other.get(key))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FactMap):

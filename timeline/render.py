@@ -6,13 +6,16 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import attrs
 from tabulate import tabulate
 
 from events.codec import event_to_record, state_converter
-from events.envelope import RecordedEvent
+from events.envelope import DatePrecision, RecordedEvent
 from events.registry import kind_names
 from timeline.api import DaySummary
 from timeline.diff import Change, Diff
+from timeline.facts import FactMap
+from timeline.formats.acled_history import AcledImportResult
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult
 from timeline.verify import VerifyReport
@@ -38,9 +41,21 @@ def shorten(text: str, width: int = SUMMARY_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def describe(recorded: RecordedEvent) -> str:
-    flag = " [unverified]" if recorded.event.unverified else ""
-    return recorded.payload.describe() + flag
+def flags(recorded: RecordedEvent) -> str:
+    """' [in August 2024] [unverified]': a date coarser than a day, and a claim never confirmed."""
+    event = recorded.event
+    marks = [event.occurred] if event.date_precision is not DatePrecision.DAY else []
+    if event.unverified:
+        marks.append("unverified")
+    return "".join(f" [{mark}]" for mark in marks)
+
+
+def describe(recorded: RecordedEvent, width: int | None = None) -> str:
+    """What the event says with its flags; shortened to `width`, the flags are kept whole."""
+    text, marks = recorded.payload.describe(), flags(recorded)
+    if width is not None:
+        text = shorten(text, max(width - len(marks), 10))
+    return text + marks
 
 
 def log_lines(events: Iterable[RecordedEvent], seq_width: int = 5) -> Iterator[str]:
@@ -64,7 +79,7 @@ def log_lines(events: Iterable[RecordedEvent], seq_width: int = 5) -> Iterator[s
             empty = False
         reported = "" if recorded.reported_on == recorded.occurred_on else recorded.reported_on.isoformat()
         yield line(
-            (recorded.seq, recorded.occurred_on.isoformat(), reported, recorded.kind), shorten(describe(recorded))
+            (recorded.seq, recorded.occurred_on.isoformat(), reported, recorded.kind), describe(recorded, SUMMARY_WIDTH)
         )
     if empty:
         yield "(no events)"
@@ -85,6 +100,26 @@ def append_result(result: AppendResult, as_json: bool) -> str:
     if result.unchanged:
         parts.append(f"{result.unchanged} already in the log, unchanged")
     return f"{'; '.join(parts)}; the log ends at seq {result.head}"
+
+
+def acled_import_result(result: AcledImportResult, as_json: bool) -> str:
+    counts, append = result.counts, result.append
+    if as_json:
+        return dumps(
+            {
+                **attrs.asdict(counts),
+                "appended": append.count,
+                "first_seq": append.first_seq,
+                "head": append.head,
+            }
+        )
+    parts = [f"{counts.new:,} new", f"{counts.updated:,} updated", f"{counts.removed:,} removed"]
+    parts.append(f"{counts.unchanged:,} unchanged")
+    extras = {"restored": counts.restored, "older than the log's version, left alone": counts.older}
+    extras["repeated in the file, read once"] = counts.repeated
+    parts.extend(f"{count:,} {label}" for label, count in extras.items() if count)
+    appended = f"appended {append.count:,} event{'s' if append.count != 1 else ''}"
+    return f"{counts.rows:,} rows: {', '.join(parts)}; {appended}; the log ends at seq {append.head}"
 
 
 def verify_report(report: VerifyReport, as_json: bool) -> str:
@@ -125,9 +160,31 @@ def state_text(snapshot: Snapshot) -> str:
         lines.append(name.upper())
         if not facts:
             lines.append("  (nothing yet)")
-        for key in sorted(facts):
-            lines.append("  " + facts[key].describe())
+        elif name == "incidents":
+            lines.extend(incident_lines(facts))
+        else:
+            for key in sorted(facts):
+                lines.append("  " + facts[key].describe())
     return "\n".join(lines)
+
+
+# A conflict dataset has thousands of locations: text shows each region and its busiest places.
+LOCATIONS_PER_REGION = 5
+
+
+def incident_lines(facts: FactMap) -> Iterator[str]:
+    """Each admin1 region, then its locations with the most incidents; `--json` has every one."""
+    locations: dict[str, list[Any]] = {}
+    for key in facts:
+        if key[0] == "location":
+            locations.setdefault(key[1], []).append(facts[key])
+    for key in sorted(key for key in facts if key[0] == "admin1"):
+        yield "  " + facts[key].describe()
+        places = sorted(locations.get(key[1], []), key=lambda place: (-place.incidents, place.place))
+        for place in places[:LOCATIONS_PER_REGION]:
+            yield "    " + place.describe()
+        if len(places) > LOCATIONS_PER_REGION:
+            yield f"    ... and {len(places) - LOCATIONS_PER_REGION:,} more locations (all of them in --json)"
 
 
 def diff_json_head(diff: Diff) -> dict[str, Any]:
@@ -166,7 +223,7 @@ def diff_lines(diff: Diff) -> Iterator[str]:
         yield ""
         yield "Events:"
         for recorded in diff.events:
-            yield f"  {recorded.occurred_on.isoformat()}  {recorded.event_id}  {shorten(describe(recorded), 80)}"
+            yield f"  {recorded.occurred_on.isoformat()}  {recorded.event_id}  {describe(recorded, 80)}"
 
 
 def diff_text(diff: Diff) -> str:
@@ -245,6 +302,12 @@ def why_json(path: str, fact: Any, events: list[RecordedEvent]) -> dict[str, Any
 
 def why_text(path: str, fact: Any, events: list[RecordedEvent]) -> str:
     lines = [f"{path}: {fact.describe()}", "", "because of:"]
+    counted = getattr(fact, "incidents", None)
+    if isinstance(counted, int) and counted > len(fact.event_ids):
+        lines[-1] = (
+            f"because of (the {len(fact.event_ids)} most recent of {counted:,} incidents; "
+            "`timeline log --kind incident.reported` lists them all):"
+        )
     for recorded in events:
         reported = (
             f", reported {recorded.reported_on.isoformat()}" if recorded.reported_on != recorded.occurred_on else ""

@@ -54,16 +54,18 @@ APPEND_ONLY_TRIGGERS = {
 
 
 def version_of(db: sqlite_utils.Database) -> int:
-    return db.execute("PRAGMA user_version").fetchone()[0]
+    version: int = db.execute("PRAGMA user_version").fetchone()[0]
+    return version
 
 
 def has_event_log(db: sqlite_utils.Database) -> bool:
     """The tables and columns every version has: another program's `events` table is not a log."""
+    events, log_head = db.table("events"), db.table("log_head")
     return (
-        db["events"].exists()
-        and set(EVENT_COLUMNS) <= set(db["events"].columns_dict)
-        and db["log_head"].exists()
-        and {"id", "seq", "hash"} <= set(db["log_head"].columns_dict)
+        events.exists()
+        and set(EVENT_COLUMNS) <= set(events.columns_dict)
+        and log_head.exists()
+        and {"id", "seq", "hash"} <= set(log_head.columns_dict)
     )
 
 
@@ -76,39 +78,39 @@ def _create_triggers(db: sqlite_utils.Database) -> None:
 
 
 def create_version_1(db: sqlite_utils.Database) -> None:
-    events = db["events"]
+    events = db.table("events")
     events.create(EVENT_COLUMNS, pk="seq", not_null=set(EVENT_COLUMNS) - {"note"})
     events.create_index(["event_id"], unique=True)
     events.create_index(["occurred_on", "seq"])
     events.create_index(["kind"])
-    db["log_head"].create({"id": int, "seq": int, "hash": str}, pk="id", not_null={"seq", "hash"})
-    db["log_head"].insert({"id": 1, "seq": 0, "hash": GENESIS_HASH})
+    db.table("log_head").create({"id": int, "seq": int, "hash": str}, pk="id", not_null={"seq", "hash"})
+    db.table("log_head").insert({"id": 1, "seq": 0, "hash": GENESIS_HASH})
     _create_triggers(db)
     create_kind_views(db)
     db.execute("PRAGMA user_version = 1")
 
 
 def _version_2(db: sqlite_utils.Database) -> None:
-    db["checkpoints"].create(
+    db.table("checkpoints").create(
         {"id": int, "as_of": str, "log_seq": int, "events_applied": int, "created_at": str},
         pk="id",
         not_null={"as_of", "log_seq", "events_applied", "created_at"},
     )
-    db["checkpoints"].create_index(["as_of"], unique=True)
+    db.table("checkpoints").create_index(["as_of"], unique=True)
     # Fact values are stored once by content: from one day to the next most facts do not change.
-    db["checkpoint_values"].create(
+    db.table("checkpoint_values").create(
         {"id": int, "digest": str, "type": str, "value": str}, pk="id", not_null={"digest", "type", "value"}
     )
-    db["checkpoint_values"].create_index(["digest"], unique=True)
-    db["checkpoint_facts"].create(
+    db.table("checkpoint_values").create_index(["digest"], unique=True)
+    db.table("checkpoint_facts").create(
         {"checkpoint_id": int, "projector": str, "key": str, "value_id": int},
         pk=("checkpoint_id", "projector", "key"),
         not_null={"checkpoint_id", "projector", "key", "value_id"},
     )
-    db["checkpoint_facts"].create_index(["value_id"])
+    db.table("checkpoint_facts").create_index(["value_id"])
     db.execute("DROP INDEX IF EXISTS idx_events_kind")
-    db["events"].create_index(["kind", "occurred_on"])
-    db["events"].create_index(["reported_on"])
+    db.table("events").create_index(["kind", "occurred_on"])
+    db.table("events").create_index(["reported_on"])
 
 
 def _version_3(db: sqlite_utils.Database) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from events.codec import state_converter
+from timeline.facts import FactMap
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import Fact, State
 
@@ -35,7 +35,7 @@ class Snapshot:
                 found[fact_path(projector.name, key)] = fact
         return found
 
-    def projector_facts(self) -> dict[str, Mapping[tuple[str, ...], Fact]]:
+    def projector_facts(self) -> dict[str, FactMap]:
         return {
             projector.name: projector.facts(state) for projector, state in zip(PROJECTORS, self.states, strict=True)
         }
@@ -52,7 +52,7 @@ class Snapshot:
         return out
 
 
-def nest(facts: Mapping[tuple[str, ...], Fact]) -> dict[str, Any]:
+def nest(facts: FactMap) -> dict[str, Any]:
     """{("claims", "Ukraine"): fact} -> {"claims": {"Ukraine": {...}}}, keys sorted for stable output."""
     out: dict[str, Any] = {}
     for key in sorted(facts):

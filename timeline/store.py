@@ -65,7 +65,7 @@ class EventStore:
     # -- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | os.PathLike) -> EventStore:
+    def create(cls, path: str | os.PathLike[str]) -> EventStore:
         """Create a new log at `path`; an existing timeline is opened as it is."""
         path = Path(path)
         if path.exists() and path.stat().st_size > 0:
@@ -87,7 +87,7 @@ class EventStore:
         return store
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, writable: bool = True) -> EventStore:
+    def open(cls, path: str | os.PathLike[str], *, writable: bool = True) -> EventStore:
         path = Path(path)
         if not path.exists():
             raise NotATimeline(f"{path}: no such file (create it with `timeline init`)")
@@ -235,7 +235,7 @@ class EventStore:
         self, *, known_on: dt.date | None = None, up_to_seq: int | None = None
     ) -> Iterator[tuple[str, str, str]]:
         """(event_id, target_event_id, reported_on) of the retractions, newest first."""
-        where, params = "kind = 'event.retracted'", []
+        where, params = "kind = 'event.retracted'", list[Any]()
         if known_on is not None:
             where += " AND reported_on <= ?"
             params.append(known_on.isoformat())
@@ -346,7 +346,7 @@ class EventStore:
             while batch := list(itertools.islice(pairs, batch_size)):
                 rows = []
                 records = [
-                    (item if type(item) is CheckedRecord else event_to_record(item), item, where)
+                    (item if isinstance(item, CheckedRecord) else event_to_record(item), item, where)
                     for item, where in batch
                 ]
                 known = self._existing_records([record["event_id"] for record, _, _ in records])
@@ -372,7 +372,7 @@ class EventStore:
                     count += 1
                     first_seq = first_seq or seq
                     if keep_events:
-                        full = event.event() if type(event) is CheckedRecord else event
+                        full = event.event() if isinstance(event, CheckedRecord) else event
                         appended.append(RecordedEvent(full, seq, recorded_at, row["prev_hash"], row["hash"]))
                 # executemany rather than sqlite-utils' insert_all: the rows are already exactly the
                 # table's columns, and insert_all's per-value checks were 30% of an import's profile.

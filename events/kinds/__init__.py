@@ -2,8 +2,10 @@
 
 from events.kinds import (  # noqa: F401  (imported for registration)
     border,
+    casualties,
     displacement,
     emergency,
+    incident,
     narrative,
     officials,
     prisoners,
@@ -12,11 +14,13 @@ from events.kinds import (  # noqa: F401  (imported for registration)
     territory,
 )
 from events.kinds.border import BorderCrossed
+from events.kinds.casualties import CasualtiesReported
 from events.kinds.displacement import CiviliansDisplaced, DisplacementBasis
 from events.kinds.emergency import EmergencyDeclared, EmergencyLifted, Level, Regime
+from events.kinds.incident import IncidentReported
 from events.kinds.narrative import ForcesRedeployed, StatementMade
 from events.kinds.officials import OfficialAppointed
-from events.kinds.prisoners import CaptureBasis, PrisonersCaptured
+from events.kinds.prisoners import CaptureBasis, PrisonersCaptured, PrisonersExchanged
 from events.kinds.retraction import EventRetracted
 from events.kinds.settlement import SettlementClaimed, SettlementStatus
 from events.kinds.territory import AreaBasis, TerritoryClaimed
@@ -25,15 +29,18 @@ __all__ = [
     "AreaBasis",
     "BorderCrossed",
     "CaptureBasis",
+    "CasualtiesReported",
     "CiviliansDisplaced",
     "DisplacementBasis",
     "EmergencyDeclared",
     "EmergencyLifted",
     "EventRetracted",
     "ForcesRedeployed",
+    "IncidentReported",
     "Level",
     "OfficialAppointed",
     "PrisonersCaptured",
+    "PrisonersExchanged",
     "Regime",
     "SettlementClaimed",
     "SettlementStatus",

@@ -6,21 +6,27 @@ import attrs
 
 from events.quantity import Quantity
 from events.registry import kind
-from events.validation import one_of, text
+from events.validation import instance_of, one_of, text
 
 
 class DisplacementBasis(enum.Enum):
     TOTAL = "total"  # everyone displaced so far
     NEW = "new"  # displaced since the previous report
+    SUBJECT_TO_EVACUATION = "subject_to_evacuation"  # ordered or due to leave: not yet displaced
 
 
-@kind("civilians.displaced")
+# Version 2 added the basis `subject_to_evacuation`; version 1 data reads unchanged (events/upcasters.py).
+@kind("civilians.displaced", version=2)
 @attrs.frozen
 class CiviliansDisplaced:
     region: str = text()
-    count: Quantity = attrs.field(validator=attrs.validators.instance_of(Quantity))
+    count: Quantity = instance_of(Quantity)
     basis: DisplacementBasis = one_of(DisplacementBasis)
 
     def describe(self) -> str:
-        how = "newly displaced" if self.basis is DisplacementBasis.NEW else "displaced in total"
+        how = {
+            DisplacementBasis.TOTAL: "displaced in total",
+            DisplacementBasis.NEW: "newly displaced",
+            DisplacementBasis.SUBJECT_TO_EVACUATION: "subject to evacuation",
+        }[self.basis]
         return f"{self.count.describe()} {how} in {self.region}"

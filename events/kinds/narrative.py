@@ -21,12 +21,14 @@ class StatementMade:
         return f"{self.speaker}: {self.summary}"
 
 
-@kind("forces.redeployed")
+# Version 2 made `from_area` optional (None: the source does not say where from); version 1 data reads unchanged.
+@kind("forces.redeployed", version=2)
 @attrs.frozen
 class ForcesRedeployed:
     force: str = text()
-    from_area: str = text()
     to_area: str = text()
+    from_area: str | None = optional_text()
 
     def describe(self) -> str:
-        return f"{self.force} moved from {self.from_area} to {self.to_area}"
+        origin = f" from {self.from_area}" if self.from_area else ""
+        return f"{self.force} moved{origin} to {self.to_area}"

@@ -3,7 +3,16 @@
 Adding a projector is one new module with a `projector` and one line below.
 """
 
-from timeline.projectors import appointments, displacement, emergencies, prisoners, settlements, territory
+from timeline.projectors import (
+    appointments,
+    casualties,
+    displacement,
+    emergencies,
+    incidents,
+    prisoners,
+    settlements,
+    territory,
+)
 from timeline.projectors.base import Projector
 
 PROJECTORS: tuple[Projector, ...] = (
@@ -13,6 +22,8 @@ PROJECTORS: tuple[Projector, ...] = (
     prisoners.projector,
     appointments.projector,
     displacement.projector,
+    casualties.projector,
+    incidents.projector,
 )
 
 __all__ = ["PROJECTORS", "Projector"]

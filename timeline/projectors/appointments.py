@@ -33,9 +33,13 @@ def apply(state: State, event: Event) -> State:
         return state
     key = (payload.role,)
     previous: Appointment | None = state.get(key)
-    predecessor = (
-        previous.person if previous and previous.person != payload.person else (previous and previous.predecessor)
-    )
+    predecessor: str | None
+    if previous is None:
+        predecessor = None
+    elif previous.person != payload.person:
+        predecessor = previous.person
+    else:  # the same person appointed again: the one before them is still the predecessor
+        predecessor = previous.predecessor
     appointment = Appointment(
         role=payload.role,
         person=payload.person,

@@ -8,17 +8,18 @@ immutable map, so each step of a fold costs O(log n), not a copy of the whole st
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Hashable
+from typing import Protocol, TypeVar
 
 import attrs
 
 from events import registry
-from events.envelope import Event
+from events.envelope import DatePrecision, Event
 from timeline.facts import FactMap
 
 FactKey = tuple[str, ...]
 State = FactMap
+T = TypeVar("T")
 
 
 class Fact(Protocol):
@@ -34,7 +35,7 @@ class Projector:
     reads: tuple[type, ...]
     apply: Callable[[State, Event], State]
     # Most projectors' state is their facts; one that derives facts (a spread) overrides this.
-    facts: Callable[[State], Mapping[FactKey, Any]] = lambda state: state
+    facts: Callable[[State], FactMap] = lambda state: state
     # Every class its facts can be: checkpoints name them to decode stored facts.
     fact_types: tuple[type, ...] = ()
 
@@ -48,22 +49,41 @@ class Projector:
 
 @attrs.frozen
 class Attribution:
-    """Who made a claim, on which day, in which event."""
+    """Who made a claim, on which day (as precisely as the source dates it), in which event."""
 
     on: dt.date
     source: str
     event_id: str
     unverified: bool = False
+    # `on` is the day the claim folds on; a coarser precision says the source gave only its week or month.
+    date_precision: DatePrecision = DatePrecision.DAY
 
     @classmethod
     def of(cls, event: Event) -> Attribution:
-        return cls(event.occurred_on, event.source, event.event_id, event.unverified)
+        return cls(event.occurred_on, event.source, event.event_id, event.unverified, event.date_precision)
+
+    @property
+    def occurred(self) -> str:
+        """'2024-08-16', or 'in the week of 2024-08-12' / 'in August 2024' for a coarser date."""
+        return self.date_precision.describe(self.on)
 
     def label(self, who: str | None = None) -> str:
         flag = ", unverified" if self.unverified else ""
-        return f"({who + ', ' if who else ''}{self.on.isoformat()}{flag})"
+        return f"({who + ', ' if who else ''}{self.occurred}{flag})"
 
 
 def merge_ids(*groups: tuple[str, ...]) -> tuple[str, ...]:
     """Provenance in first-seen order, without repeats."""
     return tuple(dict.fromkeys(event_id for group in groups for event_id in group))
+
+
+def put(items: tuple[T, ...], item: T, key: Callable[[T], Hashable]) -> tuple[T, ...]:
+    """`items` with `item` in the place of the one with the same key, else appended (first-seen order).
+
+    How every projector keeps claims side by side: one per key (a source, a claimant), replaced
+    only by a later claim with the same key, never by another source's.
+    """
+    wanted = key(item)
+    if any(key(existing) == wanted for existing in items):
+        return tuple(item if key(existing) == wanted else existing for existing in items)
+    return (*items, item)

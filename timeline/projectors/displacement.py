@@ -1,15 +1,27 @@
-"""Displacement: per region, the latest figure; differing figures from the same day are all kept."""
+"""Displacement: per region, every source's latest figure of each basis, side by side.
+
+A source's new figure replaces its own earlier one of the same basis; another source's figure
+never does, whatever its day. `contested` marks a region where the sources' figures of one
+basis differ (115,000 against 133,000 evacuees). Figures of different bases (displaced in
+total, subject to evacuation) are different questions, not a disagreement.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Hashable
 
 import attrs
 
 from events.envelope import Event
 from events.kinds import CiviliansDisplaced, DisplacementBasis
 from events.quantity import Quantity
-from timeline.projectors.base import Attribution, Projector, State, merge_ids
+from timeline.projectors.base import Attribution, Projector, State, merge_ids, put
+
+_HEADINGS = {
+    DisplacementBasis.TOTAL: "displaced in total",
+    DisplacementBasis.NEW: "newly displaced",
+    DisplacementBasis.SUBJECT_TO_EVACUATION: "subject to evacuation",
+}
 
 
 @attrs.frozen
@@ -25,16 +37,25 @@ class Figure:
 @attrs.frozen
 class RegionDisplacement:
     region: str
-    on: dt.date
-    figures: tuple[Figure, ...]  # the latest day's figures, one per source
-    contested: bool
+    figures: tuple[Figure, ...]  # each source's latest figure of each basis, in the order first given
+    contested: bool  # two sources give different figures of one basis
     event_ids: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        if self.contested:
-            return f"{self.region}: CONTESTED: " + " vs ".join(figure.describe() for figure in self.figures)
-        figure = self.figures[-1]
-        return f"{self.region}: {figure.count.describe()} displaced {figure.claim.label()}"
+        parts = []
+        for basis, heading in _HEADINGS.items():
+            figures = [figure for figure in self.figures if figure.basis is basis]
+            if figures:
+                differ = len({figure.count for figure in figures}) > 1
+                joined = " vs ".join(figure.describe() for figure in figures)
+                parts.append(f"{heading}{' CONTESTED' if differ else ''}: {joined}")
+        return f"{self.region}: " + "; ".join(parts)
+
+
+def _figure_key(figure: Figure) -> Hashable:
+    if figure.basis is DisplacementBasis.NEW:  # increments of different days all count
+        return (figure.basis, figure.claim.source, figure.claim.on)
+    return (figure.basis, figure.claim.source)
 
 
 def apply(state: State, event: Event) -> State:
@@ -44,14 +65,10 @@ def apply(state: State, event: Event) -> State:
     key = (payload.region,)
     current: RegionDisplacement | None = state.get(key)
     figure = Figure(payload.count, payload.basis, Attribution.of(event))
-    if current is None or event.occurred_on > current.on:
-        figures: tuple[Figure, ...] = (figure,)
-    else:
-        # Same day: another source's figure stands beside this one; a source's own update replaces it.
-        figures = (*tuple(f for f in current.figures if f.claim.source != figure.claim.source), figure)
-    contested = len({(f.count, f.basis) for f in figures}) > 1
+    figures = put(current.figures if current else (), figure, _figure_key)
+    contested = any(len({f.count for f in figures if f.basis is basis}) > 1 for basis in DisplacementBasis)
     ids = merge_ids(tuple(f.claim.event_id for f in figures))
-    return state.set(key, RegionDisplacement(payload.region, event.occurred_on, figures, contested, ids))
+    return state.set(key, RegionDisplacement(payload.region, figures, contested, ids))
 
 
 projector = Projector(name="displacement", reads=(CiviliansDisplaced,), apply=apply, fact_types=(RegionDisplacement,))

@@ -58,14 +58,18 @@ def apply(state: State, event: Event) -> State:
     others = tuple(regime for regime in current.active if regime.regime is not payload.regime)
     lifted = tuple(regime for regime in current.lifted if regime.regime is not payload.regime)
     if isinstance(payload, EmergencyDeclared):
-        same_level = previous is not None and previous.level is payload.level
+        if previous is not None and previous.level is payload.level:
+            # Declared again at the level in force: it still dates from, and is credited to, the first.
+            authority, since, level_claim = previous.authority, previous.since, previous.claim
+        else:
+            authority, since, level_claim = payload.authority, event.occurred_on, claim
         regime = ActiveRegime(
             regime=payload.regime,
             level=payload.level,
-            authority=previous.authority if same_level else payload.authority,
-            since=previous.since if same_level else event.occurred_on,
+            authority=authority,
+            since=since,
             first_declared=previous.first_declared if previous else event.occurred_on,
-            claim=previous.claim if same_level else claim,
+            claim=level_claim,
             history=(previous.history if previous else ()) + (claim.event_id,),
         )
         active = tuple(sorted((*others, regime), key=lambda r: r.regime.value))

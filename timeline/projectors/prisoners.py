@@ -1,58 +1,123 @@
-"""Prisoners: per captor, the largest capture in a single action and the latest claimed total."""
+"""Prisoners: per captor, every claim side by side, by source, and the exchanges.
+
+Sources disagree on how many prisoners a side holds, and one figure never replaces another
+source's: each source's latest claimed total stands beside the others', and `contested` marks
+totals that differ. Counts of one day and captures in one action are kept as they were given,
+never read as totals. An exchange is listed beside the claims; the totals are not adjusted for
+it, since no source gave a figure after it and a net figure would be invented.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Hashable
 
 import attrs
 
 from events.envelope import Event
-from events.kinds import CaptureBasis, PrisonersCaptured
+from events.kinds import CaptureBasis, PrisonersCaptured, PrisonersExchanged
 from events.quantity import Quantity
-from timeline.projectors.base import Attribution, Projector, State, merge_ids
+from timeline.projectors.base import Attribution, Projector, State, merge_ids, put
 
 
 @attrs.frozen
-class Capture:
+class PrisonerClaim:
     count: Quantity
+    basis: CaptureBasis
     claim: Attribution
     unit: str | None = None
 
     def describe(self) -> str:
         unit = f" ({self.unit})" if self.unit else ""
-        return f"{self.count.describe()}{unit} {self.claim.label()}"
+        return f"{self.count.describe()}{unit} {self.claim.label(self.claim.source)}"
+
+
+@attrs.frozen
+class Exchange:
+    """One exchange seen from one side: what it released, to whom, and what it got back."""
+
+    released: Quantity
+    counterpart: str
+    received: Quantity
+    claim: Attribution
+
+    def describe(self) -> str:
+        return (
+            f"released {self.released.describe()} to {self.counterpart} for {self.received.describe()} "
+            f"{self.claim.label(self.claim.source)}"
+        )
 
 
 @attrs.frozen
 class CaptorPrisoners:
     captor: str
-    largest_single_action: Capture | None = None
-    claimed_total: Capture | None = None
+    # Each source's latest total, and every one-day count and single capture, in the order first given.
+    claims: tuple[PrisonerClaim, ...] = ()
+    exchanges: tuple[Exchange, ...] = ()
+    contested: bool = False  # the sources' claimed totals differ
     event_ids: tuple[str, ...] = ()
+
+    def of_basis(self, basis: CaptureBasis) -> tuple[PrisonerClaim, ...]:
+        return tuple(claim for claim in self.claims if claim.basis is basis)
 
     def describe(self) -> str:
         parts = []
-        if self.claimed_total:
-            parts.append(f"total {self.claimed_total.describe()}")
-        if self.largest_single_action:
-            parts.append(f"largest single capture {self.largest_single_action.describe()}")
-        return f"held by {self.captor}: " + "; ".join(parts)
+        totals = self.of_basis(CaptureBasis.TOTAL)
+        if totals:
+            heading = "totals CONTESTED" if self.contested else "total"
+            parts.append(f"{heading}: " + " vs ".join(claim.describe() for claim in totals))
+        for basis, heading in ((CaptureBasis.DAY, "in one day"), (CaptureBasis.SINGLE_ACTION, "in one action")):
+            claims = self.of_basis(basis)
+            if claims:
+                parts.append(f"{heading}: " + "; ".join(claim.describe() for claim in claims))
+        if self.exchanges:
+            caveat = " (totals not adjusted)" if totals else ""
+            parts.append(f"exchanged{caveat}: " + "; ".join(exchange.describe() for exchange in self.exchanges))
+        return f"held by {self.captor}: " + " | ".join(parts)
+
+
+def _claim_key(claim: PrisonerClaim) -> Hashable:
+    if claim.basis is CaptureBasis.TOTAL:
+        return (claim.basis, claim.claim.source)  # a source's new total replaces its own earlier one
+    if claim.basis is CaptureBasis.DAY:
+        return (claim.basis, claim.claim.source, claim.claim.on)
+    return claim.claim.event_id  # every single capture is an event of its own
+
+
+def _derive(captor: CaptorPrisoners) -> CaptorPrisoners:
+    totals = {claim.count for claim in captor.of_basis(CaptureBasis.TOTAL)}
+    ids = merge_ids(
+        tuple(claim.claim.event_id for claim in captor.claims),
+        tuple(exchange.claim.event_id for exchange in captor.exchanges),
+    )
+    return attrs.evolve(captor, contested=len(totals) > 1, event_ids=ids)
+
+
+def _captor(state: State, name: str) -> CaptorPrisoners:
+    found: CaptorPrisoners | None = state.get((name,))
+    return found or CaptorPrisoners(captor=name)
 
 
 def apply(state: State, event: Event) -> State:
     payload = event.payload
-    if not isinstance(payload, PrisonersCaptured):
+    claim = Attribution.of(event)
+    if isinstance(payload, PrisonersCaptured):
+        current = _captor(state, payload.captor)
+        new = PrisonerClaim(payload.count, payload.basis, claim, payload.unit)
+        updated = attrs.evolve(current, claims=put(current.claims, new, _claim_key))
+        return state.set((payload.captor,), _derive(updated))
+    if isinstance(payload, PrisonersExchanged):
+        sides = (
+            (payload.side_a, payload.released_by_a, payload.side_b, payload.released_by_b),
+            (payload.side_b, payload.released_by_b, payload.side_a, payload.released_by_a),
+        )
+        for side, released, counterpart, received in sides:
+            current = _captor(state, side)
+            exchange = Exchange(released, counterpart, received, claim)
+            state = state.set((side,), _derive(attrs.evolve(current, exchanges=(*current.exchanges, exchange))))
         return state
-    key = (payload.captor,)
-    current: CaptorPrisoners = state.get(key) or CaptorPrisoners(captor=payload.captor)
-    capture = Capture(payload.count, Attribution.of(event), payload.unit)
-    if payload.basis is CaptureBasis.SINGLE_ACTION:
-        largest = current.largest_single_action
-        if largest is None or payload.count.value > largest.count.value:
-            current = attrs.evolve(current, largest_single_action=capture)
-    else:
-        current = attrs.evolve(current, claimed_total=capture)
-    anchors = (current.claimed_total, current.largest_single_action)
-    ids = merge_ids(tuple(c.claim.event_id for c in anchors if c))
-    return state.set(key, attrs.evolve(current, event_ids=ids))
+    return state
 
 
-projector = Projector(name="prisoners", reads=(PrisonersCaptured,), apply=apply, fact_types=(CaptorPrisoners,))
+projector = Projector(
+    name="prisoners", reads=(PrisonersCaptured, PrisonersExchanged), apply=apply, fact_types=(CaptorPrisoners,)
+)

@@ -1,8 +1,14 @@
-"""Territory: each claimant's latest total area and settlement count, gains since, and the spread."""
+"""Territory: each claimant's latest totals (area, settlements, deepest advance), gains since, and spreads.
+
+A claimant's new total replaces its own earlier one (Kyiv's 1,150 km² supersedes its 1,000 km²).
+Several reports of one claimant's claim on the same day stand side by side, each naming its
+source, when they word it differently (ISW's "at least 800" via AFP, "around 800" via the
+article): the projector keeps both rather than choosing. The spreads show how far apart the
+claimants' areas and settlement counts are; they never pick between them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -10,7 +16,15 @@ import attrs
 from events.envelope import Event
 from events.kinds import AreaBasis, TerritoryClaimed
 from events.quantity import Quantity
-from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids
+from timeline.projectors.base import Attribution, Projector, State, merge_ids, put
+
+
+@attrs.frozen
+class Reported:
+    """One report of a figure: what it says and who said it when."""
+
+    figure: Quantity
+    claim: Attribution
 
 
 @attrs.frozen
@@ -25,24 +39,31 @@ class Gain:
 class ClaimantTerritory:
     claimant: str
     region: str | None = None
-    area_km2: Quantity | None = None
-    area_claim: Attribution | None = None
-    settlements_count: Quantity | None = None
-    settlements_claim: Attribution | None = None
-    advance_km: Quantity | None = None
-    gains_since: tuple[Gain, ...] = ()
+    # The reports of the claimant's latest total: one, or several from one day that word it differently.
+    area_km2: tuple[Reported, ...] = ()
+    settlements_count: tuple[Reported, ...] = ()
+    advance_km: tuple[Reported, ...] = ()
+    gains_since: tuple[Gain, ...] = ()  # gains reported since the latest area total
     event_ids: tuple[str, ...] = ()
 
     def describe(self) -> str:
         parts = []
-        if self.area_km2 is not None:
-            parts.append(f"{self.area_km2.describe('km²')} {self.area_claim.label()}")
-        if self.settlements_count is not None:
-            parts.append(f"{self.settlements_count.describe('settlements')} {self.settlements_claim.label()}")
+        for reports, unit in ((self.area_km2, "km²"), (self.settlements_count, "settlements")):
+            if reports:
+                parts.append(_describe_reports(reports, unit))
+        if self.advance_km:
+            parts.append("deepest advance " + _describe_reports(self.advance_km, "km"))
         if self.gains_since:
             gained = ", ".join(gain.area_km2.describe("km²") for gain in self.gains_since if gain.area_km2)
             parts.append(f"gains since: {gained or 'settlements only'}")
         return f"{self.claimant}: " + "; ".join(parts)
+
+
+def _describe_reports(reports: tuple[Reported, ...], unit: str) -> str:
+    if len(reports) == 1:
+        return f"{reports[0].figure.describe(unit)} {reports[0].claim.label()}"
+    # Several reports of one claim: each names its source.
+    return " | ".join(f"{r.figure.describe(unit)} {r.claim.label(r.claim.source)}" for r in reports)
 
 
 @attrs.frozen
@@ -64,9 +85,39 @@ class Spread:
         )
 
 
+@attrs.frozen
+class SettlementsSpread:
+    """How far apart the claimants' counts of settlements held are."""
+
+    low_claimant: str
+    low: Quantity
+    high_claimant: str
+    high: Quantity
+    difference: int | float
+    claimants: int
+    event_ids: tuple[str, ...]
+
+    def describe(self) -> str:
+        return (
+            f"settlements: {self.low_claimant} {self.low.describe()} vs {self.high_claimant} "
+            f"{self.high.describe()}: {self.difference:,} apart (disputed)"
+        )
+
+
+def _report(reports: tuple[Reported, ...], new: Reported) -> tuple[Reported, ...]:
+    """A total replaces the claimant's earlier totals, but not another source's report of the same day."""
+    same_day = tuple(report for report in reports if report.claim.on == new.claim.on)
+    return put(same_day, new, lambda report: report.claim.source)
+
+
 def _with_ids(claims: ClaimantTerritory) -> ClaimantTerritory:
-    anchors = tuple(claim.event_id for claim in (claims.area_claim, claims.settlements_claim) if claim)
-    return attrs.evolve(claims, event_ids=merge_ids(anchors, tuple(gain.claim.event_id for gain in claims.gains_since)))
+    totals = (*claims.area_km2, *claims.settlements_count, *claims.advance_km)
+    return attrs.evolve(
+        claims,
+        event_ids=merge_ids(
+            tuple(report.claim.event_id for report in totals), tuple(gain.claim.event_id for gain in claims.gains_since)
+        ),
+    )
 
 
 def apply(state: State, event: Event) -> State:
@@ -83,34 +134,54 @@ def apply(state: State, event: Event) -> State:
         changes: dict[str, Any] = {"region": payload.region or current.region}
         if payload.area_km2 is not None:
             # A new total supersedes the gains reported since the previous one.
-            changes.update(area_km2=payload.area_km2, area_claim=claim, advance_km=payload.advance_km, gains_since=())
+            changes.update(area_km2=_report(current.area_km2, Reported(payload.area_km2, claim)), gains_since=())
         if payload.settlements_count is not None:
-            changes.update(settlements_count=payload.settlements_count, settlements_claim=claim)
+            changes["settlements_count"] = _report(
+                current.settlements_count, Reported(payload.settlements_count, claim)
+            )
+        if payload.advance_km is not None:
+            changes["advance_km"] = _report(current.advance_km, Reported(payload.advance_km, claim))
         updated = attrs.evolve(current, **changes)
     return state.set(key, _with_ids(updated))
 
 
-def facts(state: State) -> Mapping[FactKey, Any]:
-    # By claimant: a map's order depends on string hashing, which differs between processes.
-    with_area = sorted(
-        (claims for claims in state.values() if claims.area_km2 is not None), key=lambda claims: claims.claimant
-    )
-    if len(with_area) < 2:
-        return state
-    low = min(with_area, key=lambda claims: (claims.area_km2.value, claims.claimant))
-    high = max(with_area, key=lambda claims: (claims.area_km2.value, claims.claimant))
-    spread = Spread(
-        low_claimant=low.claimant,
-        low_km2=low.area_km2,
-        high_claimant=high.claimant,
-        high_km2=high.area_km2,
-        difference_km2=high.area_km2.value - low.area_km2.value,
-        claimants=len(with_area),
-        event_ids=merge_ids(*((claims.area_claim.event_id,) for claims in with_area)),
-    )
-    return state.set(("spread",), spread)
+def _extremes(
+    claimants: list[ClaimantTerritory], measure: str
+) -> tuple[tuple[str, Reported], tuple[str, Reported], int, tuple[str, ...]] | None:
+    """The lowest and highest report of `measure` over the claimants, if at least two claimants give one."""
+    # Sorted by claimant: a map's order depends on string hashing, which differs between processes.
+    having = sorted((c for c in claimants if getattr(c, measure)), key=lambda c: c.claimant)
+    if len(having) < 2:
+        return None
+    reports = [(c.claimant, report) for c in having for report in getattr(c, measure)]
+    low = min(reports, key=lambda item: (item[1].figure.value, item[0]))
+    high = max(reports, key=lambda item: (item[1].figure.value, item[0]))
+    ids = merge_ids(tuple(report.claim.event_id for _, report in reports))
+    return low, high, len(having), ids
+
+
+def facts(state: State) -> State:
+    claimants = list(state.values())
+    area = _extremes(claimants, "area_km2")
+    if area is not None:
+        (low_name, low), (high_name, high), count, ids = area
+        difference = high.figure.value - low.figure.value
+        state = state.set(("spread",), Spread(low_name, low.figure, high_name, high.figure, difference, count, ids))
+    settlements = _extremes(claimants, "settlements_count")
+    if settlements is not None:
+        (low_name, low), (high_name, high), count, ids = settlements
+        difference = high.figure.value - low.figure.value
+        state = state.set(
+            ("settlements_spread",),
+            SettlementsSpread(low_name, low.figure, high_name, high.figure, difference, count, ids),
+        )
+    return state
 
 
 projector = Projector(
-    name="territory", reads=(TerritoryClaimed,), apply=apply, facts=facts, fact_types=(ClaimantTerritory, Spread)
+    name="territory",
+    reads=(TerritoryClaimed,),
+    apply=apply,
+    facts=facts,
+    fact_types=(ClaimantTerritory, Spread, SettlementsSpread),
 )

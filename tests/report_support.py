@@ -1,0 +1,130 @@
+"""Shared by the report's tests: logs worth reporting on, and the page's state rule written in Python.
+
+`state_from_data` applies the embedded data exactly as the page's script does (report.js,
+Report.stateAt), so a test can hold every (day, known-on) answer of the data against
+`Timeline.state` without a browser; the browser tests then hold the script against both.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import datetime as dt
+import gzip
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from events.envelope import RecordedEvent
+from events.kinds import AreaBasis
+from timeline.api import Timeline
+
+HOSTILE = (
+    '<script>window.__pwned = 1; alert("script")</script></script>'
+    "<img src=x onerror=\"window.__pwned = 2; alert('img')\"> javascript:alert(3) "
+    "<!-- </style> & &amp; \"quotes\" 'apostrophes'"
+)
+
+
+def hostile_log(path: Path) -> Timeline:
+    """A small log whose texts try every way out of the page: in a source, a summary, a note and a name."""
+    timeline = Timeline.init(path)
+    timeline.append(
+        kind="border.crossed",
+        occurred_on=dt.date(2024, 8, 6),
+        source="Ministry",
+        data={"force": "forces", "from_country": "Ukraine", "into_region": "Kursk Oblast", "near": ["Sudzha"]},
+    )
+    timeline.append(
+        kind="statement.made",
+        occurred_on=dt.date(2024, 8, 7),
+        source=f"Source {HOSTILE}",
+        note=f"Note {HOSTILE}",
+        event_id="hostile-statement",
+        data={"speaker": "Speaker </script><script>alert(4)</script>", "summary": f"Summary {HOSTILE}"},
+    )
+    timeline.append(
+        kind="settlement.claimed",
+        occurred_on=dt.date(2024, 8, 7),
+        source="javascript:alert(5)",
+        unverified=True,
+        data={
+            "settlement": "<img src=x onerror=alert(6)>",
+            "region": "Kursk Oblast",
+            "status": "controlled",
+            "claimant": "<b>Claimant</b>",
+            "controller": "<b>Claimant</b>",
+        },
+    )
+    return timeline
+
+
+def load_data(page: str) -> dict[str, Any]:
+    """The data a report page embeds, decoded as the page decodes it."""
+    match = re.search(r'<script type="application/json" id="timeline-data"([^>]*)>(.*?)</script>', page, re.S)
+    assert match is not None
+    attributes, text = match.groups()
+    if 'data-encoding="gzip+base64"' in attributes:
+        return json.loads(gzip.decompress(base64.b64decode(json.loads(text))))
+    return json.loads(text)
+
+
+def effective_known(data: dict[str, Any], known: str | None) -> str | None:
+    days = data["knowledge_days"]
+    if known is None or known >= days[-1]:
+        return None
+    position = bisect.bisect_right(days, known)
+    return days[position - 1] if position else ""
+
+
+def state_from_data(data: dict[str, Any], date: str, known: str | None = None) -> dict[str, str]:
+    """{path: describe()} on `date`, known on `known` (None: everything), rebuilt from the data alone."""
+    known = effective_known(data, known)
+    if known == "":
+        return {}
+    dates = [day[0] for day in data["days"]]
+    target = date if known is None else min(date, known)
+    position = max(0, bisect.bisect_right(dates, target) - 1)
+    state: dict[int, int] = {}
+    for day in data["days"][: position + 1]:
+        for path, fact in day[3]:
+            if fact == -1:
+                state.pop(path, None)
+            else:
+                state[path] = fact
+    if known is not None and known in data["known"]:
+        start, deltas = data["known"][known]
+        overrides: dict[int, int] = {}
+        for delta in deltas[: max(0, position - start + 1)]:
+            for path, fact in delta:
+                if fact == -2:
+                    overrides.pop(path, None)
+                else:
+                    overrides[path] = fact
+        for path, fact in overrides.items():
+            if fact == -1:
+                state.pop(path, None)
+            else:
+                state[path] = fact
+    return {data["paths"][path]: data["facts"][fact][1] for path, fact in state.items()}
+
+
+def state_from_timeline(timeline: Timeline, date: str, known: str | None = None) -> dict[str, str]:
+    snapshot = timeline.state(dt.date.fromisoformat(date), dt.date.fromisoformat(known) if known else None)
+    return {path: fact.describe() for path, fact in snapshot.facts().items()}
+
+
+def every_day(data: dict[str, Any]) -> list[str]:
+    first, last = (dt.date.fromisoformat(data["range"][end]) for end in ("from", "to"))
+    return [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
+def area_totals(timeline: Timeline) -> list[RecordedEvent]:
+    """The territory claims the area chart draws: every claimed total area."""
+    return [
+        recorded
+        for recorded in timeline.events(kind="territory.claimed")
+        if getattr(recorded.payload, "area_km2", None) is not None
+        and getattr(recorded.payload, "basis", None) is AreaBasis.TOTAL
+    ]

@@ -1,0 +1,272 @@
+"""The report in a real browser: Playwright driving the system's Chromium (headless shell).
+
+`playwright install` cannot download browsers here, so the tests launch a Chromium found on the
+machine (TIMELINE_CHROMIUM, else chromium-headless-shell or chromium on PATH). Without one (or
+without the `browser` extra) they skip with the reason; with CI set, a missing browser fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from report_support import HOSTILE, area_totals, every_day, hostile_log, load_data, state_from_timeline
+
+from timeline.api import Timeline
+from timeline.report import report_html
+
+CHROMIUM_NAMES = ("chromium-headless-shell", "chromium", "chromium-browser")
+LAUNCH_FLAGS = [
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"the browser tests must run when CI is set: {reason}")
+    pytest.skip(reason)
+
+
+def find_chromium() -> str | None:
+    named = os.environ.get("TIMELINE_CHROMIUM")
+    if named:
+        return named if Path(named).is_file() else None
+    return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright is not installed (pip install -e '.[browser]')")
+    executable = find_chromium()
+    if executable is None:
+        _unavailable(
+            "no Chromium found (apt-get install chromium-headless-shell, or set TIMELINE_CHROMIUM to its path)"
+        )
+    flags = [*LAUNCH_FLAGS, *(["--no-sandbox"] if os.geteuid() == 0 else [])]  # Chromium's sandbox refuses root
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=flags)
+        yield launched
+        launched.close()
+
+
+class Page:
+    """One page of a report, with every request and dialog it attempts recorded and refused."""
+
+    def __init__(self, browser: Any, path: Path, fragment: str = ""):
+        self.url = path.resolve().as_uri()
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        # A load the page's own policy blocks never becomes a request: count those attempts too.
+        self.page.add_init_script(
+            "window.__violations = [];"
+            "document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.blockedURI));"
+        )
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("dialog", self._dialog)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.goto(self.url + fragment)
+        self.page.wait_for_selector("body[data-ready]", state="attached")
+        assert self.page.get_attribute("body", "data-ready") == "1", self.text("main")
+
+    def _route(self, route: Any) -> None:
+        if route.request.url.split("#")[0] == self.url:
+            route.continue_()
+        else:
+            route.abort()  # the network is blocked: anything else is refused (and recorded above)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def attempted(self) -> list[str]:
+        """Every fetch the page tried beyond its own file: requests, and loads its policy blocked."""
+        requests = [url for url in self.requests if url.split("#")[0] != self.url]
+        return requests + list(self.page.evaluate("window.__violations"))
+
+    def text(self, selector: str) -> str:
+        return self.page.locator(selector).inner_text()
+
+    def slide_to(self, date: str) -> None:
+        position = self.page.evaluate("(date) => window.timelineReport.positionOf(date)", date)
+        self.page.locator("#day-slider").fill(str(position))
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def bundled_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    path.write_text(report_html(Timeline.bundled(), log_name="the bundled Kursk 2024 log"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Any]:
+    pages: list[Page] = []
+
+    def opener(path: Path, fragment: str = "") -> Page:
+        pages.append(Page(browser, path, fragment))
+        return pages[-1]
+
+    yield opener
+    for page in pages:
+        assert page.errors == [], page.errors
+        page.close()
+
+
+def sudzha_claims(page: Page) -> dict[str, str]:
+    rows = page.page.locator('#settlements tr[data-settlement="Sudzha"] li.claim')
+    return {rows.nth(n).get_attribute("data-claimant"): rows.nth(n).inner_text() for n in range(rows.count())}
+
+
+def test_the_slider_on_16_august_shows_sudzha_contested_with_both_sides(open_page, bundled_report):
+    page = open_page(bundled_report)
+    page.slide_to("2024-08-16")
+    assert page.text("#day-label").split() == ["2024-08-16", "day", "11"]
+    assert page.page.get_attribute("body", "data-day") == "2024-08-16"
+    assert "CONTESTED" in page.text('#settlements tr[data-settlement="Sudzha"] .status')
+    claims = sudzha_claims(page)
+    assert "controlled by Ukraine" in claims["Ukraine"] and "2024-08-15" in claims["Ukraine"]
+    assert "contested" in claims["Russia"] and "Russian Ministry of Defence" in claims["Russia"]
+    assert page.page.locator('#map g.marker[data-place="Sudzha"][data-contested="1"]').count() == 1
+    assert "Krupets" in page.text("#map .unlocated")  # in the gazetteer without coordinates
+
+
+def test_the_slider_on_13_august_shows_no_claim_on_sudzha_yet(open_page, bundled_report):
+    page = open_page(bundled_report, "#2024-08-16")
+    page.slide_to("2024-08-13")
+    assert page.page.get_attribute("body", "data-day") == "2024-08-13"
+    assert "day 8" in page.text("#day-label")
+    assert page.page.locator('#settlements tr[data-settlement="Sudzha"]').count() == 0
+    assert "Sudzha" not in page.text("#settlements")
+    assert page.page.locator('#map g.marker[data-place="Sudzha"]').count() == 0
+
+
+def test_arrow_keys_move_one_day(open_page, bundled_report):
+    page = open_page(bundled_report, "#2024-08-16")
+    page.page.locator("h1").click()  # focus outside the controls
+    page.page.keyboard.press("ArrowLeft")
+    assert page.page.get_attribute("body", "data-day") == "2024-08-15"
+    page.page.keyboard.press("ArrowRight")
+    page.page.keyboard.press("ArrowRight")
+    assert page.page.get_attribute("body", "data-day") == "2024-08-17"
+    assert page.page.url.endswith("#2024-08-17")  # the address follows, so the day can be shared
+
+
+def test_the_fragment_opens_that_day(open_page, bundled_report):
+    page = open_page(bundled_report, "#2024-08-16")
+    assert page.page.get_attribute("body", "data-day") == "2024-08-16"
+    assert "day 11" in page.text("#day-label")
+    assert "CONTESTED" in page.text('#settlements tr[data-settlement="Sudzha"]')
+
+
+def test_known_on_hides_a_backfilled_report_until_its_reported_day(open_page, bundled_report):
+    dyumin = '#facts li.fact[data-path="appointments.Coordinator of the counter-terrorism response"]'
+    page = open_page(bundled_report, "#2024-08-12")
+    assert "Alexey Dyumin" in page.text(dyumin)  # full knowledge: appointed on the 12th
+    page.page.select_option("#known-on", "2024-08-12")
+    assert page.page.locator(dyumin).count() == 0  # made public on the 13th
+    assert "k24-2024-08-12-dyumin-appointed" not in page.text("#events")
+    assert page.page.url.endswith("#2024-08-12&known-on=2024-08-12")
+    page.page.select_option("#known-on", "2024-08-13")
+    assert "Alexey Dyumin" in page.text(dyumin)
+    # The fragment carries the knowledge day too.
+    shared = open_page(bundled_report, "#2024-08-16&known-on=2024-08-12")
+    assert shared.page.locator(dyumin).count() == 0
+    assert shared.page.input_value("#known-on") == "2024-08-12"
+
+
+def test_the_page_answers_what_the_engine_answers_on_every_day_and_knowledge_day(open_page, bundled_report):
+    timeline = Timeline.bundled()
+    data = load_data(bundled_report.read_text(encoding="utf-8"))
+    page = open_page(bundled_report)
+    for day in every_day(data):
+        for known in (None, *data["knowledge_days"]):
+            shown = page.page.evaluate("([d, k]) => window.timelineReport.describeState(d, k)", [day, known])
+            assert shown == state_from_timeline(timeline, day, known), (day, known)
+
+
+def test_a_hostile_event_runs_nothing_and_shows_as_text(open_page, tmp_path):
+    path = tmp_path / "hostile.html"
+    path.write_text(report_html(hostile_log(tmp_path / "hostile.db"), title="<script>alert(0)</script>"))
+    page = open_page(path, "#2024-08-07")
+    assert page.dialogs == []
+    assert page.attempted() == []  # not even the image's src=x
+    assert page.page.evaluate("window.__pwned") is None
+    assert page.page.locator("img").count() == 0
+    assert page.page.locator("b").count() == 0
+    assert page.page.locator("script").count() == 2  # the data and the page's own script
+    assert page.page.title() == "<script>alert(0)</script>"
+    events = page.text("#events")
+    assert f"Summary {HOSTILE}" in events
+    assert f"Source {HOSTILE}" in events
+    assert "<img src=x onerror=alert(6)>" in page.text("#settlements")
+    assert "<b>Claimant</b>" in page.text("#settlements")
+    page.page.locator("#map").scroll_into_view_if_needed()
+    assert page.dialogs == [] and page.page.evaluate("window.__pwned") is None
+
+
+def test_the_page_works_with_the_network_blocked(open_page, bundled_report):
+    page = open_page(bundled_report, "#2024-08-16")
+    page.slide_to("2024-08-20")
+    page.page.select_option("#known-on", "2024-08-14")
+    assert page.page.locator("#charts svg").count() == 3
+    assert page.page.locator("#map svg g.marker").count() >= 1
+    assert page.attempted() == [], f"the page tried to fetch {page.attempted()}"
+
+
+def test_a_compressed_report_reads_the_same(open_page, tmp_path):
+    path = tmp_path / "packed.html"
+    path.write_text(report_html(Timeline.bundled(), compress=True), encoding="utf-8")
+    page = open_page(path, "#2024-08-16")
+    assert set(sudzha_claims(page)) == {"Ukraine", "Russia", "Press reports"}
+    assert page.attempted() == []
+
+
+def test_a_screenshot_is_not_blank(open_page, bundled_report, tmp_path, require):
+    image = require("PIL.Image", "Pillow (the 'browser' extra)")
+    page = open_page(bundled_report, "#2024-08-16")
+    shot = page.page.screenshot(full_page=True)
+    (tmp_path / "report.png").write_bytes(shot)
+    grey = image.open(io.BytesIO(shot)).convert("L")
+    counts = grey.histogram()  # pixels per grey level 0-255
+    total = sum(counts)
+    mean = sum(level * count for level, count in enumerate(counts)) / total
+    variance = sum(count * (level - mean) ** 2 for level, count in enumerate(counts)) / total
+    assert grey.size[1] > 1000  # the whole page, not one screen
+    assert variance > 500  # text, lines and markers, not one flat colour
+    assert sum(1 for count in counts if count) > 32
+
+
+def test_charts_draw_unverified_claims_hollow(open_page, bundled_report):
+    page = open_page(bundled_report, "#2024-08-22")
+    unverified = page.page.locator('#charts [data-chart="area"] g.point.unverified circle')
+    verified = page.page.locator('#charts [data-chart="area"] g.point:not(.unverified) circle')
+    claims = area_totals(Timeline.bundled())
+    hollow = sum(1 for recorded in claims if recorded.event.unverified)
+    assert 0 < hollow < len(claims)  # the bundled log has both: Kyiv's unconfirmed figures, ISW's
+    assert unverified.count() == hollow and verified.count() == len(claims) - hollow
+    assert {unverified.nth(n).get_attribute("fill") for n in range(hollow)} == {"#fff"}
+    assert "#fff" not in {verified.nth(n).get_attribute("fill") for n in range(len(claims) - hollow)}
+    assert dt.date.fromisoformat(page.page.get_attribute("body", "data-day"))

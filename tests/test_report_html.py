@@ -1,0 +1,263 @@
+"""The HTML report without a browser: escaping, self-containment, and the embedded data's answers.
+
+The data is held against `Timeline.state` for every (day, known-on) pair: it embeds only each
+day's changes and, per knowledge day, the facts that differ, so this is where a wrong delta shows.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from report_support import (
+    HOSTILE,
+    area_totals,
+    every_day,
+    hostile_log,
+    load_data,
+    state_from_data,
+    state_from_timeline,
+)
+
+from timeline.api import Timeline
+from timeline.cli import cli
+from timeline.errors import BadInput
+from timeline.report import build_data, report_html
+from timeline.report.page import script_json
+
+sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
+from synthetic import synthetic_records
+
+
+@pytest.fixture(scope="module")
+def bundled_page() -> str:
+    return report_html(Timeline.bundled(), log_name="bundled")
+
+
+def every_pair_agrees(timeline: Timeline, data: dict) -> int:
+    pairs = [(day, known) for day in every_day(data) for known in (None, *data["knowledge_days"])]
+    for day, known in pairs:
+        assert state_from_data(data, day, known) == state_from_timeline(timeline, day, known), (day, known)
+    return len(pairs)
+
+
+# -- the data answers what the engine answers ---------------------------------------------------
+
+
+def test_every_day_and_knowledge_day_of_the_bundled_log_matches_state():
+    timeline = Timeline.bundled()
+    data = build_data(timeline)
+    bounds = timeline.bounds()
+    assert bounds.first_day and bounds.last_day
+    days = (bounds.last_day - bounds.first_day).days + 1
+    reported_days = {recorded.reported_on.isoformat() for recorded in timeline.events()}
+    assert data["knowledge_days"] and set(data["knowledge_days"]) <= reported_days
+    assert every_pair_agrees(timeline, data) == days * (1 + len(data["knowledge_days"]))
+    # The backfilled reports are what the knowledge deltas hold: Dyumin's appointment (12 Aug,
+    # public 13 Aug) is missing when known on the 12th.
+    assert "appointments.Coordinator of the counter-terrorism response" not in state_from_data(
+        data, "2024-08-16", "2024-08-12"
+    )
+
+
+def test_a_synthetic_log_with_backfills_and_retractions_matches_state(tmp_path):
+    records = list(synthetic_records(1200, days=24, seed=11))
+    assert any(record["kind"] == "event.retracted" for record in records)
+    assert any(record["reported_on"] != record["occurred_on"] for record in records)
+    timeline = Timeline.init(tmp_path / "synthetic.db")
+    for record in records:
+        timeline.append(record)
+    data = build_data(timeline)
+    assert data["known"], "backfills must give knowledge deltas"
+    assert every_pair_agrees(timeline, data) > 500
+
+
+def test_a_retracted_retraction_and_a_late_report_match_state(tmp_path):
+    timeline = Timeline.init(tmp_path / "retractions.db")
+    claim = {
+        "settlement": "Sudzha",
+        "region": "Kursk Oblast",
+        "status": "controlled",
+        "claimant": "A",
+        "controller": "A",
+    }
+    timeline.append(kind="settlement.claimed", occurred_on="2024-08-01", source="A", event_id="a", data=claim)
+    timeline.append(
+        kind="settlement.claimed",
+        occurred_on="2024-08-02",
+        reported_on="2024-08-06",
+        source="B",
+        event_id="b",
+        data={**claim, "claimant": "B", "status": "fighting", "controller": None},
+    )
+    retract = {"target_event_id": "a", "reason": "withdrawn"}
+    timeline.append(kind="event.retracted", occurred_on="2024-08-03", source="A", event_id="r1", data=retract)
+    timeline.append(
+        kind="event.retracted",
+        occurred_on="2024-08-05",
+        source="A",
+        event_id="r2",
+        data={"target_event_id": "r1", "reason": "the withdrawal was a mistake"},
+    )
+    data = build_data(timeline)
+    assert every_pair_agrees(timeline, data) == 5 * 5  # 5 days; everything, or known on the 1st, 3rd, 5th
+    events = {row[0]: row for row in data["events"]}
+    assert events["a"][-1] == ["2024-08-03"]  # hidden while r1 stood alone; r2 (the 5th) restored it
+
+
+def test_from_and_to_show_a_window_with_the_state_before_it(tmp_path):
+    timeline = Timeline.bundled()
+    data = build_data(timeline, options=_options(first=dt.date(2024, 8, 13), last=dt.date(2024, 8, 16)))
+    assert [day[0] for day in data["days"]] == ["2024-08-12", "2024-08-13", "2024-08-14", "2024-08-15", "2024-08-16"]
+    for day in every_day(data):
+        for known in (None, *data["knowledge_days"]):
+            assert state_from_data(data, day, known) == state_from_timeline(timeline, day, known)
+
+
+def _options(**fields):
+    from timeline.report.data import ReportOptions
+
+    return ReportOptions(**fields)
+
+
+def test_a_range_outside_the_log_or_backwards_is_refused():
+    with pytest.raises(BadInput, match="no day from 2030-01-01"):
+        build_data(Timeline.bundled(), _options(first=dt.date(2030, 1, 1)))
+    with pytest.raises(BadInput, match="is after"):
+        build_data(Timeline.bundled(), _options(first=dt.date(2024, 8, 16), last=dt.date(2024, 8, 10)))
+
+
+def test_an_empty_log_is_refused(tmp_path):
+    with pytest.raises(BadInput, match="no events"):
+        build_data(Timeline.init(tmp_path / "empty.db"))
+
+
+# -- escaping -----------------------------------------------------------------------------------
+
+
+def test_script_json_can_never_close_its_tag():
+    text = script_json({"a": "</script><!-- <script> & \u2028\u2029"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert "\u2028" not in text and "\u2029" not in text
+
+
+def test_hostile_texts_stay_data(tmp_path):
+    page = report_html(hostile_log(tmp_path / "hostile.db"), title="<script>alert('title')</script>")
+    # The page's own two scripts and nothing else; no image, no handler, no javascript: URL in markup.
+    assert len(re.findall(r"<script", page, re.I)) == 2
+    assert len(re.findall(r"</script", page, re.I)) == 2
+    data_element = re.search(r'(<script type="application/json" id="timeline-data">)(.*?)(</script>)', page, re.S)
+    assert "<" not in data_element.group(2) and ">" not in data_element.group(2)
+    markup = page.replace(data_element.group(2), "")
+    assert not re.search(r"<img|onerror=|javascript:", markup, re.I)
+    assert "&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt;" in page
+    data = load_data(page)
+    texts = {row[0]: row for row in data["events"]}
+    assert HOSTILE in texts["hostile-statement"][5]
+    assert HOSTILE in texts["hostile-statement"][7]
+    assert f"Source {HOSTILE}" in data["strings"]
+
+
+def test_the_compressed_form_holds_the_same_data(tmp_path):
+    timeline = Timeline.bundled()
+    plain, packed = report_html(timeline, compress=False), report_html(timeline, compress=True)
+    assert 'data-encoding="gzip+base64"' in packed and 'data-encoding="' not in plain
+    assert load_data(plain) == load_data(packed)
+
+
+# -- one self-contained file --------------------------------------------------------------------
+
+
+def test_the_page_loads_nothing_from_anywhere(bundled_page):
+    assert not re.search(r"""(?:src|href|action|srcset)\s*=\s*["']?\s*(?:https?:|//)""", bundled_page, re.I)
+    assert not re.search(r"<(?:link|iframe|object|embed|img)\b|@import|url\(", bundled_page, re.I)
+    # The one URL in the page is the SVG namespace, which names elements and is never fetched.
+    assert set(re.findall(r"https?://[^\s\"'<>]+", bundled_page)) == {"http://www.w3.org/2000/svg"}
+
+
+def test_the_content_security_policy_allows_only_the_page_itself(bundled_page):
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', bundled_page).group(1)
+    assert "default-src &#x27;none&#x27;" in policy
+    script = re.search(r"<script>(.*?)</script>", bundled_page, re.S).group(1)
+    style = re.search(r"<style>(.*?)</style>", bundled_page, re.S).group(1)
+    for text in (script, style):
+        digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        assert f"sha256-{digest}" in policy
+
+
+def test_places_without_coordinates_are_kept_for_the_list_beside_the_map():
+    data = build_data(Timeline.bundled())
+    located = {row[6]: row[5] for row in data["facts"] if row[6] is not None}
+    assert located["Sudzha"][:2] == [51.19, 35.27]
+    assert located["Krupets"] is None  # in the gazetteer, without coordinates
+    assert located["Girji"] is None
+
+
+def test_charts_keep_each_claims_qualifier_range_and_source():
+    data = build_data(Timeline.bundled())
+    area = data["series"]["area"]["points"]
+    by_event = {data["events"][point[0]][0]: point for point in area}
+    assert by_event["k24-2024-08-13-isw-800-km2"][1:4] == ["ISW", 800, "at_least"]
+    assert data["events"][by_event["k24-2024-08-12-syrskyi-1000-km2"][0]][6] == 1  # unverified: drawn hollow
+    prisoners = data["series"]["prisoners"]["points"]
+    # every prisoners.captured claim, grouped by its source
+    assert len(prisoners) == len(list(Timeline.bundled().events(kind="prisoners.captured")))
+    assert all(point[1] == data["strings"][data["events"][point[0]][4]] for point in prisoners)
+
+
+# -- the commands -------------------------------------------------------------------------------
+
+
+def test_report_command_writes_one_file(tmp_path):
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, ["report", "--out", str(out), "--from", "2024-08-10", "--to", "2024-08-16"])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    assert load_data(out.read_text(encoding="utf-8"))["range"] == {"from": "2024-08-10", "to": "2024-08-16"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2024-08-16", "--to", "2024-08-10"], "is after"),
+        (["--from", "2024-02-30"], "Invalid value for '--from'"),
+        (["--from", "2031-01-01"], "no day from 2031-01-01"),
+    ],
+)
+def test_report_command_refuses_bad_ranges_in_one_line(tmp_path, args, message):
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, ["report", "--out", str(out), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not out.exists()
+
+
+def test_report_command_names_a_missing_folder(tmp_path):
+    result = CliRunner().invoke(cli, ["report", "--out", str(tmp_path / "nowhere" / "report.html")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_chart_without_matplotlib_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
+    result = CliRunner().invoke(cli, ["chart", "--out", str(tmp_path / "area.png")])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert "pip install -e '.[plot]'" in result.output
+
+
+def test_chart_writes_a_png(tmp_path, require):
+    require("matplotlib", "the 'plot' extra (pip install -e '.[plot]')")
+    out = tmp_path / "area.png"
+    result = CliRunner().invoke(cli, ["chart", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"{len(area_totals(Timeline.bundled()))} claims" in result.output
+    assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    known = CliRunner().invoke(cli, ["chart", "--out", str(out), "--known-on", "2024-08-12"])
+    assert "(1 claim)" in known.output  # only Kyiv's 1,000 km² had been made public

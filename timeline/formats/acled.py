@@ -1,0 +1,367 @@
+"""Reading ACLED's CSV export: one `incident.reported` event per row, plus a settlement claim for a
+row that transfers territory.
+
+Columns are read by header name (any case), so ACLED's column order, its older and newer column
+sets and extra columns all read the same; a missing required column is refused by name. Rows are
+numbered as a spreadsheet shows them: the header is row 1. Every refusal names the file, the row
+and the column.
+
+What is known about a row (bitemporally): it occurred on `event_date`, at the precision of
+`time_precision` (1 day, 2 week, 3 month), and was known from the day of its `timestamp` (Unix
+seconds of the row's last change). Its event id is derived from `event_id_cnty` and `timestamp`
+(`acled:UKR12345:1723800000`), so each version of a row is its own event.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+import attrs
+
+from events.envelope import DatePrecision, Event
+from events.kinds import IncidentReported, SettlementClaimed, SettlementStatus
+from events.quantity import Quantity
+from timeline.errors import BadEvent
+
+DATASET = "ACLED"
+ID_PREFIX = "acled"
+# The sub-event types in which one side takes a place: each also yields a settlement claim.
+TERRITORY_TRANSFERS = frozenset(
+    {"Government regains territory", "Non-state actor overtakes territory", "Non-violent transfer of territory"}
+)
+REQUIRED_COLUMNS = (
+    "event_id_cnty",
+    "event_date",
+    "time_precision",
+    "event_type",
+    "country",
+    "location",
+    "latitude",
+    "longitude",
+    "source",
+    "fatalities",
+    "timestamp",
+)
+TEXT_COLUMNS = (
+    "sub_event_type",
+    "disorder_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "region",
+    "admin1",
+    "admin2",
+    "admin3",
+    "notes",
+    "tags",
+    "source_scale",
+)
+OPTIONAL_COLUMNS = (*TEXT_COLUMNS, "year", "civilian_targeting", "iso", "geo_precision")
+PRECISIONS = {"1": DatePrecision.DAY, "2": DatePrecision.WEEK, "3": DatePrecision.MONTH}
+# Payload fields named differently from their column.
+COLUMN_OF_FIELD = {"record_id": "event_id_cnty", "revision": "timestamp"}
+
+_RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_LONG_DATE = re.compile(r"([0-9]{1,2})[ -]([A-Za-z]+)[ -]([0-9]{4})")
+_MONTHS = {
+    name.casefold(): number
+    for number, name in enumerate(
+        (
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ),
+        start=1,
+    )
+}
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,15}")
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def incident_id(record_id: str, revision: int) -> str:
+    return f"{ID_PREFIX}:{record_id}:{revision}"
+
+
+def claim_id(incident_event_id: str) -> str:
+    return f"{incident_event_id}:territory"
+
+
+@attrs.frozen
+class AcledRow:
+    """One row, read and validated: the events it yields and what re-import needs to know of it."""
+
+    where: str  # "file.csv:row 12"
+    record_id: str  # event_id_cnty
+    revision: int  # timestamp
+    country: str
+    incident: Event
+    claim: Event | None  # the settlement claim of a territory transfer
+    fingerprint: int  # of the row's cells: tells a repeated row from a different one
+
+
+class _Row:
+    """The cells of one row by column name, and the errors that name the row and column."""
+
+    __slots__ = ("cells", "columns", "where")
+
+    def __init__(self, cells: list[str], columns: dict[str, int], where: str):
+        self.cells = cells
+        self.columns = columns
+        self.where = where
+
+    def refuse(self, column: str, message: str) -> BadEvent:
+        return BadEvent(message, where=self.where, field=column)
+
+    def text(self, column: str) -> str | None:
+        position = self.columns.get(column)
+        if position is None:
+            return None
+        value = self.cells[position]
+        if "\n" in value or "\r" in value:
+            value = _LINE_BREAK.sub(" ", value)  # a line break inside a cell (notes) reads as a space
+        return value.strip() or None
+
+    def required(self, column: str) -> str:
+        value = self.text(column)
+        if value is None:
+            raise self.refuse(column, "empty (required)")
+        return value
+
+    def whole_number(self, column: str, *, required: bool = False) -> int | None:
+        value = self.required(column) if required else self.text(column)
+        if value is None:
+            return None
+        if not _WHOLE_NUMBER.fullmatch(value):
+            raise self.refuse(column, f"expected a whole number, not {value!r}")
+        return int(value)
+
+    def number(self, column: str) -> float | None:
+        value = self.text(column)
+        if value is None:
+            return None
+        if not _NUMBER.fullmatch(value):
+            raise self.refuse(column, f"expected a number, not {value!r}")
+        return float(value)
+
+    def day(self, column: str) -> dt.date:
+        value = self.required(column)
+        if match := _ISO_DATE.fullmatch(value):
+            year, month, day = (int(part) for part in match.groups())
+        elif (match := _LONG_DATE.fullmatch(value)) and match.group(2).casefold() in _MONTHS:
+            day, month, year = int(match.group(1)), _MONTHS[match.group(2).casefold()], int(match.group(3))
+        else:
+            raise self.refuse(column, f"expected a date such as 2024-08-16 or 16 August 2024, not {value!r}")
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            raise self.refuse(column, f"{value!r} is not a real calendar day") from None
+
+
+def _revision_day(row: _Row, revision: int) -> dt.date:
+    try:
+        return dt.datetime.fromtimestamp(revision, dt.UTC).date()
+    except (OverflowError, ValueError, OSError):
+        raise row.refuse("timestamp", f"{revision} is not a time this calendar can hold") from None
+
+
+def _civilian_targeting(row: _Row) -> bool:
+    value = row.text("civilian_targeting")
+    if value is None:
+        return False
+    if value.casefold() != "civilian targeting":
+        raise row.refuse("civilian_targeting", f"expected 'Civilian targeting' or an empty cell, not {value!r}")
+    return True
+
+
+def _build(row: _Row, make: Callable[..., Any], **fields: Any) -> Any:
+    """Construct a payload or envelope, turning its validators' complaints into the row's column."""
+    try:
+        return make(**fields)
+    except (TypeError, ValueError) as exc:
+        field, _, message = str(exc).partition(" ")
+        if field in fields or field in COLUMN_OF_FIELD:
+            raise row.refuse(COLUMN_OF_FIELD.get(field, field), message) from None
+        raise BadEvent(str(exc), where=row.where) from None
+
+
+def read_row(row: _Row) -> AcledRow:
+    record_id = row.required("event_id_cnty")
+    if not _RECORD_ID.fullmatch(record_id):
+        raise row.refuse("event_id_cnty", f"expected letters and digits such as UKR12345, not {record_id!r}")
+    occurred_on = row.day("event_date")
+    year = row.whole_number("year")
+    if year is not None and year != occurred_on.year:
+        raise row.refuse("year", f"{year} does not match event_date {occurred_on.isoformat()}")
+    precision_code = row.required("time_precision")
+    if precision_code not in PRECISIONS:
+        raise row.refuse("time_precision", f"expected 1 (day), 2 (week) or 3 (month), not {precision_code!r}")
+    precision = PRECISIONS[precision_code]
+    revision = row.whole_number("timestamp", required=True)
+    assert revision is not None
+    reported_on = _revision_day(row, revision)
+    if reported_on < occurred_on:
+        if precision is DatePrecision.DAY:
+            raise row.refuse(
+                "timestamp", f"{revision} ({reported_on.isoformat()}) is before event_date {occurred_on.isoformat()}"
+            )
+        # A week or month is dated by a day inside it, which can fall after the row was written.
+        reported_on = occurred_on
+    fatalities = row.whole_number("fatalities")
+    payload: IncidentReported = _build(
+        row,
+        IncidentReported,
+        event_type=row.required("event_type"),
+        country=row.required("country"),
+        location=row.required("location"),
+        **{column: row.text(column) for column in TEXT_COLUMNS},
+        civilian_targeting=_civilian_targeting(row),
+        iso=row.whole_number("iso"),
+        latitude=row.number("latitude"),
+        longitude=row.number("longitude"),
+        geo_precision=row.whole_number("geo_precision"),
+        fatalities=Quantity(fatalities) if fatalities is not None else None,
+        dataset=DATASET,
+        record_id=record_id,
+        revision=revision,
+    )
+    source = row.required("source")
+    event_id = incident_id(record_id, revision)
+    incident: Event = _build(
+        row,
+        Event,
+        payload=payload,
+        occurred_on=occurred_on,
+        source=source,
+        reported_on=reported_on,
+        event_id=event_id,
+        date_precision=precision,
+    )
+    claim = None
+    if payload.sub_event_type in TERRITORY_TRANSFERS:
+        settlement = SettlementClaimed(
+            settlement=payload.location,
+            region=payload.admin1 or payload.country,
+            status=SettlementStatus.CONTROLLED,
+            claimant=DATASET,
+            controller=payload.actor1,
+            district=payload.admin2,
+        )
+        claim = Event(
+            settlement,
+            occurred_on,
+            source,
+            reported_on,
+            claim_id(event_id),
+            date_precision=precision,
+            note=f"{payload.sub_event_type} (ACLED {record_id})",
+        )
+    return AcledRow(row.where, record_id, revision, payload.country, incident, claim, hash(tuple(row.cells)))
+
+
+# -- the file --------------------------------------------------------------------------------
+
+
+def _refuse_wrong_file(head: bytes, name: str) -> None:
+    if not head:
+        raise BadEvent("the file is empty (an ACLED export starts with a header row: event_id_cnty, ...)", where=name)
+    if head.startswith(b"PK\x03\x04"):
+        raise BadEvent("a spreadsheet or zip archive (.xlsx), not CSV: save it as CSV (UTF-8)", where=name)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise BadEvent("an Excel 97-2003 spreadsheet (.xls), not CSV: save it as CSV (UTF-8)", where=name)
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text.startswith((b"{", b"[")):
+        raise BadEvent("JSON, not an ACLED CSV export (a JSONL event log imports with --format jsonl)", where=name)
+
+
+def _header(cells: list[str], name: str) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for position, cell in enumerate(cells):
+        column = cell.strip().casefold()
+        if column in columns:
+            raise BadEvent(f"column {column!r} appears twice in the header", where=f"{name}:row 1")
+        if column:
+            columns[column] = position
+    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+    if missing:
+        hint = ""
+        if len(cells) == 1 and any(separator in cells[0] for separator in ";\t|"):
+            hint = " (the columns are not separated by commas: ACLED's CSV uses commas)"
+        plural = "s" if len(missing) > 1 else ""
+        raise BadEvent(
+            f"missing column{plural} {', '.join(missing)}{hint}; an ACLED export has "
+            f"{', '.join(REQUIRED_COLUMNS)} and more",
+            where=f"{name}:row 1",
+        )
+    return columns
+
+
+def read_rows(stream: IO[bytes], name: str) -> Iterator[AcledRow]:
+    """Yield each row of an ACLED CSV export, read and validated; raise BadEvent at the first bad one."""
+    head = stream.read(64)
+    _refuse_wrong_file(head, name)
+    text = io.TextIOWrapper(io.BufferedReader(_Prefixed(head, stream)), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    number = 1
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise BadEvent("the file is empty (an ACLED export starts with a header row)", where=name)
+        columns = _header(header, name)
+        width = len(header)
+        any_rows = False
+        for cells in reader:
+            number += 1
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue  # a blank line
+            where = f"{name}:row {number}"
+            if len(cells) != width:
+                raise BadEvent(f"has {len(cells)} cells, but the header has {width} columns", where=where)
+            any_rows = True
+            yield read_row(_Row(cells, columns, where))
+        if not any_rows:
+            raise BadEvent("no rows after the header", where=name)
+    except UnicodeDecodeError:
+        raise BadEvent(f"not valid UTF-8 (after row {number}): save the file as UTF-8", where=name) from None
+    except csv.Error as exc:
+        raise BadEvent(f"not readable as CSV: {exc}", where=f"{name}:row {number + 1}") from None
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read to recognise the file, then the rest of the stream (which stays the
+    caller's to close)."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]):
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size], self._head = self._head[:size], self._head[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)

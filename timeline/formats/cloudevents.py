@@ -1,0 +1,158 @@
+"""CloudEvents 1.0 in the JSON event format (structured mode), one event per line.
+
+The mapping, both ways:
+
+| CloudEvents | the event |
+|---|---|
+| `id` | `event_id` |
+| `source` | `/sources/` + the reporter (`source`), percent-encoded: a URI-reference as the spec asks |
+| `type` | the kind, e.g. `settlement.claimed` |
+| `time` | `occurred_on`, at midnight UTC |
+| `subject` | what the event is about: the settlement, region, claimant... (export only) |
+| `datacontenttype` | `application/json` |
+| `data` | the kind's fields |
+| `reportedon`, `schemaversion`, `dateprecision`, `unverified`, `note` | the envelope's other fields |
+| `seq`, `hash`, `prevhash` | the event's place in the exported log (export only; a new log assigns its own) |
+
+The cloudevents SDK is not a dependency: the format is plain JSON, written and read here; the
+tests parse every exported line with the SDK.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+from urllib.parse import quote, unquote
+
+import attrs
+
+from events.codec import event_from_record, event_to_record
+from events.envelope import Event, RecordedEvent
+from events.errors import InvalidEvent
+from timeline.errors import BadEvent
+from timeline.formats.lines import json_lines
+
+SPECVERSION = "1.0"
+SOURCE_PREFIX = "/sources/"
+CONTENT_TYPE = "application/json"
+# Extension attributes (lower-case letters and digits only, as the spec requires) <-> envelope fields.
+EXTENSION_OF_FIELD = {
+    "reported_on": "reportedon",
+    "schema_version": "schemaversion",
+    "date_precision": "dateprecision",
+    "unverified": "unverified",
+    "note": "note",
+}
+FIELD_OF_ATTRIBUTE = {
+    "event_id": "id",
+    "kind": "type",
+    "occurred_on": "time",
+    "source": "source",
+    **EXTENSION_OF_FIELD,
+}
+# What each kind is about, for `subject`; other kinds use their first text field.
+SUBJECT_FIELDS = {
+    "border.crossed": "into_region",
+    "event.retracted": "target_event_id",
+    "incident.reported": "location",
+    "official.appointed": "role",
+}
+
+
+def subject_of(event: Event) -> str | None:
+    payload = event.payload
+    name = SUBJECT_FIELDS.get(event.kind)
+    payload_class = type(payload)
+    if name is None and attrs.has(payload_class):
+        name = next((field.name for field in attrs.fields(payload_class) if field.type in (str, "str")), None)
+    value = getattr(payload, name, None) if name else None
+    return value if isinstance(value, str) else None
+
+
+def to_cloudevent(recorded: RecordedEvent) -> dict[str, Any]:
+    record = event_to_record(recorded.event)
+    cloudevent: dict[str, Any] = {
+        "specversion": SPECVERSION,
+        "id": record["event_id"],
+        "source": SOURCE_PREFIX + quote(record["source"], safe=""),
+        "type": record["kind"],
+        "time": f"{record['occurred_on']}T00:00:00Z",
+    }
+    subject = subject_of(recorded.event)
+    if subject:
+        cloudevent["subject"] = subject
+    cloudevent["datacontenttype"] = CONTENT_TYPE
+    for field, attribute in EXTENSION_OF_FIELD.items():
+        if field in record:
+            cloudevent[attribute] = record[field]
+    cloudevent.update(seq=recorded.seq, hash=recorded.hash, prevhash=recorded.prev_hash, data=record["data"])
+    return cloudevent
+
+
+def write(events: Iterable[RecordedEvent], stream: IO[str]) -> int:
+    count = 0
+    for recorded in events:
+        stream.write(json.dumps(to_cloudevent(recorded), ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def _day(value: Any, attribute: str) -> str:
+    """An RFC 3339 timestamp (or a bare date) -> the day as YYYY-MM-DD."""
+    if not isinstance(value, str):
+        raise InvalidEvent(attribute, f"expected an RFC 3339 timestamp such as 2024-08-16T00:00:00Z, not {value!r}")
+    try:
+        if len(value) == 10:
+            return dt.date.fromisoformat(value).isoformat()
+        return dt.datetime.fromisoformat(value).date().isoformat()
+    except ValueError:
+        raise InvalidEvent(
+            attribute, f"expected an RFC 3339 timestamp such as 2024-08-16T00:00:00Z, not {value!r}"
+        ) from None
+
+
+def from_cloudevent(cloudevent: Any) -> Event:
+    """A CloudEvent (JSON object) -> Event. Raises InvalidEvent naming the CloudEvents attribute."""
+    if not isinstance(cloudevent, dict):
+        raise InvalidEvent(None, "a CloudEvent must be a JSON object")
+    for required in ("specversion", "id", "source", "type", "time", "data"):
+        if required not in cloudevent:
+            raise InvalidEvent(required, "required attribute missing")
+    if cloudevent["specversion"] != SPECVERSION:
+        raise InvalidEvent("specversion", f"expected {SPECVERSION!r}, not {cloudevent['specversion']!r}")
+    content_type = cloudevent.get("datacontenttype", CONTENT_TYPE)
+    if not isinstance(content_type, str) or content_type.split(";")[0].strip() != CONTENT_TYPE:
+        raise InvalidEvent("datacontenttype", f"expected {CONTENT_TYPE}, not {content_type!r}")
+    source = cloudevent["source"]
+    if not isinstance(source, str):
+        raise InvalidEvent("source", "expected a string")
+    record: dict[str, Any] = {
+        "event_id": cloudevent["id"],
+        "kind": cloudevent["type"],
+        "occurred_on": _day(cloudevent["time"], "time"),
+        "source": unquote(source.removeprefix(SOURCE_PREFIX)) if source.startswith(SOURCE_PREFIX) else source,
+        "data": cloudevent["data"],
+    }
+    for field, attribute in EXTENSION_OF_FIELD.items():
+        if attribute in cloudevent:
+            record[field] = cloudevent[attribute]
+    if "reported_on" in record:
+        record["reported_on"] = _day(record["reported_on"], "reportedon")
+    try:
+        return event_from_record(record)
+    except InvalidEvent as exc:
+        field = exc.field or ""
+        head, dot, rest = field.partition(".")
+        blamed = FIELD_OF_ATTRIBUTE.get(head, head) + dot + rest if field else None
+        raise InvalidEvent(blamed, exc.message) from None
+
+
+def read(stream: IO[bytes], name: str) -> Iterator[tuple[Event, str]]:
+    """Yield (event, "name:line") for each CloudEvent line; raise BadEvent at the first bad one."""
+    for cloudevent, where in json_lines(stream, name):
+        try:
+            yield from_cloudevent(cloudevent), where
+        except InvalidEvent as exc:
+            raise BadEvent(exc.message, where=where, field=exc.field) from None

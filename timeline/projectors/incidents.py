@@ -1,0 +1,188 @@
+"""Incidents: per first-level region (admin1) and per location, incidents by event type, the toll
+as reported, and the latest incident.
+
+A tally names its most recent incidents in `event_ids` (up to PROVENANCE_LIMIT; `incidents`
+counts them all). Naming every one would make each fold step and each stored checkpoint grow
+with the region's whole history: 100,000 incidents in one region would cost 5 billion copied
+ids to replay. The full list is one query away (`timeline log --kind incident.reported`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from events.envelope import Event
+from events.kinds import IncidentReported
+from events.kinds.incident import describe_toll
+from events.quantity import MAX_VALUE, Bound, Quantity
+from timeline.projectors.base import Projector, State
+
+PROVENANCE_LIMIT = 20
+
+_LOWER = {Bound.AT_LEAST, Bound.MORE_THAN}
+
+
+def _low(figure: Quantity) -> int | float:
+    return figure.low if figure.low is not None else figure.value
+
+
+def _high(figure: Quantity) -> int | float:
+    return figure.high if figure.high is not None else figure.value
+
+
+def add_tolls(total: Quantity | None, toll: Quantity | None) -> Quantity | None:
+    """The sum of two reported tolls, keeping what the sources' qualifiers allow us to say."""
+    if total is None or toll is None:
+        return total or toll
+    if total.bound is toll.bound:
+        bound = total.bound
+    elif {total.bound, toll.bound} <= {Bound.EXACT, *_LOWER}:
+        bound = Bound.AT_LEAST
+    elif {total.bound, toll.bound} == {Bound.EXACT, Bound.AT_MOST}:
+        bound = Bound.AT_MOST
+    else:
+        bound = Bound.APPROX
+    if bound is Bound.MORE_THAN:
+        bound = Bound.AT_LEAST  # "more than 3" and "more than 4" sum to at least 9, not more than 7
+    value = total.value + toll.value
+    if value > MAX_VALUE:
+        return Quantity(MAX_VALUE, Bound.AT_LEAST)  # past what a Quantity holds: say only that much
+    if total.is_range or toll.is_range:
+        low = _low(total) + _low(toll)
+        high = _high(total) + _high(toll)
+        if high > MAX_VALUE:
+            return Quantity(value, Bound.AT_LEAST)
+        return Quantity(value, bound, low, high)
+    return Quantity(value, bound)
+
+
+@attrs.frozen
+class LatestIncident:
+    on: dt.date
+    event_type: str
+    sub_event_type: str | None
+    location: str
+    fatalities: Quantity | None
+    source: str
+    event_id: str
+    unverified: bool = False
+
+    def describe(self) -> str:
+        what = f"{self.event_type} / {self.sub_event_type}" if self.sub_event_type else self.event_type
+        toll = f", {describe_toll(self.fatalities)}" if self.fatalities is not None else ""
+        flag = ", unverified" if self.unverified else ""
+        return f"{what} at {self.location} ({self.on.isoformat()}, {self.source}{toll}{flag})"
+
+
+@attrs.frozen
+class EventTypeTally:
+    event_type: str
+    incidents: int
+    fatalities: Quantity | None  # the sum of the reported tolls; None when none was reported
+    event_ids: tuple[str, ...]  # the most recent, up to PROVENANCE_LIMIT
+
+    def describe(self) -> str:
+        toll = f" ({describe_toll(self.fatalities)})" if self.fatalities is not None else ""
+        return f"{self.event_type} {self.incidents:,}{toll}"
+
+
+@attrs.frozen
+class PlaceIncidents:
+    level: str  # "admin1" (a first-level region) or "location"
+    place: str
+    admin1: str | None
+    country: str
+    incidents: int
+    fatalities: Quantity | None
+    without_toll: int  # incidents that reported no fatality figure (not counted as 0)
+    by_event_type: tuple[EventTypeTally, ...]  # by event type name
+    latest: LatestIncident
+    # Where the latest located incident put the place (locations only).
+    latitude: float | None = None
+    longitude: float | None = None
+    geo_precision: int | None = None
+    event_ids: tuple[str, ...] = ()  # the most recent incidents, up to PROVENANCE_LIMIT
+
+    def describe(self) -> str:
+        where = self.place if self.level == "admin1" else f"{self.place} ({self.admin1 or self.country})"
+        toll = describe_toll(self.fatalities) if self.fatalities is not None else "no fatality figures"
+        unreported = f" ({self.without_toll:,} without a figure)" if self.without_toll and self.fatalities else ""
+        types = ", ".join(tally.describe() for tally in self.by_event_type)
+        plural = "s" if self.incidents != 1 else ""
+        return f"{where}: {self.incidents:,} incident{plural}, {toll}{unreported}; {types}; latest {self.latest.describe()}"
+
+
+def _recent(ids: tuple[str, ...], event_id: str) -> tuple[str, ...]:
+    return (*ids[-(PROVENANCE_LIMIT - 1) :], event_id)
+
+
+def _tally(tallies: tuple[EventTypeTally, ...], payload: IncidentReported, event_id: str) -> tuple[EventTypeTally, ...]:
+    for position, tally in enumerate(tallies):
+        if tally.event_type == payload.event_type:
+            updated = EventTypeTally(
+                tally.event_type,
+                tally.incidents + 1,
+                add_tolls(tally.fatalities, payload.fatalities),
+                _recent(tally.event_ids, event_id),
+            )
+            return (*tallies[:position], updated, *tallies[position + 1 :])
+    new = EventTypeTally(payload.event_type, 1, payload.fatalities, (event_id,))
+    return tuple(sorted((*tallies, new), key=lambda tally: tally.event_type))
+
+
+def _count(
+    current: PlaceIncidents | None, level: str, place: str, event: Event, payload: IncidentReported
+) -> PlaceIncidents:
+    latest = LatestIncident(
+        event.occurred_on,
+        payload.event_type,
+        payload.sub_event_type,
+        payload.location,
+        payload.fatalities,
+        event.source,
+        event.event_id,
+        event.unverified,
+    )
+    if current is None:
+        return PlaceIncidents(
+            level=level,
+            place=place,
+            admin1=payload.admin1,
+            country=payload.country,
+            incidents=1,
+            fatalities=payload.fatalities,
+            without_toll=int(payload.fatalities is None),
+            by_event_type=_tally((), payload, event.event_id),
+            latest=latest,
+            event_ids=(event.event_id,),
+        )
+    return attrs.evolve(
+        current,
+        incidents=current.incidents + 1,
+        fatalities=add_tolls(current.fatalities, payload.fatalities),
+        without_toll=current.without_toll + int(payload.fatalities is None),
+        by_event_type=_tally(current.by_event_type, payload, event.event_id),
+        latest=latest,
+        event_ids=_recent(current.event_ids, event.event_id),
+    )
+
+
+def apply(state: State, event: Event) -> State:
+    payload = event.payload
+    if not isinstance(payload, IncidentReported):
+        return state
+    region = payload.admin1 or payload.country
+    region_key = ("admin1", region)
+    state = state.set(region_key, _count(state.get(region_key), "admin1", region, event, payload))
+    location_key = ("location", region, payload.location)
+    location = _count(state.get(location_key), "location", payload.location, event, payload)
+    if payload.located:
+        location = attrs.evolve(
+            location, latitude=payload.latitude, longitude=payload.longitude, geo_precision=payload.geo_precision
+        )
+    return state.set(location_key, location)
+
+
+projector = Projector(name="incidents", reads=(IncidentReported,), apply=apply, fact_types=(PlaceIncidents,))
