@@ -35,6 +35,10 @@ def _text_validator(limit: int) -> Callable[[object, attrs.Attribute[Any], Any],
     return check
 
 
+# Field metadata naming the check a field's validator makes, so that the fast import path
+# (events/fastpath.py) can make the same check without building the attrs object.
+CHECK = "timeline.check"
+
 # Field helpers: each returns an attrs.field (typed Any, as attrs.field is). mypy's attrs plugin knows
 # only a direct attrs.field call as a field and takes any other call for a default value, so in a
 # class that uses helpers a required field made by attrs.field itself reads as one after defaults:
@@ -43,18 +47,21 @@ def _text_validator(limit: int) -> Callable[[object, attrs.Attribute[Any], Any],
 
 def text(*, long: bool = False) -> Any:
     """A required, non-empty, single-line string field."""
-    return attrs.field(validator=_text_validator(MAX_LONG_TEXT if long else MAX_TEXT))
+    limit = MAX_LONG_TEXT if long else MAX_TEXT
+    return attrs.field(validator=_text_validator(limit), metadata={CHECK: ("text", limit)})
 
 
 def optional_text(*, long: bool = False) -> Any:
+    limit = MAX_LONG_TEXT if long else MAX_TEXT
     return attrs.field(
         default=None,
-        validator=attrs.validators.optional(_text_validator(MAX_LONG_TEXT if long else MAX_TEXT)),
+        validator=attrs.validators.optional(_text_validator(limit)),
+        metadata={CHECK: ("optional_text", limit)},
     )
 
 
 def one_of(enum_type: type[enum.Enum]) -> Any:
-    return attrs.field(validator=attrs.validators.instance_of(enum_type))
+    return attrs.field(validator=attrs.validators.instance_of(enum_type), metadata={CHECK: ("enum", enum_type)})
 
 
 def instance_of(cls: type) -> Any:
@@ -68,6 +75,7 @@ def texts() -> Any:
         default=(),
         converter=tuple,
         validator=attrs.validators.deep_iterable(_text_validator(MAX_TEXT), attrs.validators.instance_of(tuple)),
+        metadata={CHECK: ("texts", MAX_TEXT)},
     )
 
 

@@ -543,7 +543,10 @@ def _append_row_from_a_newer_version(db: Path) -> None:
     with contextlib.closing(sqlite3.connect(db)) as conn:
         seq, head_hash = conn.execute("SELECT seq, hash FROM log_head").fetchone()
         row = record_to_row(record, seq + 1, "2024-08-20T00:00:00+00:00", head_hash)
-        conn.execute(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+        stored = {name: bytes.fromhex(value) if name in schema.HASH_COLUMNS else value for name, value in row.items()}
+        conn.execute(
+            f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(stored.values())
+        )
         conn.execute("UPDATE log_head SET seq = ?, hash = ?", [row["seq"], row["hash"]])
         conn.commit()
 

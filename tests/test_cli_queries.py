@@ -257,3 +257,16 @@ def test_state_json_is_the_same_in_every_process():
         for seed in (1, 2, 3)
     }
     assert len(outputs) == 1
+
+
+def test_streamed_json_is_the_same_text_as_one_dump():
+    from timeline import render
+    from timeline.api import Timeline
+
+    kursk = Timeline.bundled()
+    for first, second in (("2024-08-06", "2024-08-16"), ("2024-08-14", "2024-08-15"), ("2024-08-16", "2024-08-16")):
+        diff = kursk.diff(dt.date.fromisoformat(first), dt.date.fromisoformat(second))
+        assert "\n".join(render.diff_json_chunks(diff)) == render.dumps(render.diff_json(diff))
+    days = list(kursk.days())
+    assert "\n".join(render.days_json_chunks(days)) == render.dumps(render.days_json(days))
+    assert "\n".join(render.days_json_chunks([])) == render.dumps(render.days_json([]))

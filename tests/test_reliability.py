@@ -315,6 +315,8 @@ def apply_tampering(db: Path, action: str, args: dict) -> None:
                 changed = value + "-edited"  # unique: changing a character could give another row's id
             elif column == "data":
                 changed = json.dumps({**json.loads(value), "tampered": True})
+            elif isinstance(value, bytes):  # a hash, stored as bytes
+                changed = value[:-1] + bytes([value[-1] ^ 1])
             else:
                 changed = value[:-1] + ("0" if value[-1] != "0" else "1")
             conn.execute(f"UPDATE events SET {column} = ? WHERE seq = ?", [changed, k])

@@ -166,9 +166,17 @@ class TestPostgresStore(SharedStoreContract):
         store.append([statement("a")])
         self.raw_sql(
             store,
-            "DROP TABLE checkpoint_facts",
-            "DROP TABLE checkpoint_values",
-            "DROP TABLE checkpoints",
+            *(
+                f"DROP TABLE {table}"
+                for table in (
+                    "checkpoint_facts",
+                    "checkpoint_values",
+                    "checkpoint_keys",
+                    "checkpoints",
+                    "checkpoint_head",
+                    "verified_head",
+                )
+            ),
             "UPDATE timeline_schema SET version = 1",
         )
         reader = Timeline.open(self.target(store), read_only=True)
@@ -180,7 +188,7 @@ class TestPostgresStore(SharedStoreContract):
         writer = Timeline.open(self.target(store))
         try:
             writer.append(statement("b"))
-            assert writer.store.schema_version == timeline.store.postgres.CURRENT_VERSION == 2
+            assert writer.store.schema_version == timeline.store.postgres.CURRENT_VERSION == 3
             assert writer.checkpoint() == 1 and writer.checkpoints.count() == 1
             assert writer.verify().ok
         finally:

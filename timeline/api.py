@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
+import functools
 import itertools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
@@ -16,19 +17,19 @@ from typing import IO, Any
 import attrs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from events.codec import event_from_record
+from events.codec import CheckedRecord, event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from timeline import gazetteer, replay, signing
-from timeline.checkpoints import Checkpoints, CheckpointWriter
-from timeline.diff import Change, Diff, diff_facts
+from timeline.checkpoints import Checkpoints
+from timeline.diff import Change, Diff, changed_paths, diff_snapshots
 from timeline.errors import BadEvent, BadInput, ChainBroken, NotATimeline, ReadOnlyTimeline
 from timeline.files import replaced_atomically
-from timeline.formats import acled, cloudevents, csv_table, datasette, geojson, timelinejs
+from timeline.formats import EXPORT_FORMATS, acled, cloudevents, csv_table, datasette, geojson, timelinejs
 from timeline.formats.acled_history import AcledImport, AcledImportResult
-from timeline.formats.jsonl import read_events, write_events
+from timeline.formats.jsonl import read_records, write_events
 from timeline.formats.published import published_rows, read_lines, write_published
-from timeline.projectors.base import Fact
+from timeline.projectors.base import Fact, State
 from timeline.rows import decode_row
 from timeline.signing import SignedHead
 from timeline.snapshot import Snapshot
@@ -36,7 +37,6 @@ from timeline.store import AppendResult, CopyResult, EventStore, is_postgres_url
 from timeline.verify import VerifyReport, verify_trusted
 
 BUNDLED_DATASET = "kursk-2024.jsonl"
-EXPORT_FORMATS = ("jsonl", "cloudevents", "csv", "geojson", "timelinejs", "datasette-metadata")
 # When the bundled dataset was compiled: its events carry this recording time, so the bundled
 # log has the same hash chain (and `verify` the same head hash) on every machine.
 BUNDLED_RECORDED_AT = "2026-11-25T00:00:00+00:00"
@@ -54,8 +54,26 @@ class LogBounds:
 class DaySummary:
     day: int | None
     date: dt.date
-    events: tuple[RecordedEvent, ...]
-    changes: tuple[Change, ...]
+    event_count: int  # events that occurred that day (and that the snapshot sees)
+    changed: tuple[str, ...]  # paths of the facts that changed by the end of the day
+    _read_events: Callable[[], Iterator[RecordedEvent]] = attrs.field(repr=False, eq=False)
+    _read_event_ids: Callable[[], Iterator[str]] = attrs.field(repr=False, eq=False)
+    _read_changes: Callable[[], tuple[Change, ...]] = attrs.field(repr=False, eq=False, default=lambda: ())
+
+    @property
+    def events(self) -> Iterator[RecordedEvent]:
+        """The day's events, read from the log now (a summary does not hold them)."""
+        return self._read_events()
+
+    @property
+    def event_ids(self) -> Iterator[str]:
+        """The ids of the day's events in fold order, read from the log now without decoding them."""
+        return self._read_event_ids()
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        """The changes behind `changed`, with the facts before and after (decoded now)."""
+        return self._read_changes()
 
 
 @contextlib.contextmanager
@@ -77,9 +95,6 @@ def _input(source: str | os.PathLike[str] | IO[bytes], name: str | None, what: s
 
 class Timeline:
     """An event log and the questions asked of it."""
-
-    # A replay that passes this many events since its last checkpoint saves one at the day's end.
-    auto_checkpoint_events = 5_000
 
     def __init__(self, store: EventStore, *, read_only_reason: str | None = None):
         self.store = store
@@ -111,7 +126,7 @@ class Timeline:
         store = EventStore.in_memory(label=f"bundled {name}")
         source = resources.files("timeline") / "datasets" / name
         with source.open("rb") as stream:
-            store.append(read_events(stream, name), recorded_at=BUNDLED_RECORDED_AT)
+            store.append(read_records(stream, name), recorded_at=BUNDLED_RECORDED_AT)
         store.writable = False
         return cls(
             store,
@@ -238,7 +253,7 @@ class Timeline:
 
     def _import_events(
         self,
-        read: Callable[[IO[bytes], str], Iterator[tuple[Event, str]]],
+        read: Callable[[IO[bytes], str], Iterator[tuple[Event | CheckedRecord, str]]],
         source: str | os.PathLike[str] | IO[bytes],
         name: str | None,
         what: str,
@@ -384,40 +399,29 @@ class Timeline:
     ) -> Snapshot:
         """The state as of `as_of` (default: the last day in the log), knowing only what was reported by `known_on`.
 
-        With full knowledge (no `known_on`, or one that admits every report) the fold starts
-        from the nearest checkpoint; on a writable store it saves new checkpoints as it passes
-        day boundaries. `use_checkpoints=False` replays from the first event.
+        The fold starts from the latest checkpoint on or before `as_of` that is exact for
+        `known_on` (the writes keep one for every day with events) and folds only the events
+        after it. `use_checkpoints=False` replays from the first event.
         """
-        bounds = self.bounds()
-        as_of = as_of or bounds.last_day or dt.date.today()
+        with self.store.read_transaction():
+            bounds = self.bounds()
+            as_of = as_of or bounds.last_day or dt.date.today()
+            knowledge = self._knowledge(known_on, bounds)
+            start = self.checkpoints.nearest(as_of, knowledge) if use_checkpoints else None
+            states, applied, after = (
+                (start.states, start.events_applied, start.as_of) if start else (replay.initial_states(), 0, None)
+            )
+            days = replay.fold_visible(
+                states, self.store, as_of, knowledge, hidden=self._hidden(knowledge), after=after
+            )
+            states, folded = replay.last_of(days, states)
+        return Snapshot(as_of, known_on, self.day_number(as_of, bounds), applied + folded, states, folded=folded)
+
+    @staticmethod
+    def _knowledge(known_on: dt.date | None, bounds: LogBounds) -> dt.date | None:
+        """`known_on`, or None when it admits every report in the log (full knowledge)."""
         last_reported = bounds.last_reported
-        knowledge = None if known_on is None or last_reported is None or known_on >= last_reported else known_on
-        day = self.day_number(as_of, bounds)
-        if not use_checkpoints or knowledge is not None or not self.checkpoints.available:
-            initial = replay.initial_states()
-            days = replay.fold_visible(initial, self.store, as_of, knowledge, hidden=self._hidden(knowledge))
-            states, applied = replay.last_of(days, initial)
-            return Snapshot(as_of, known_on, day, applied, states)
-        # Opened only when a checkpoint is due: most warm queries fold a short tail and save nothing.
-        writer: CheckpointWriter | None = None
-        try:
-            with self.store.read_transaction():
-                log_seq = self.store.count()  # the position the rows below are read at
-                start = self.checkpoints.nearest(as_of)
-                states, applied, after = (
-                    (start.states, start.events_applied, start.as_of) if start else (replay.initial_states(), 0, None)
-                )
-                folded, since_saved = 0, 0
-                days = replay.fold_visible(states, self.store, as_of, None, after=after, hidden=self._hidden(None))
-                for end_of_day, states, folded in days:
-                    if self.store.writable and folded - since_saved >= self.auto_checkpoint_events:
-                        writer = writer or CheckpointWriter(self.store, log_seq)
-                        writer.save(dt.date.fromisoformat(end_of_day), applied + folded, states)
-                        since_saved = folded
-        finally:
-            if writer is not None:
-                writer.close()
-        return Snapshot(as_of, known_on, day, applied + folded, states)
+        return None if known_on is None or last_reported is None or known_on >= last_reported else known_on
 
     def _hidden(self, known_on: dt.date | None) -> frozenset[str]:
         """The retracted event ids for `known_on`, cached until the log grows."""
@@ -427,36 +431,26 @@ class Timeline:
         return self._hidden_cache[1]
 
     def checkpoint(self) -> int:
-        """Rebuild the checkpoints: one at the end of every day that has events. Returns how many."""
+        """Rebuild the checkpoints from the first event (the writes keep them up to date; this
+        repairs them after `clear`). Returns how many there are: one per day with events."""
         self._check_writable()
-        self.checkpoints.clear()
-        with CheckpointWriter(self.store, self.store.count()) as writer:
-            with self.store.read_transaction():
-                last = self.last_day()
-                if last is not None:
-                    days = replay.fold_visible(
-                        replay.initial_states(), self.store, last, None, hidden=self._hidden(None)
-                    )
-                    for end_of_day, states, folded in days:
-                        writer.save(dt.date.fromisoformat(end_of_day), folded, states)
-        return writer.saved
+        return self.checkpoints.rebuild()
 
     def diff(
         self, before: dt.date, after: dt.date, known_on: dt.date | None = None, *, with_events: bool = True
     ) -> Diff:
         """What changed from the end of day `before` to the end of day `after`, and which events did it.
 
-        `events` lists every event that occurred in between (O(events in the range));
-        `with_events=False` leaves it empty when only the changes are wanted.
+        `events` lists every event that occurred in between, read from the log as it is iterated
+        (O(events in the range), never held in memory); `with_events=False` leaves it empty.
         """
         if before > after:
             raise BadInput(f"the first day ({before.isoformat()}) is after the second ({after.isoformat()})")
         start, end = self.state(before, known_on), self.state(after, known_on)
-        between: tuple[RecordedEvent, ...] = ()
+        between: Collection[RecordedEvent] = ()
         if with_events:
-            between = tuple(
-                replay.visible_events(self.store, after, known_on, after=before, hidden=self._hidden(known_on))
-            )
+            knowledge = self._knowledge(known_on, self.bounds())
+            between = replay.EventList(self.store, before, after, knowledge, self._hidden(knowledge))
         return Diff.between(start, end, between)
 
     def why(
@@ -492,39 +486,82 @@ class Timeline:
     def days(self, known_on: dt.date | None = None) -> Iterator[DaySummary]:
         """One summary per day from the first event to the last, in one pass.
 
-        A log whose events span more than `max_days_listed_in_full` days (a typo in a year can
-        do that) gets a summary only for the days that have events.
+        The state at the end of each day comes from its checkpoint while the checkpoints are exact
+        for `known_on`; later days are folded. Nothing holds the log's events: a summary reads its
+        day's events from the log when asked. A log whose events span more than
+        `max_days_listed_in_full` days (a typo in a year can do that) gets a summary only for the
+        days that have events.
         """
         bounds = self.bounds()
         first, last = bounds.first_day, bounds.last_day
         if first is None or last is None:
             return
+        knowledge = self._knowledge(known_on, bounds)
+        hidden = self._hidden(knowledge)
         every_day = (last - first).days < self.max_days_listed_in_full
-        states = replay.initial_states()
-        previous = Snapshot(first, known_on, None, 0, states).facts()
-        events = replay.visible_events(self.store, last, known_on, hidden=self._hidden(known_on))
-        pending = next(events, None)
-        day = first
-        while day <= last:
-            todays = []
-            while pending is not None and pending.occurred_on <= day:
-                todays.append(pending)
-                pending = next(events, None)
-            if todays or every_day:
-                states, _ = replay.fold(states, todays)
-                facts = Snapshot(day, known_on, None, 0, states).facts()
-                yield DaySummary(self.day_number(day), day, tuple(todays), diff_facts(previous, facts))
-                previous = facts
-            if day == dt.date.max:
-                break  # the calendar ends here
-            if pending is None:
-                day += dt.timedelta(days=1)
-            else:
-                day = day + dt.timedelta(days=1) if every_day else pending.occurred_on
+        exact = [
+            row
+            for row in self.checkpoints.days(None, last)
+            if knowledge is None or row.knowledge_day <= knowledge.isoformat()
+        ]
 
-    def verify(self, trust: Ed25519PublicKey | None = None) -> VerifyReport:
-        """Check the hash chain; with a trusted public key, also every head that key signed."""
-        return self.store.verify() if trust is None else verify_trusted(self.store, trust)
+        def ends_of_days() -> Iterator[tuple[dt.date, tuple[State, ...], int]]:
+            start, applied, day = replay.initial_states(), 0, None
+            for row, start in self.checkpoints.walk(exact):
+                day, applied = dt.date.fromisoformat(row.as_of), row.events_applied
+                yield day, start, applied
+            for end_of_day, states, folded in replay.fold_visible(
+                start, self.store, last, knowledge, hidden=hidden, after=day
+            ):
+                yield dt.date.fromisoformat(end_of_day), states, applied + folded
+
+        previous = Snapshot(first, known_on, None, 0, replay.initial_states())
+        applied_before = 0
+        day = first
+        for event_day, states, applied in ends_of_days():
+            while every_day and day < event_day:
+                yield DaySummary(self.day_number(day, bounds), day, 0, (), *self._day_events(day, knowledge, hidden))
+                day += dt.timedelta(days=1)
+            current = Snapshot(event_day, known_on, None, applied, states)
+            yield DaySummary(
+                self.day_number(event_day, bounds),
+                event_day,
+                applied - applied_before,
+                changed_paths(previous, current),
+                *self._day_events(event_day, knowledge, hidden),
+                functools.partial(diff_snapshots, previous, current),
+            )
+            previous, applied_before = current, applied
+            if event_day == dt.date.max:
+                return  # the calendar ends here
+            day = event_day + dt.timedelta(days=1)
+
+    def _day_events(
+        self, day: dt.date, knowledge: dt.date | None, hidden: frozenset[str]
+    ) -> tuple[Callable[[], Iterator[RecordedEvent]], Callable[[], Iterator[str]]]:
+        """Readers of a day's events and of their ids, for a DaySummary to call when asked."""
+        before = day - dt.timedelta(days=1)
+
+        def events() -> Iterator[RecordedEvent]:
+            return replay.visible_events(self.store, day, knowledge, hidden=hidden, after=before)
+
+        def event_ids() -> Iterator[str]:
+            rows = self.store.rows_in_fold_order(until=day, after=before, known_on=knowledge, columns=("event_id",))
+            return (event_id for (event_id,) in rows if event_id not in hidden)
+
+        return events, event_ids
+
+    def verify(self, trust: Ed25519PublicKey | None = None, *, full: bool = True) -> VerifyReport:
+        """Check the hash chain; with a trusted public key, also every head that key signed (a
+        trusted check always reads every row). `full=False` starts after the head the last intact
+        check recorded (it records its own head when the store can be written), so a daily check
+        of a growing log reads only what is new; a full check reads every row."""
+        if trust is not None:
+            return verify_trusted(self.store, trust)
+        report = self.store.verify(full=full)
+        if report.ok:
+            self.store.record_verified(report)
+        return report
 
     @classmethod
     def verify_export(cls, path: str | os.PathLike[str], trust: Ed25519PublicKey | None = None) -> VerifyReport:

@@ -1,109 +1,64 @@
-"""Checkpoints: cached snapshots in the same database, so a query folds only the days after one.
+"""Checkpoints: the snapshot at the end of every day with events, kept up to date by the writes.
 
-A checkpoint holds every projector's facts as of the end of a day (`as_of`), and the log
-position it includes (`log_seq`). It is made with the full knowledge of the log at that
-position (no `known_on`). An append that lands on or before its day deletes it, in the
-append's own transaction (see `EventStore.append`). A checkpoint is an optimisation only:
-answers with and without checkpoints are identical, and a property test proves it.
+Every append and import brings them up to date inside its own transaction (`refresh`): it
+refolds from the first day the write can have changed (its earliest event, and for a
+retraction the days of the events whose visibility it changes) and rewrites the checkpoints
+of that day and later; earlier ones are untouched. A reader trusts them only while
+`checkpoint_head` equals the log's head, so a log written any other way is replayed instead.
 
-Checkpoints are written through a second connection to the database (`EventStore.cache_session`),
-so a replay can keep streaming its rows while the days it has passed are saved; each save checks,
-under the write lock, that the log has not moved since the replay read it, and is skipped
-otherwise. The SQL is portable: the same module serves every backend.
+**Knowledge time.** A checkpoint holds full knowledge, and records its `knowledge_day`: the
+latest `reported_on` among the events that occurred on or before its day, and among the
+retractions whose chain of targets reaches such an event. For any `known_on` on or after that
+day, the events a snapshot at (as_of=C, known_on) folds up to C are exactly the checkpoint's,
+and each is hidden or shown as under full knowledge; so the checkpoint is exact for it, and a
+query folds only the events after C that were reported by `known_on`. Knowledge days grow with
+the day, so the valid checkpoints for a `known_on` are all those up to some day.
+
+A checkpoint is an optimisation only: answers with and without it are identical, and property
+tests prove it against a full replay.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import json
-from typing import Any
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from timeline import replay
+from timeline.checkpoint_store import CheckpointRow, CheckpointStore
+from timeline.errors import NotATimeline
 from timeline.fact_shapes import shape_tag
 from timeline.facts import Encoded, FactMap, encode_fact
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import State
-from timeline.store import EventStore
-from timeline.store.base import SqlSession
+from timeline.rows import EVENT_ID, KIND, OCCURRED_ON, REPORTED_ON, decode_replay_row
+
+if TYPE_CHECKING:
+    from timeline.store import EventStore
 
 
 @attrs.frozen
 class Checkpoint:
     as_of: dt.date
-    log_seq: int
     events_applied: int
+    knowledge_day: dt.date | None  # None: the checkpoint rests on no event
     states: tuple[State, ...] = attrs.field(repr=False)
 
 
-class Checkpoints:
-    """The checkpoints of one store."""
-
-    def __init__(self, store: EventStore):
-        self.store = store
-        self._available = False
-        self._fact_types = {
-            (projector.name, shape_tag(fact_type)): fact_type
-            for projector in PROJECTORS
-            for fact_type in projector.fact_types
-        }
-
-    @property
-    def available(self) -> bool:
-        """False for a store opened read-only at schema version 1 (no checkpoint tables)."""
-        if not self._available:  # an old store gains the tables with its first write
-            self._available = self.store.has_table("checkpoints")
-        return self._available
-
-    def nearest(self, as_of: dt.date) -> Checkpoint | None:
-        """The latest valid checkpoint on or before `as_of`, its facts left encoded until read."""
-        if not self.available:
-            return None
-        found = self.store.query(
-            "SELECT id, as_of, log_seq, events_applied FROM checkpoints WHERE as_of <= ? ORDER BY as_of DESC LIMIT 1",
-            [as_of.isoformat()],
-        )
-        if not found:
-            return None
-        checkpoint_id, day, log_seq, events_applied = found[0]
-        if log_seq > self.store.count():
-            return None  # from a log longer than this one: not ours to trust
-        by_projector: dict[str, list[tuple[tuple[str, ...], Encoded]]] = {
-            projector.name: [] for projector in PROJECTORS
-        }
-        rows = self.store.query(
-            "SELECT f.projector, f.key, v.type, v.value, v.id FROM checkpoint_facts f "
-            "JOIN checkpoint_values v ON v.id = f.value_id WHERE f.checkpoint_id = ?",
-            [checkpoint_id],
-        )
-        fact_types = self._fact_types
-        try:
-            for projector, key, type_name, value, value_id in rows:
-                by_projector[projector].append(
-                    (_parse_key(key), Encoded(fact_types[projector, type_name], value, value_id))
-                )
-        except KeyError:
-            # Written by a version with other projectors or fact shapes (timeline/fact_shapes.py): replay instead.
-            return None
-        states = tuple(FactMap.from_encoded(iter(by_projector[projector.name])) for projector in PROJECTORS)
-        return Checkpoint(dt.date.fromisoformat(day), log_seq, events_applied, states)
-
-    def count(self) -> int:
-        return int(self.store.query("SELECT count(*) FROM checkpoints")[0][0]) if self.available else 0
-
-    def clear(self) -> int:
-        """Drop every checkpoint (they are rebuilt on demand); returns how many there were.
-
-        A write like any other: an older store is upgraded inside its transaction, and so has
-        the checkpoint tables from then on (`Timeline.checkpoint` relies on that).
-        """
-        with self.store.write_transaction():
-            count = self.count()
-            for table in ("checkpoint_facts", "checkpoints", "checkpoint_values"):
-                self.store.query(f"DELETE FROM {table}")
-        return count
+@functools.cache
+def _fact_types() -> dict[tuple[str, str], type]:
+    # By shape tag (name and a digest of the fields): a fact written by a version whose type had
+    # other fields is not this version's to decode (timeline/fact_shapes.py).
+    return {
+        (projector.name, shape_tag(fact_type)): fact_type
+        for projector in PROJECTORS
+        for fact_type in projector.fact_types
+    }
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -112,110 +67,252 @@ def _parse_key(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-class CheckpointWriter:
-    """Saves the checkpoints of one replay, which read the log at position `log_seq`."""
+def _key_text(key: tuple[str, ...]) -> str:
+    return json.dumps(list(key), ensure_ascii=False)
 
-    def __init__(self, store: EventStore, log_seq: int):
+
+def load(tables: CheckpointStore, row: CheckpointRow) -> Checkpoint | None:
+    """A checkpoint's states, every fact left encoded until it is read (None if another version wrote it)."""
+    by_projector: dict[str, list[tuple[tuple[str, ...], Encoded]]] = {projector.name: [] for projector in PROJECTORS}
+    fact_types = _fact_types()
+    try:
+        for projector, key, type_name, value, value_id in tables.facts(row.id):
+            by_projector[projector].append(
+                (_parse_key(key), Encoded(fact_types[projector, type_name], value, value_id))
+            )
+    except KeyError:
+        return None  # written by a version with other projectors or fact types: replay instead
+    states = tuple(FactMap.from_encoded(iter(by_projector[projector.name])) for projector in PROJECTORS)
+    knowledge = dt.date.fromisoformat(row.knowledge_day) if row.knowledge_day else None
+    return Checkpoint(dt.date.fromisoformat(row.as_of), row.events_applied, knowledge, states)
+
+
+class Checkpoints:
+    """The checkpoints of one store, as queries use them."""
+
+    def __init__(self, store: EventStore):
         self.store = store
-        self.log_seq = log_seq
-        self.saved = 0
-        self._pending: list[tuple[dt.date, int, tuple[State, ...]]] = []
-        # Facts unchanged since the previous save are the same objects: reuse their value rows.
-        # Only the last save's facts are kept, so memory stays at one state's worth.
-        self._value_ids: dict[int, tuple[Any, int]] = {}
-        # A connection of its own; an in-memory store has only one, so its checkpoints wait
-        # until the replay is done (such stores are small).
-        self._session = store.cache_session()
 
-    def save(self, as_of: dt.date, events_applied: int, states: tuple[State, ...]) -> None:
-        if self._session.shares_store_connection:
-            self._pending.append((as_of, events_applied, states))
-        else:
-            self._write(self._session, as_of, events_applied, states)
+    @property
+    def available(self) -> bool:
+        """False for a store older than the checkpoint tables (SQLite 5, PostgreSQL 3) opened read-only (it has no such checkpoints)."""
+        return self.store.checkpoint_tables.available()
 
-    def close(self) -> None:
-        session = self._session
-        for as_of, events_applied, states in self._pending:
-            self._write(session, as_of, events_applied, states)
-        self._pending.clear()
-        if self.saved:
-            self._collect_garbage(session)
-        session.close()
+    def usable(self) -> bool:
+        """Whether the checkpoints are up to date with the log (the writes keep them so)."""
+        return self.available and self.store.checkpoint_tables.head() == self.store.count()
 
-    def __enter__(self) -> CheckpointWriter:
-        return self
+    def nearest(self, as_of: dt.date, known_on: dt.date | None = None) -> Checkpoint | None:
+        """The latest checkpoint on or before `as_of` that is exact for `known_on` (None: full knowledge)."""
+        if not self.usable():
+            return None
+        tables = self.store.checkpoint_tables
+        row = tables.nearest(as_of.isoformat(), known_on.isoformat() if known_on else None)
+        return load(tables, row) if row else None
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def days(self, after: dt.date | None, until: dt.date) -> list[CheckpointRow]:
+        """The checkpoint rows after `after` up to `until` (the days with events), if usable."""
+        if not self.usable():
+            return []
+        return self.store.checkpoint_tables.between(after.isoformat() if after else None, until.isoformat())
 
-    def _write(self, db: SqlSession, as_of: dt.date, events_applied: int, states: tuple[State, ...]) -> None:
-        if not db.begin_write():
-            return  # another writer holds the lock: skip, a checkpoint is only a cache
-        try:
-            head = db.execute("SELECT seq FROM log_head WHERE id = 1")[0][0]
-            if head != self.log_seq or not self.store.has_table("checkpoints"):
-                # The log moved since the replay read it; an append may have invalidated this day.
-                db.rollback()
-                return
-            day = as_of.isoformat()
-            db.execute(
-                "DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of = ?)",
-                [day],
-            )
-            db.execute("DELETE FROM checkpoints WHERE as_of = ?", [day])
-            created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            checkpoint_id = db.execute(
-                "INSERT INTO checkpoints (as_of, log_seq, events_applied, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-                [day, self.log_seq, events_applied, created_at],
-            )[0][0]
-            previous, self._value_ids = self._value_ids, {}
-            rows = [
-                (
-                    checkpoint_id,
-                    projector.name,
-                    json.dumps(list(key), ensure_ascii=False),
-                    self._value_id(db, entry, previous),
-                )
-                for projector, state in zip(PROJECTORS, states, strict=True)
-                for key, entry in state.raw_items()
-            ]
-            db.executemany(
-                "INSERT INTO checkpoint_facts (checkpoint_id, projector, key, value_id) VALUES (?, ?, ?, ?)", rows
-            )
-            db.commit()
-            self.saved += 1
-        except Exception:
-            db.rollback()  # a cache write that fails is skipped; the answer never depends on it
-            self._value_ids.clear()  # rows inserted in the rolled-back transaction are gone
+    def walk(self, rows: list[CheckpointRow]) -> Iterator[tuple[CheckpointRow, tuple[State, ...]]]:
+        """The states at each of `rows` (consecutive checkpoints), each built from the one before by
+        setting only the facts that changed, so unchanged facts are the same objects from day to day.
+        A fact's value is read from the database only if something decodes it."""
+        if not rows:
+            return  # a store older than the checkpoint tables has none to read
+        tables = self.store.checkpoint_tables
+        names = {projector.name: index for index, projector in enumerate(PROJECTORS)}
+        keys = tables.keys()
+        fact_types = _fact_types()
 
-    def _value_id(self, db: SqlSession, entry: Any, previous: dict[int, tuple[Any, int]]) -> int:
-        """The checkpoint_values row of a fact, stored once by content."""
+        def loader(projector: str, value_id: int) -> Callable[[], tuple[type, bytes]]:
+            def load() -> tuple[type, bytes]:
+                type_name, value = tables.values([value_id])[value_id]
+                return fact_types[projector, type_name], value
+
+            return load
+
+        states = list(replay.initial_states())
+        previous: dict[int, int] = {}
+        for row in rows:
+            current = tables.fact_ids(row.id)
+            changes: dict[int, list[tuple[tuple[str, ...], Encoded | None]]] = {}
+            for key_id, value_id in current.items():
+                if previous.get(key_id) != value_id:
+                    projector, key = keys[key_id]
+                    entry = Encoded(None, None, value_id, loader(projector, value_id))
+                    changes.setdefault(names[projector], []).append((_parse_key(key), entry))
+            for key_id in previous.keys() - current.keys():
+                projector, key = keys[key_id]
+                changes.setdefault(names[projector], []).append((_parse_key(key), None))
+            for index, changed in changes.items():
+                states[index] = states[index].updated(changed)
+            previous = current
+            yield row, tuple(states)
+
+    def count(self) -> int:
+        return self.store.checkpoint_tables.count() if self.available else 0
+
+    def clear(self) -> int:
+        """Drop every checkpoint (queries then replay until the next write rebuilds them); returns how many.
+
+        A write like any other: an older store is upgraded inside its transaction.
+        """
+        with self.store.write_transaction():
+            return self.store.checkpoint_tables.clear()
+
+    def rebuild(self) -> int:
+        """Rebuild every checkpoint from the first event; returns how many there are."""
+        with self.store.write_transaction():
+            refresh(self.store, None, head_before=None)
+            return self.store.checkpoint_tables.count()
+
+
+def _retraction_knowledge(store: EventStore) -> tuple[dict[str, str], dict[str, str]]:
+    """For the knowledge days: (day -> latest reported_on of a retraction whose chain of targets
+    reaches an event that occurred on that day or later, retraction id -> the earliest day its
+    chain reaches). Every event of the chain counts, retracted retractions included: whether
+    each of them is shown depends on the retractions known."""
+    targets: dict[str, tuple[str, str]] = {
+        event_id: (target, reported) for event_id, target, reported in store.retractions()
+    }
+    chains: dict[str, list[str]] = {}
+    for event_id in targets:
+        chain, current = [], event_id
+        while current in targets and current not in chain:
+            chain.append(current)
+            current = targets[current][0]
+        chain.append(current)
+        chains[event_id] = chain[1:]  # the events this retraction's chain reaches
+    members = {member for chain in chains.values() for member in chain}
+    days = {event_id: day for event_id, (_, day) in store.kinds_and_days(members).items()}
+    latest: dict[str, str] = {}
+    earliest_day: dict[str, str] = {}
+    for event_id, chain in chains.items():
+        reached = [days[member] for member in chain if member in days]
+        if not reached:
+            continue
+        day = earliest_day[event_id] = min(reached)
+        reported = targets[event_id][1]
+        if reported > latest.get(day, ""):
+            latest[day] = reported
+    return latest, earliest_day
+
+
+def _first_changed_day(
+    store: EventStore, earliest_day: str, head_before: int, retractions: Iterable[str], subject_day: dict[str, str]
+) -> str:
+    """The first day whose checkpoint a write changed: its earliest event, and for retractions the
+    days of the events whose visibility changed and of the events their chains reach."""
+    new = list(retractions)
+    if not new:
+        return earliest_day
+    changed = replay.hidden_event_ids(store, None, up_to_seq=head_before) ^ replay.hidden_event_ids(store, None)
+    days = [day for _, day in store.kinds_and_days(changed).values()]
+    days += [subject_day[event_id] for event_id in new if event_id in subject_day]
+    return min([earliest_day, *days])
+
+
+def refresh(
+    store: EventStore, earliest_day: str | None, *, head_before: int | None, retractions: Iterable[str] = ()
+) -> None:
+    """Bring the checkpoints up to date after a write (inside its transaction).
+
+    `earliest_day` is the first day the write added an event to (None: rebuild all), `head_before`
+    the log's head before it and `retractions` the ids of the retractions it added.
+    """
+    tables = store.checkpoint_tables
+    tables.forget_cached_ids()
+    extra_knowledge, subject_day = _retraction_knowledge(store)
+    start: Checkpoint | None = None
+    first = ""  # rebuild from the first event, unless the checkpoints were up to date before the write
+    if earliest_day is not None and head_before is not None and tables.head() == head_before:
+        first = _first_changed_day(store, earliest_day, head_before, retractions, subject_day)
+        row = tables.before(first)
+        start = load(tables, row) if row else None
+        if row is not None and start is None:
+            first = ""  # written by another version: rebuild them all
+    deleted = tables.delete_from(first)
+    _fold_and_save(store, tables, start, extra_knowledge)
+    tables.set_head(store.count())
+    if deleted:
+        tables.collect_garbage()
+
+
+def _fold_and_save(
+    store: EventStore, tables: CheckpointStore, start: Checkpoint | None, extra_knowledge: dict[str, str]
+) -> None:
+    """Fold every event after `start` (or from the first), saving a checkpoint at the end of each day."""
+    states = list(start.states if start else replay.initial_states())
+    applied = start.events_applied if start else 0
+    knowledge = start.knowledge_day.isoformat() if start and start.knowledge_day else ""
+    hidden = replay.hidden_event_ids(store, None)
+    dispatch = replay.dispatch_table()
+    known_kinds = replay.known_kinds()
+    writer = _Writer(tables)
+    last = store.bounds()[1]
+    if last is None:
+        return
+    day: str | None = None
+    for row in store.rows_in_fold_order(until=last, after=start.as_of if start else None):
+        if row[OCCURRED_ON] != day:
+            if day is not None:
+                knowledge = max(knowledge, extra_knowledge.get(day, ""))
+                writer.save(day, applied, knowledge, states)
+            day = row[OCCURRED_ON]
+        if row[REPORTED_ON] > knowledge:
+            knowledge = row[REPORTED_ON]
+        if row[EVENT_ID] in hidden:
+            continue
+        applied += 1
+        appliers = dispatch.get(row[KIND])
+        if not appliers:
+            if row[KIND] not in known_kinds:
+                raise NotATimeline(f"event {row[EVENT_ID]}: kind {row[KIND]!r} is unknown to this version of timeline")
+            continue
+        event = decode_replay_row(row)
+        for index, apply in appliers:
+            states[index] = apply(states[index], event)
+    if day is not None:
+        writer.save(day, applied, max(knowledge, extra_knowledge.get(day, "")), states)
+
+
+class _Writer:
+    """Writes the checkpoints of one refresh, storing each fact value once."""
+
+    def __init__(self, tables: CheckpointStore):
+        self.tables = tables
+        self.names = [projector.name for projector in PROJECTORS]
+        self.key_ids: dict[tuple[int, tuple[str, ...]], int] = {}
+        # Facts unchanged since the previous day are the same objects: reuse their value rows.
+        # Only the last day's facts are kept, so memory stays at one state's worth.
+        self.value_ids: dict[int, tuple[Any, int]] = {}
+
+    def save(self, day: str, applied: int, knowledge: str, states: list[State]) -> None:
+        previous, self.value_ids = self.value_ids, {}
+        facts = []
+        for index, state in enumerate(states):
+            for key, entry in state.raw_items():
+                key_id = self.key_ids.get((index, key))
+                if key_id is None:
+                    key_id = self.key_ids[index, key] = self.tables.key_id(self.names[index], _key_text(key))
+                facts.append((key_id, self._value_id(entry, previous)))
+        self.tables.insert(day, applied, knowledge, facts)
+
+    def _value_id(self, entry: Any, previous: dict[int, tuple[Any, int]]) -> int:
         if type(entry) is Encoded and entry.value_id is not None:
             return entry.value_id
         known = previous.get(id(entry))
         if known is not None and known[0] is entry:
-            self._value_ids[id(entry)] = known
+            self.value_ids[id(entry)] = known
             return known[1]
-        text = entry.text if type(entry) is Encoded else encode_fact(entry)
-        type_name = shape_tag(entry.fact_type if type(entry) is Encoded else type(entry))
-        digest = hashlib.sha256(f"{type_name}\n{text}".encode()).hexdigest()
-        db.execute(
-            "INSERT INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-            [digest, type_name, text],
-        )
-        value_id = int(db.execute("SELECT id FROM checkpoint_values WHERE digest = ?", [digest])[0][0])
-        self._value_ids[id(entry)] = (entry, value_id)
+        if type(entry) is Encoded:
+            text, type_name = zlib.decompress(entry.compressed), shape_tag(entry.fact_type)
+        else:
+            fact_type: type = type(entry)
+            text, type_name = encode_fact(entry), shape_tag(fact_type)
+        value_id = self.tables.value_id(type_name, text)
+        self.value_ids[id(entry)] = (entry, value_id)
         return value_id
-
-    def _collect_garbage(self, db: SqlSession) -> None:
-        """Drop values no checkpoint uses any more (appends delete checkpoints, not their values)."""
-        if not db.begin_write():
-            return
-        try:
-            db.execute(
-                "DELETE FROM checkpoint_values WHERE NOT EXISTS "
-                "(SELECT 1 FROM checkpoint_facts f WHERE f.value_id = checkpoint_values.id)"
-            )
-            db.commit()
-        except Exception:
-            db.rollback()

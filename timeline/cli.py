@@ -10,21 +10,23 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from events.envelope import DatePrecision
-from events.registry import kind_names
-from events.validation import parse_day
-from timeline import render, signing
-from timeline.api import EXPORT_FORMATS, Timeline
+from timeline import __version__
 from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline, TimelineError
-from timeline.formats.acled_history import AcledImportResult
-from timeline.formats.jsonl import parse_record
-from timeline.store import AppendResult
+from timeline.formats import EXPORT_FORMATS
+
+# The engine is imported inside the commands that use it, so `timeline --version` and `--help`
+# start in a few tens of milliseconds.
+if TYPE_CHECKING:
+    from timeline.api import Timeline
+    from timeline.formats.acled_history import AcledImportResult
+    from timeline.store import AppendResult
 
 
 # ParamType is generic from click 8.4 on; subscripting it would fail at run time on the 8.1 to 8.3 we support.
@@ -34,6 +36,8 @@ class Day(click.ParamType):  # type: ignore[type-arg]
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        from events.validation import parse_day
+
         try:
             return parse_day(value, "date")
         except ValueError as exc:
@@ -85,12 +89,31 @@ def _named(db: str | None) -> str | None:
     return db
 
 
+def echo_lines(lines: Iterator[str], batch_chars: int = 1 << 16) -> None:
+    """Print lines as they come, about 64 KB per write (one write per line was a third of a long listing)."""
+    pending: list[str] = []
+    size = 0
+    for line in lines:
+        pending.append(line)
+        size += len(line)
+        if size >= batch_chars:
+            click.echo("\n".join(pending))
+            pending.clear()
+            size = 0
+    if pending:
+        click.echo("\n".join(pending))
+
+
 def open_for_reading(db: str | None) -> Timeline:
+    from timeline.api import Timeline
+
     named = _named(db)
     return Timeline.open(named, read_only=True) if named else Timeline.bundled()
 
 
 def open_for_writing(db: str | None) -> Timeline:
+    from timeline.api import Timeline
+
     named = _named(db)
     if not named:
         raise ReadOnlyTimeline("the bundled Kursk log is read-only: name a database with --db (or TIMELINE_DB)")
@@ -98,7 +121,7 @@ def open_for_writing(db: str | None) -> Timeline:
 
 
 @click.group(cls=TimelineGroup)
-@click.version_option(package_name="timeline-engine")
+@click.version_option(version=__version__, prog_name="timeline")
 def cli() -> None:
     """An event-sourced timeline: record sourced reports, ask what was true on any day."""
 
@@ -109,6 +132,8 @@ def cli() -> None:
 )
 def init(db: str) -> None:
     """Create an empty timeline database (an existing one is left as it is)."""
+    from timeline.api import Timeline
+
     with Timeline.init(db) as timeline:
         count = len(timeline)
         label = timeline.store.label  # a URL without its password
@@ -151,6 +176,9 @@ def append(
     as_json: bool,
 ) -> None:
     """Append one event of KIND to the log."""
+    from timeline import render
+    from timeline.formats.jsonl import parse_record
+
     try:
         data = parse_record(data_json)
     except ValueError as exc:
@@ -186,6 +214,10 @@ IMPORT_FORMATS = ("jsonl", "acled", "cloudevents")
 @json_option
 def import_(file: str, db: str | None, format_: str, expect_head: int | None, as_json: bool) -> None:
     """Append every event of FILE ('-' reads stdin), all or nothing."""
+    from timeline import render
+    from timeline.api import Timeline
+    from timeline.formats.acled_history import AcledImportResult
+
     importers: dict[str, Callable[..., AppendResult | AcledImportResult]] = {
         "jsonl": Timeline.import_jsonl,
         "acled": Timeline.import_acled,
@@ -253,6 +285,9 @@ def log(
     as_json: bool,
 ) -> None:
     """The log in append order (JSON: one object per line); with --follow, then each new event."""
+    from events.registry import kind_names
+    from timeline import render
+
     if kind is not None and kind not in kind_names():
         raise BadInput(f"--kind: unknown kind {kind!r} (known: {', '.join(kind_names())})")
     if not follow and (max_events is not None or timeout is not None):
@@ -268,18 +303,23 @@ def log(
             )
         else:
             events = timeline.events(kind=kind, occurred_from=occurred_from, occurred_to=occurred_to)
+        # A follower prints each event as it comes; a bounded listing a few hundred lines per write.
+        echo = _echo_each if follow else echo_lines
         try:
             if as_json:
-                for recorded in events:
-                    click.echo(json.dumps(render.recorded_to_json(recorded), ensure_ascii=False))
+                echo(json.dumps(render.recorded_to_json(recorded), ensure_ascii=False) for recorded in events)
             else:
-                for line in render.log_lines(events, seq_width=max(5, len(str(len(timeline))))):
-                    click.echo(line)
+                echo(render.log_lines(events, seq_width=max(5, len(str(len(timeline))))))
         except KeyboardInterrupt:
             # Ctrl-C is how a follow ends: no traceback, the connections closed by the `with`.
             if not follow:
                 raise
             sys.stdout.flush()
+
+
+def _echo_each(lines: Iterator[str]) -> None:
+    for line in lines:
+        click.echo(line)
 
 
 @cli.command()
@@ -290,17 +330,24 @@ def log(
     type=click.Path(dir_okay=False),
     help="A public key (PEM): also check every head it signed, and report the last signed position.",
 )
+@click.option(
+    "--full", is_flag=True, help="Read every event, not only those after the last intact check (it is recorded)."
+)
 @json_option
-def verify(export: str | None, db: str | None, trust: str | None, as_json: bool) -> None:
+def verify(export: str | None, db: str | None, trust: str | None, full: bool, as_json: bool) -> None:
     """Check the hash chain and the append-only guards; exit 1 naming the first bad seq.
 
-    With EXPORT, check that exported file (a published copy) instead of a log."""
+    With EXPORT, check that exported file (a published copy) instead of a log. A check with
+    --trust reads every event."""
+    from timeline import render, signing
+    from timeline.api import Timeline
+
     public_key = signing.load_public_key(Path(trust)) if trust else None
     if export is not None:
         report = Timeline.verify_export(export, public_key)
     else:
         with open_for_reading(db) as timeline:
-            report = timeline.verify(public_key)
+            report = timeline.verify(public_key, full=full)
     click.echo(render.verify_report(report, as_json), err=not report.ok and not as_json)
     if not report.ok:
         sys.exit(1)
@@ -310,6 +357,8 @@ def verify(export: str | None, db: str | None, trust: str | None, as_json: bool)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Where to write the private key.")
 def keygen(out: str) -> None:
     """Make an Ed25519 key pair: the private key at --out (readable by you only), the public key beside it (.pub)."""
+    from timeline import signing
+
     public = signing.generate_key_pair(Path(out))
     click.echo(f"private key: {out} (keep it secret)\npublic key:  {public} (give it to your readers)")
 
@@ -320,6 +369,8 @@ def keygen(out: str) -> None:
 @json_option
 def sign(db: str | None, key: str, as_json: bool) -> None:
     """Sign the log's current head (seq, hash, time) and record the signature in the log."""
+    from timeline import render, signing
+
     private_key = signing.load_private_key(Path(key))
     with open_for_writing(db) as timeline:
         signed = timeline.sign(private_key)
@@ -334,6 +385,9 @@ def copy(source: str, destination: str, as_json: bool) -> None:
     """Copy the whole log at SOURCE into DESTINATION (an SQLite file or a postgresql:// URL), keeping
     event ids, seqs, recording times, hashes and signed heads. A DESTINATION that holds the
     beginning of the log gets the rest."""
+    from timeline import render
+    from timeline.api import Timeline
+
     with Timeline.open(source, read_only=True) as timeline:
         result = timeline.copy_to(destination)
         label = timeline.store.label
@@ -365,6 +419,8 @@ def with_as_of(command: Any) -> Any:
 @json_option
 def state(db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.date | None, as_json: bool) -> None:
     """The state of every projector as of a day."""
+    from timeline import render
+
     with open_for_reading(db) as timeline:
         snapshot = timeline.state(resolve_day(timeline, as_of, day), known_on)
     click.echo(render.dumps(snapshot.to_json()) if as_json else render.state_text(snapshot))
@@ -378,9 +434,12 @@ def state(db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.d
 @json_option
 def diff(from_day: dt.date, to_day: dt.date, db: str | None, known_on: dt.date | None, as_json: bool) -> None:
     """What changed between the end of day FROM and the end of day TO, and which events caused it."""
+    from timeline import render
+
     with open_for_reading(db) as timeline:
         result = timeline.diff(from_day, to_day, known_on)
-    click.echo(render.dumps(render.diff_json(result)) if as_json else render.diff_text(result))
+        # Streamed: a diff across months lists every event in between, and none is held in memory.
+        echo_lines(render.diff_json_chunks(result) if as_json else render.diff_lines(result))
 
 
 @cli.command()
@@ -389,9 +448,14 @@ def diff(from_day: dt.date, to_day: dt.date, db: str | None, known_on: dt.date |
 @json_option
 def days(db: str | None, known_on: dt.date | None, as_json: bool) -> None:
     """One row per day: day number, date, events that occurred, facts that changed."""
+    from timeline import render
+
     with open_for_reading(db) as timeline:
         summaries = list(timeline.days(known_on))
-    click.echo(render.dumps(render.days_json(summaries)) if as_json else render.days_table(summaries))
+        if as_json:
+            echo_lines(render.days_json_chunks(summaries))
+        else:
+            click.echo(render.days_table(summaries))
 
 
 @cli.command()
@@ -403,6 +467,8 @@ def why(
     path: str, db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.date | None, as_json: bool
 ) -> None:
     """The events behind one fact, e.g. `timeline why settlements.Sudzha --as-of 2024-08-16`."""
+    from timeline import render
+
     with open_for_reading(db) as timeline:
         fact, events = timeline.why(path, resolve_day(timeline, as_of, day), known_on)
     click.echo(render.dumps(render.why_json(path, fact, events)) if as_json else render.why_text(path, fact, events))

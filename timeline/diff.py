@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import attrs
@@ -61,6 +61,19 @@ def diff_snapshots(before: Snapshot, after: Snapshot) -> tuple[Change, ...]:
     return tuple(sorted(changes, key=lambda change: change.path))
 
 
+def changed_paths(before: Snapshot, after: Snapshot) -> tuple[str, ...]:
+    """The paths `diff_snapshots` would give, without building its changes (no fact is decoded
+    when both sides hold it encoded or as the same object)."""
+    paths = []
+    for (name, old_facts), new_facts in zip(
+        before.projector_facts().items(), after.projector_facts().values(), strict=True
+    ):
+        for key in set(old_facts) | set(new_facts):
+            if not old_facts.same_fact(key, new_facts):
+                paths.append(fact_path(name, key))
+    return tuple(sorted(paths))
+
+
 def apply_changes(facts: Mapping[str, Fact], changes: tuple[Change, ...]) -> dict[str, Fact]:
     """The inverse view of a diff: facts of `a` plus diff(a, b) gives the facts of `b`."""
     result = dict(facts)
@@ -77,8 +90,9 @@ class Diff:
     before: Snapshot
     after: Snapshot
     changes: tuple[Change, ...]
-    events: tuple[RecordedEvent, ...]  # what occurred after `before.as_of`, up to `after.as_of`
+    # What occurred after `before.as_of`, up to `after.as_of`: a tuple, or a list re-read from the log.
+    events: Collection[RecordedEvent]
 
     @classmethod
-    def between(cls, before: Snapshot, after: Snapshot, events: tuple[RecordedEvent, ...] = ()) -> Diff:
+    def between(cls, before: Snapshot, after: Snapshot, events: Collection[RecordedEvent] = ()) -> Diff:
         return cls(before, after, diff_snapshots(before, after), events)

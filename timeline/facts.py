@@ -1,46 +1,107 @@
 """FactMap: the immutable state of one projector, fact key -> fact.
 
 A persistent map (immutables' HAMT), so a fold step costs O(log n) instead of a copy. Facts
-loaded from a checkpoint arrive encoded (JSON text) and are decoded on first read: a query
+loaded from a checkpoint arrive encoded (compressed JSON) and are decoded on first read: a query
 that folds a few events on top of a checkpoint touches a few facts, and decoding all of a
 large state costs more than the rest of the query (measured: ~10 ms for 400 facts).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import attrs
 import immutables
-
-from events.codec import state_converter
 
 _MISSING = object()
 
 
 class Encoded:
-    """A fact as checkpoint JSON (`value_id` is its row in checkpoint_values); decoded on first read, then kept."""
+    """A fact as a checkpoint stores it: compressed JSON, and `value_id`, its row in checkpoint_values
+    (values are stored once by content, so equal ids mean equal facts). Decoded on first read, then
+    kept. A fact whose value has not been read yet carries a `loader` instead: (type, compressed)."""
 
-    __slots__ = ("_value", "fact_type", "text", "value_id")
+    __slots__ = ("_compressed", "_fact_type", "_loader", "_value", "value_id")
 
-    def __init__(self, fact_type: type, text: str, value_id: int | None = None):
-        self.fact_type = fact_type
-        self.text = text
+    def __init__(
+        self,
+        fact_type: type | None,
+        compressed: bytes | None,
+        value_id: int | None = None,
+        loader: Callable[[], tuple[type, bytes]] | None = None,
+    ):
+        self._fact_type = fact_type
+        self._compressed = compressed
         self.value_id = value_id
+        self._loader = loader
         self._value: Any = _MISSING
+
+    def _load(self) -> None:
+        if self._compressed is None and self._loader is not None:
+            self._fact_type, self._compressed = self._loader()
+            self._loader = None
+
+    @property
+    def fact_type(self) -> type:
+        self._load()
+        assert self._fact_type is not None
+        return self._fact_type
+
+    @property
+    def compressed(self) -> bytes:
+        self._load()
+        assert self._compressed is not None
+        return self._compressed
 
     def decode(self) -> Any:
         if self._value is _MISSING:
-            # Checkpoints hold facts this code wrote; they were valid when folded.
-            with attrs.validators.disabled():
-                self._value = state_converter.structure(json.loads(self.text), self.fact_type)
+            self._value = fact_codec(self.fact_type)[1](zlib.decompress(self.compressed))
         return self._value
 
 
-def encode_fact(fact: Any) -> str:
-    return json.dumps(state_converter.unstructure(fact), ensure_ascii=False, separators=(",", ":"))
+_codecs: dict[type, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {}
+
+
+def fact_codec(fact_type: type) -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
+    """(encode, decode) of one fact type as JSON bytes.
+
+    msgspec handles attrs classes, enums, dates and tuples natively and is ~15x faster than
+    unstructuring through cattrs; a type it cannot handle falls back to the one cattrs converter.
+    Checkpoints hold facts this code folded, so decoding runs no validators (as before).
+    """
+    known = _codecs.get(fact_type)
+    if known is None:
+        known = _codecs[fact_type] = _make_codec(fact_type)
+    return known
+
+
+def _make_codec(fact_type: type) -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
+    import msgspec
+
+    try:
+        decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(fact_type)
+        encoder = msgspec.json.Encoder()
+        return encoder.encode, decoder.decode
+    except (TypeError, ValueError):  # pragma: no cover - no current fact type needs it
+        import json
+
+        import attrs
+
+        from events.codec import state_converter
+
+        def encode(fact: Any) -> bytes:
+            return json.dumps(state_converter.unstructure(fact), ensure_ascii=False, separators=(",", ":")).encode()
+
+        def decode(text: bytes) -> Any:
+            with attrs.validators.disabled():
+                return state_converter.structure(json.loads(text), fact_type)
+
+        return encode, decode
+
+
+def encode_fact(fact: Any) -> bytes:
+    return fact_codec(type(fact))[0](fact)
 
 
 class FactMap:
@@ -63,6 +124,19 @@ class FactMap:
 
     def set(self, key: tuple[str, ...], fact: Any) -> FactMap:
         return FactMap(self._entries.set(key, fact))
+
+    def remove(self, key: tuple[str, ...]) -> FactMap:
+        return FactMap(self._entries.delete(key))
+
+    def updated(self, changes: list[tuple[tuple[str, ...], Any]]) -> FactMap:
+        """A map with every (key, fact) of `changes` set, or removed where the fact is None, in one pass."""
+        mutation = self._entries.mutate()
+        for key, fact in changes:
+            if fact is None:
+                mutation.pop(key, None)
+            else:
+                mutation[key] = fact
+        return FactMap(mutation.finish())
 
     def __getitem__(self, key: tuple[str, ...]) -> Any:
         value = self.get(key, _MISSING)
@@ -102,7 +176,9 @@ class FactMap:
         if mine is _MISSING or theirs is _MISSING:
             return False
         if type(mine) is Encoded and type(theirs) is Encoded:
-            return mine.text == theirs.text  # encoding is deterministic
+            if mine.value_id is not None and theirs.value_id is not None:
+                return mine.value_id == theirs.value_id  # values are stored once by content
+            return mine.compressed == theirs.compressed  # encoding is deterministic
         return bool(self.get(key) == other.get(key))
 
     def __eq__(self, other: object) -> bool:

@@ -219,14 +219,17 @@ def incident_lines(facts: FactMap) -> Iterator[str]:
             yield f"    ... and {len(places) - LOCATIONS_PER_REGION:,} more locations (all of them in --json)"
 
 
-def diff_json(diff: Diff) -> dict[str, Any]:
+def diff_json_head(diff: Diff) -> dict[str, Any]:
     return {
         "from": diff.before.as_of.isoformat(),
         "to": diff.after.as_of.isoformat(),
         "known_on": diff.after.known_on.isoformat() if diff.after.known_on else None,
         "changes": [change.to_json() for change in diff.changes],
-        "events": [recorded_to_json(recorded) for recorded in diff.events],
     }
+
+
+def diff_json(diff: Diff) -> dict[str, Any]:
+    return {**diff_json_head(diff), "events": [recorded_to_json(recorded) for recorded in diff.events]}
 
 
 def change_line(change: Change) -> str:
@@ -237,21 +240,45 @@ def change_line(change: Change) -> str:
     return f"~ {change.path}: {change.after.describe()}\n      was: {change.before.describe()}"
 
 
-def diff_text(diff: Diff) -> str:
+def diff_lines(diff: Diff) -> Iterator[str]:
+    """The diff for people, a line at a time (its events are read from the log as they are printed)."""
     before, after = diff.before, diff.after
-    lines = [
+    count = len(diff.events)
+    yield (
         f"From {before.as_of.isoformat()}{_day_label(before.day)} to {after.as_of.isoformat()}{_day_label(after.day)}, "
-        f"{_knowledge(after.known_on)}: {len(diff.changes)} changes, {len(diff.events)} events"
-    ]
+        f"{_knowledge(after.known_on)}: {len(diff.changes)} changes, {count} events"
+    )
     for change in diff.changes:
-        lines.append("  " + change_line(change))
-        lines.append(f"      because: {', '.join(change.event_ids)}")
-    if diff.events:
-        lines.append("")
-        lines.append("Events:")
+        yield "  " + change_line(change)
+        yield f"      because: {', '.join(change.event_ids)}"
+    if count:
+        yield ""
+        yield "Events:"
         for recorded in diff.events:
-            lines.append(f"  {recorded.occurred_on.isoformat()}  {recorded.event_id}  {describe(recorded, 80)}")
-    return "\n".join(lines)
+            yield f"  {recorded.occurred_on.isoformat()}  {recorded.event_id}  {describe(recorded, 80)}"
+
+
+def diff_text(diff: Diff) -> str:
+    return "\n".join(diff_lines(diff))
+
+
+def diff_json_chunks(diff: Diff) -> Iterator[str]:
+    """`dumps(diff_json(diff))` in pieces, one per event, so its events are never all in memory."""
+    head = diff_json_head(diff)
+    text = dumps({**head, "events": [None]})
+    opening, closing = text.rsplit("null", 1)
+    events = iter(diff.events)
+    first = next(events, None)
+    if first is None:
+        yield dumps({**head, "events": []})
+        return
+    # Each event sits at depth 2 of the object: indent its own dump to match.
+    indent = opening[opening.rindex("\n") + 1 :]
+    pending = opening + dumps(recorded_to_json(first)).replace("\n", "\n" + indent)
+    for recorded in events:
+        yield pending + ","
+        pending = indent + dumps(recorded_to_json(recorded)).replace("\n", "\n" + indent)
+    yield pending + closing
 
 
 def days_json(days: Iterable[DaySummary]) -> list[dict[str, Any]]:
@@ -259,11 +286,27 @@ def days_json(days: Iterable[DaySummary]) -> list[dict[str, Any]]:
         {
             "day": summary.day,
             "date": summary.date.isoformat(),
-            "events": [recorded.event_id for recorded in summary.events],
-            "changes": [change.path for change in summary.changes],
+            "events": list(summary.event_ids),
+            "changes": list(summary.changed),
         }
         for summary in days
     ]
+
+
+def days_json_chunks(days: Iterable[DaySummary]) -> Iterator[str]:
+    """`dumps(days_json(days))` a day at a time: a day's event ids are read when it is printed."""
+    pending: str | None = None
+    for item in days:
+        if pending is None:
+            yield "["
+        else:
+            yield pending + ","
+        pending = "  " + dumps(days_json([item])[0]).replace("\n", "\n  ")
+    if pending is None:
+        yield "[]"
+    else:
+        yield pending
+        yield "]"
 
 
 def days_table(days: Iterable[DaySummary]) -> str:
@@ -271,8 +314,8 @@ def days_table(days: Iterable[DaySummary]) -> str:
         (
             summary.day,
             summary.date.isoformat(),
-            len(summary.events),
-            shorten(", ".join(change.path for change in summary.changes) or "-", 100),
+            summary.event_count,
+            shorten(", ".join(summary.changed) or "-", 100),
         )
         for summary in days
     ]

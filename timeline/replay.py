@@ -11,37 +11,29 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from events import registry
 from events.envelope import Event, RecordedEvent
 from timeline.errors import NotATimeline
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import State
-from timeline.rows import COLUMNS, EVENT_ID, KIND, OCCURRED_ON, REPLAY_COLUMNS, decode_replay_row, decode_values
+from timeline.rows import COLUMNS, EVENT_ID, KIND, OCCURRED_ON, decode_replay_row, decode_values
 from timeline.store import EventStore
 
 Day = str  # YYYY-MM-DD, as stored
 
 
-def hidden_event_ids(store: EventStore, known_on: dt.date | None) -> frozenset[str]:
-    """Targets of the retractions known by `known_on` that are not themselves retracted."""
+def hidden_event_ids(store: EventStore, known_on: dt.date | None, *, up_to_seq: int | None = None) -> frozenset[str]:
+    """Targets of the retractions known by `known_on` (and logged by `up_to_seq`) not themselves retracted."""
     hidden: set[str] = set()
     # Newest first: anything that retracts a retraction comes later in the log, so by the time
     # a retraction is reached we already know whether it was itself withdrawn.
-    rows = store.retractions(known_on=known_on)
-    for event_id, target, _ in rows:
+    for event_id, target, _ in store.retractions(known_on=known_on, up_to_seq=up_to_seq):
         if event_id not in hidden:
             hidden.add(target)
     return frozenset(hidden)
-
-
-def _rows(
-    store: EventStore, as_of: dt.date, known_on: dt.date | None, after: dt.date | None, columns: tuple[str, ...]
-) -> Iterator[tuple[Any, ...]]:
-    """Rows with after < occurred_on <= as_of and reported_on <= known_on, in fold order, streamed."""
-    return store.rows_in_fold_order(until=as_of, after=after, known_on=known_on, columns=columns)
 
 
 def visible_events(
@@ -54,9 +46,37 @@ def visible_events(
 ) -> Iterator[RecordedEvent]:
     """The events a snapshot at (as_of, known_on) folds, decoded, in fold order."""
     position = COLUMNS.index("event_id")
-    for row in _rows(store, as_of, known_on, after, COLUMNS):
+    for row in store.rows_in_fold_order(until=as_of, after=after, known_on=known_on, columns=COLUMNS):
         if row[position] not in hidden:
             yield decode_values(row, trusted=True)
+
+
+class EventList:
+    """The events a snapshot range sees, read again from the log each time it is iterated, so a
+    diff across months never holds its events in memory. `len()` counts without decoding."""
+
+    def __init__(
+        self, store: EventStore, after: dt.date, until: dt.date, known_on: dt.date | None, hidden: frozenset[str]
+    ):
+        self.store, self.after, self.until, self.known_on, self.hidden = store, after, until, known_on, hidden
+        self._length: int | None = None
+
+    def __iter__(self) -> Iterator[RecordedEvent]:
+        return visible_events(self.store, self.until, self.known_on, hidden=self.hidden, after=self.after)
+
+    def __len__(self) -> int:
+        if self._length is None:
+            store, after, until, known_on = self.store, self.after, self.until, self.known_on
+            total = store.count_in_fold_order(after=after, until=until, known_on=known_on)
+            hidden_here = store.count_in_fold_order(after=after, until=until, known_on=known_on, among=self.hidden)
+            self._length = total - hidden_here
+        return self._length
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __contains__(self, item: object) -> bool:
+        return any(recorded == item for recorded in self)
 
 
 def fold_visible(
@@ -73,12 +93,12 @@ def fold_visible(
     This is replay's hot path: rows are read with only the columns a fold needs, and only
     the events some projector reads are decoded.
     """
-    dispatch = _dispatch()
-    known = frozenset(registry.kind_names())
+    dispatch = dispatch_table()
+    known = known_kinds()
     current = list(states)
     count = 0
     day = None
-    for row in _rows(store, as_of, known_on, after, REPLAY_COLUMNS):
+    for row in store.rows_in_fold_order(until=as_of, after=after, known_on=known_on):
         if row[EVENT_ID] in hidden:
             continue
         if row[OCCURRED_ON] != day:
@@ -114,7 +134,12 @@ def initial_states() -> tuple[State, ...]:
     return tuple(projector.initial() for projector in PROJECTORS)
 
 
-def _dispatch() -> dict[str, tuple[tuple[int, Callable[[State, Event], State]], ...]]:
+def known_kinds() -> frozenset[str]:
+    return frozenset(registry.kind_names())
+
+
+@functools.cache
+def dispatch_table() -> dict[str, tuple[tuple[int, Callable[[State, Event], State]], ...]]:
     """kind -> the (position, apply) of every projector that reads it."""
     table: dict[str, list[tuple[int, Callable[[State, Event], State]]]] = {}
     for index, projector in enumerate(PROJECTORS):
@@ -125,7 +150,7 @@ def _dispatch() -> dict[str, tuple[tuple[int, Callable[[State, Event], State]], 
 
 def fold(states: tuple[State, ...], events: Iterable[RecordedEvent]) -> tuple[tuple[State, ...], int]:
     """Apply decoded events to the projectors that read their kinds; returns the new states and the count."""
-    dispatch = _dispatch()
+    dispatch = dispatch_table()
     current = list(states)
     count = 0
     for recorded in events:

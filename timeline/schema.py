@@ -10,6 +10,14 @@ Version 3: `date_precision` (day / week / month) on every event, 'day' for the e
 Version 4: `signed_heads`, the Ed25519 signatures of log positions (`timeline sign`), append-only
 like the log itself.
 
+Version 5: the hashes stored as 32-byte blobs (read back as hex), no index on `reported_on`;
+checkpoints kept up to date by the writes themselves: one per day with events, each
+with the knowledge day from which it is exact for `known_on` queries; fact keys and compressed
+fact values in tables of their own, referenced by integer ids; `checkpoint_head`, the log
+position the checkpoints were last brought up to; `verified_head`, where `verify` last found the
+chain intact (so the next `verify` starts there). The version 2 checkpoint tables are a cache and
+are dropped; the write that upgrades the store rebuilds the checkpoints in its own transaction.
+
 A migration runs inside the caller's write transaction: a store is upgraded whole or not at all.
 """
 
@@ -22,7 +30,7 @@ import sqlite_utils
 
 from events import registry
 
-CURRENT_VERSION = 4
+CURRENT_VERSION = 5
 GENESIS_HASH = "0" * 64
 
 EVENT_COLUMNS = {
@@ -141,8 +149,87 @@ def _refuse_edits(db: sqlite_utils.Database, table: str, triggers: dict[str, str
         )
 
 
+# Version 5's events table: the two hashes as 32-byte blobs rather than 64 hex characters (a
+# fifth of a row), and no index on reported_on (nothing reads by it alone).
+EVENTS_V5 = """CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    occurred_on TEXT NOT NULL,
+    reported_on TEXT NOT NULL,
+    source TEXT NOT NULL,
+    unverified INTEGER NOT NULL,
+    note TEXT,
+    data TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    date_precision TEXT NOT NULL DEFAULT 'day'
+)"""
+HASH_COLUMNS = ("prev_hash", "hash")
+COPY_BATCH = 10_000
+
+
+def _rebuild_events_with_blob_hashes(db: sqlite_utils.Database) -> None:
+    """Copy the log into the version 5 table. Dropping a table fires no trigger and rewrites no
+    row's content: every hash stays what it was, now stored as bytes."""
+    for name in db.view_names():
+        if name.startswith("kind_"):
+            db.execute(f"DROP VIEW {name}")  # they name the table; recreated below
+    db.execute("ALTER TABLE events RENAME TO events_v3")
+    db.execute(EVENTS_V5)
+    names = (*EVENT_COLUMNS, *LATER_COLUMNS)
+    positions = [names.index(name) for name in HASH_COLUMNS]
+    cursor = db.conn.execute(f"SELECT {', '.join(names)} FROM events_v3 ORDER BY seq")
+    insert = f"INSERT INTO events ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    while batch := cursor.fetchmany(COPY_BATCH):
+        rows = [list(row) for row in batch]
+        for row in rows:
+            for position in positions:
+                row[position] = bytes.fromhex(row[position])
+        db.conn.executemany(insert, rows)
+    db.execute("DROP TABLE events_v3")
+    db.execute("CREATE UNIQUE INDEX idx_events_event_id ON events (event_id)")
+    db.execute("CREATE INDEX idx_events_occurred_on_seq ON events (occurred_on, seq)")
+    db.execute("CREATE INDEX idx_events_kind_occurred_on ON events (kind, occurred_on)")
+    _refuse_edits(db, "events", APPEND_ONLY_TRIGGERS, "the events of the log")
+    create_kind_views(db)
+
+
+def _version_5(db: sqlite_utils.Database) -> None:
+    _rebuild_events_with_blob_hashes(db)
+    for table in ("checkpoint_facts", "checkpoints", "checkpoint_values"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    # Plain tables and integer keys, so the same layout serves PostgreSQL (BLOB is bytea there).
+    db.execute(
+        "CREATE TABLE checkpoints (id INTEGER PRIMARY KEY, as_of TEXT NOT NULL UNIQUE, "
+        "events_applied INTEGER NOT NULL, knowledge_day TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE checkpoint_keys (id INTEGER PRIMARY KEY, projector TEXT NOT NULL, key TEXT NOT NULL, "
+        "UNIQUE (projector, key))"
+    )
+    db.execute(
+        "CREATE TABLE checkpoint_values (id INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE, "
+        "type TEXT NOT NULL, value BLOB NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE checkpoint_facts (checkpoint_id INTEGER NOT NULL, key_id INTEGER NOT NULL, "
+        "value_id INTEGER NOT NULL, PRIMARY KEY (checkpoint_id, key_id))"
+    )
+    db.execute("CREATE TABLE checkpoint_head (id INTEGER PRIMARY KEY, log_seq INTEGER NOT NULL)")
+    db.execute("INSERT INTO checkpoint_head (id, log_seq) VALUES (1, -1)")  # -1: never brought up to date
+    db.execute("CREATE TABLE verified_head (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL)")
+
+
 # version reached -> the step that reaches it from the one before
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _version_2, 3: _version_3, 4: _version_4}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    2: _version_2,
+    3: _version_3,
+    4: _version_4,
+    5: _version_5,
+}
 
 
 def create(db: sqlite_utils.Database) -> None:

@@ -24,6 +24,8 @@ class Snapshot:
     day: int | None
     events_applied: int
     states: tuple[State, ...] = attrs.field(repr=False)
+    # How many events this query folded itself (the rest came from a checkpoint); not part of the answer.
+    folded: int = attrs.field(default=0, eq=False)
 
     def facts(self) -> dict[str, Fact]:
         """Every fact by its path, e.g. 'settlements.Sudzha' or 'territory.claims.Ukraine'."""

@@ -160,7 +160,8 @@ def run(events: int, *, samples: int, cold_samples: int, peer: bool, workdir: Pa
         changes_only.append(elapsed * 1000)
     # `timeline diff` also lists every event in between: O(events in the range), so fewer samples.
     for earlier, later in pairs[:cold_samples]:
-        elapsed, _ = timed(reader.diff, earlier, later)
+        # The events are read from the log as they are iterated: iterate them, as `timeline diff` does.
+        elapsed, _ = timed(lambda a, b: list(reader.diff(a, b).events), earlier, later)
         with_events.append(elapsed * 1000)
     figures["diff_warm_changes_ms"] = summary_ms(changes_only)
     figures["diff_warm_with_events_ms"] = summary_ms(with_events)
@@ -219,10 +220,13 @@ def main() -> None:
         action="append",
         help="log sizes at which to compare SQLite and PostgreSQL (default 100000; 0 for none)",
     )
+    parser.add_argument(
+        "--cli", type=int, action="append", default=[], help="also time every command as a process at this size"
+    )
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--output", type=Path, help="also write the JSON here")
     args = parser.parse_args()
-    sizes = args.events or [10_000, 100_000]
+    sizes = args.events if args.events is not None else ([] if args.cli else [10_000, 100_000])
     try:
         import eventsourcing  # noqa: F401
 
@@ -255,6 +259,13 @@ def main() -> None:
 
             result.setdefault("backends", []).append(compare(size, Path(workdir), seed=args.seed))
             print(json.dumps(result["backends"][-1]), file=sys.stderr)
+        for size in args.cli:
+            from cli_bench import markdown_table, measure_cli
+
+            print(f"timing the commands at {size:,} events...", file=sys.stderr)
+            figures = measure_cli(size, Path(workdir), seed=args.seed, peer=have_peer)
+            result.setdefault("cli", []).append(figures)
+            print(markdown_table(figures), file=sys.stderr)
     runs = {run_["events"]: run_ for run_ in result["runs"]}
     if len(runs) > 1:
         smallest, largest = runs[min(runs)], runs[max(runs)]

@@ -165,6 +165,16 @@ def measure_peer(records: list[dict], versions: list[int], workdir: str, snapsho
     }
 
 
+def measure_peer_append(records: list[dict], workdir: str) -> float:
+    """Events per second appending `records` into one aggregate (no reads), in a new SQLite file."""
+    app = _open_application(os.path.join(workdir, "peer_append_only.sqlite"), None)
+    try:
+        _, seconds = _append_all(app, records)
+    finally:
+        app.close()
+    return len(records) / seconds
+
+
 def _fallback_records(count: int, seed: int) -> list[dict[str, Any]]:
     """Minimal records of the same shape, for when the project's generator is not importable."""
     import datetime as dt

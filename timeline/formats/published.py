@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import attrs
 
-from events.codec import event_from_record
+from events.codec import CheckedRecord, event_from_record
 from events.envelope import Event
 from events.errors import InvalidEvent
 from timeline.errors import BadEvent
@@ -33,16 +33,30 @@ class PublishedLine:
     hash chain when the input is a published copy."""
 
     record: dict[str, Any]
-    event: Event
+    event: Event | CheckedRecord  # a CheckedRecord when the fast path vouched for the line
     chain: dict[str, Any] | None
     where: str
 
 
 def read_lines(stream: IO[bytes], name: str, signed_heads: list[SignedHead]) -> Iterator[PublishedLine]:
     """Every event line of a JSONL input; a `{"signed_heads": [...]}` line goes into `signed_heads`
-    instead. Raises BadEvent at the first bad line."""
+    instead. Raises BadEvent at the first bad line.
+
+    A plain event line the fast path vouches for (events.fastpath, msgspec) comes as its
+    CheckedRecord; every other line, a published copy's chain fields included, goes through the
+    cattrs converter, which accepts it or names the bad field."""
+    from events.fastpath import record_from_json  # msgspec: imported by the commands that read JSONL
+
+    def fast(raw: bytes) -> CheckedRecord | None:
+        record = record_from_json(raw)
+        return CheckedRecord(record) if record is not None else None
+
     seen_any = False
-    for record, where in json_lines(stream, name):
+    for record, where in json_lines(stream, name, fast_path=fast):
+        if type(record) is CheckedRecord:
+            seen_any = True
+            yield PublishedLine(record, record, None, where)
+            continue
         if isinstance(record, dict) and set(record) == {SIGNED_HEADS_KEY}:
             signed_heads.extend(_signed_heads(record[SIGNED_HEADS_KEY], where))
             continue

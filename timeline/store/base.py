@@ -4,9 +4,11 @@ The log is a table `events` (one row per event: `timeline.rows` lays it out and 
 a one-row table `log_head` holding the last seq and hash. `EventStore` holds everything that does
 not depend on the database: the append algorithm (idempotency, conflicts, retraction targets, the
 hash chain, all or nothing), reading by kind and day, copying rows verbatim from another store,
-signed heads, and `verify`. A backend implements the abstract methods below: how to read rows,
-insert them, move the head, hold the one write lock, and which guards make its database refuse
-UPDATE and DELETE. SQL written here uses `?` placeholders and portable SQL only.
+signed heads, `verify` (full, or incremental from the verified head), and the upkeep of the
+checkpoints inside every write's transaction (`timeline.checkpoints.refresh`). A backend
+implements the abstract methods below: how to read rows, insert them, move the head, hold the
+one write lock, and which guards make its database refuse UPDATE and DELETE. SQL written here
+uses `?` placeholders and portable SQL only.
 
 `tests/store_contract.py` is the same promise as a test class, run against every backend.
 """
@@ -26,10 +28,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from events.codec import event_to_record
+from events.codec import CheckedRecord, event_to_record
 from events.envelope import Event, RecordedEvent
-from events.kinds import EventRetracted
 from timeline import schema
+from timeline.checkpoint_store import CheckpointStore
 from timeline.errors import BadEvent, ChainBroken, ConflictError, ReadOnlyTimeline
 from timeline.rows import COLUMNS, REPLAY_COLUMNS, decode_row, record_to_row, row_hash
 from timeline.signing import SignedHead
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from timeline.verify import VerifyReport
 
 GENESIS_HASH = schema.GENESIS_HASH
+RETRACTION = "event.retracted"
 BATCH_SIZE = 2_000
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # How often a follower of a store without notifications looks for new events.
@@ -82,10 +85,10 @@ class CopyResult:
 
 
 class SqlSession(Protocol):
-    """A connection for the checkpoint cache, in portable SQL (`?` placeholders)."""
+    """A connection of its own for a best-effort write beside the log (the head `verify` last
+    found intact), in portable SQL (`?` placeholders)."""
 
-    # True when the session is the store's own connection (an in-memory store has no other):
-    # its writes must wait until a replay streaming on that connection is done.
+    # True when the session is the store's own connection (an in-memory store has no other).
     shares_store_connection: bool
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -111,6 +114,7 @@ class EventStore(abc.ABC):
     label: str
     writable: bool
     path: Path | None = None  # the database file, for a store that is one (exports refuse to overwrite it)
+    _checkpoint_tables: CheckpointStore | None = None
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -186,12 +190,16 @@ class EventStore(abc.ABC):
         inside `write_transaction` it may write."""
 
     @abc.abstractmethod
+    def query_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """One statement (portable SQL) for each of `rows`, on the store's own connection."""
+
+    @abc.abstractmethod
     def has_table(self, name: str) -> bool: ...
 
     @abc.abstractmethod
     def cache_session(self) -> SqlSession:
-        """A session for writing the checkpoint cache while the store's connection streams a
-        replay: a connection of its own, except for a store that has only one (in memory)."""
+        """A session for a best-effort write that must not wait long for the log's lock (the
+        verified head): a connection of its own, except for a store that has only one (in memory)."""
 
     # -- what a backend supplies: writing (inside write_transaction) --------------------------
 
@@ -209,9 +217,9 @@ class EventStore(abc.ABC):
     def _before_append(self) -> None:
         """Anything a backend does once per write before its rows (SQLite: views of new kinds)."""
 
-    @abc.abstractmethod
-    def _after_append(self, earliest_day: str, first_seq: int, head: int) -> None:
-        """The checkpoints an append made stale are dropped here, in its own transaction."""
+    def _can_record_verified(self) -> bool:
+        """Whether `record_verified` may try to write (SQLite: a file that can be written)."""
+        return True
 
     # -- following ---------------------------------------------------------------------------
 
@@ -231,6 +239,13 @@ class EventStore(abc.ABC):
 
     def count(self) -> int:
         return self.head()[0]
+
+    @property
+    def checkpoint_tables(self) -> CheckpointStore:
+        """The checkpoint tables, written only inside this store's write transactions."""
+        if self._checkpoint_tables is None:
+            self._checkpoint_tables = CheckpointStore(self)
+        return self._checkpoint_tables
 
     def rows(self, where: str = "", params: Iterable[Any] = (), order: str = "seq") -> Iterator[dict[str, Any]]:
         """Stream rows as dicts; nothing is held in memory beyond the cursor's page."""
@@ -265,7 +280,8 @@ class EventStore(abc.ABC):
             clauses.append("seq <= ?")
             params.append(until_seq)
         for row in self.rows(" AND ".join(clauses), params):
-            yield decode_row(row)
+            # Rows were validated on the way in and are covered by the hash chain (verify re-checks).
+            yield decode_row(row, trusted=True)
 
     def lookup(self, where: str, params: Sequence[Any], columns: tuple[str, ...] = COLUMNS) -> list[tuple[Any, ...]]:
         """The few rows of a lookup by key, at once (a backend may skip the streaming cursor)."""
@@ -289,6 +305,8 @@ class EventStore(abc.ABC):
     ) -> Iterator[tuple[Any, ...]]:
         """Rows with after < occurred_on <= until and reported_on <= known_on, in fold order
         (occurred_on, seq), streamed."""
+        if known_on is not None and known_on.isoformat() < str(until):
+            until = known_on  # nothing reported by then occurred later: read no further
         clauses, params = ["occurred_on <= ?"], [str(until)]
         if after is not None:
             clauses.append("occurred_on > ?")
@@ -298,11 +316,45 @@ class EventStore(abc.ABC):
             params.append(known_on.isoformat())
         return self.row_values(" AND ".join(clauses), params, order="occurred_on, seq", columns=columns)
 
+    def kinds_and_days(self, event_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """event_id -> (kind, occurred_on) of those ids in the log."""
+        found: dict[str, tuple[str, str]] = {}
+        ids = list(event_ids)
+        for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            rows = self.lookup(
+                f"event_id IN ({', '.join('?' * len(chunk))})", chunk, columns=("event_id", "kind", "occurred_on")
+            )
+            found.update((event_id, (kind, day)) for event_id, kind, day in rows)
+        return found
+
+    def count_in_fold_order(
+        self,
+        *,
+        after: dt.date,
+        until: dt.date,
+        known_on: dt.date | None = None,
+        among: Iterable[str] | None = None,
+    ) -> int:
+        """How many rows `rows_in_fold_order` would give (only those of the ids `among`, if given)."""
+        where, params = "occurred_on > ? AND occurred_on <= ?", [after.isoformat(), until.isoformat()]
+        if known_on is not None:
+            where += " AND reported_on <= ?"
+            params.append(known_on.isoformat())
+        if among is None:
+            return int(self.query(f"SELECT count(*) FROM events WHERE {where}", params)[0][0])
+        ids, total = list(among), 0
+        for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            sql = f"SELECT count(*) FROM events WHERE {where} AND event_id IN ({', '.join('?' * len(chunk))})"
+            total += int(self.query(sql, [*params, *chunk])[0][0])
+        return total
+
     # -- writing (shared) --------------------------------------------------------------------
 
     def append(
         self,
-        items: Iterable[Event | tuple[Event, str | None]],
+        items: Iterable[Event | CheckedRecord | tuple[Event | CheckedRecord, str | None]],
         *,
         expected_head: int | None = None,
         batch_size: int = BATCH_SIZE,
@@ -312,7 +364,7 @@ class EventStore(abc.ABC):
     ) -> AppendResult:
         """Append events in one transaction: all of them, or (on any error) none.
 
-        `items` are events, or (event, where) pairs whose `where` ("file:line") names the
+        `items` are events (or CheckedRecords, from the fast parser), or (event, where) pairs whose `where` ("file:line") names the
         input in errors. With `expected_head`, the append fails with ConflictError unless the
         log's last seq is still that value (optimistic concurrency). An event whose id is
         already logged with identical content is skipped; with other content it is a conflict.
@@ -325,8 +377,10 @@ class EventStore(abc.ABC):
         unchanged = count = 0
         first_seq: int | None = None
         earliest_day: str | None = None
+        retracted: list[str] = []
         with self.write_transaction():
             seq, prev_hash = self.head()
+            head_before, hash_before = seq, prev_hash
             if expected_head is not None and expected_head != seq:
                 raise ConflictError(
                     f"{self.label}: expected the log to end at seq {expected_head}, but it ends at seq {seq} "
@@ -337,39 +391,60 @@ class EventStore(abc.ABC):
             pairs = (item if isinstance(item, tuple) else (item, None) for item in items)
             while batch := list(itertools.islice(pairs, batch_size)):
                 rows = []
-                known = self._existing_records([event.event_id for event, _ in batch])
-                for event, where in batch:
-                    record = event_to_record(event)
-                    if event.event_id in known:
-                        if known[event.event_id] != record:
+                records = [
+                    (item if isinstance(item, CheckedRecord) else event_to_record(item), item, where)
+                    for item, where in batch
+                ]
+                known = self._existing_records([record["event_id"] for record, _, _ in records])
+                for record, event, where in records:
+                    event_id = record["event_id"]
+                    if event_id in known:
+                        if known[event_id] != record:
                             raise ConflictError(
-                                _where(where)
-                                + f"event_id {event.event_id!r} is already in the log with different content"
+                                _where(where) + f"event_id {event_id!r} is already in the log with different content"
                             )
                         unchanged += 1
                         continue
-                    if isinstance(event.payload, EventRetracted):
-                        self._check_retraction_target(event.event_id, event.payload, known, where)
+                    if record["kind"] == RETRACTION:
+                        self._check_retraction_target(event_id, record["data"]["target_event_id"], known, where)
+                        retracted.append(event_id)
                     seq += 1
-                    # A retraction hides its target on every day; any other event changes its own day onwards.
-                    day = "" if isinstance(event.payload, EventRetracted) else record["occurred_on"]
+                    # The checkpoint refresh finds the days a retraction changes (timeline.checkpoints).
+                    day = record["occurred_on"]
                     earliest_day = day if earliest_day is None else min(earliest_day, day)
                     row = record_to_row(record, seq, recorded_at, prev_hash)
                     prev_hash = row["hash"]
-                    known[event.event_id] = record
+                    known[event_id] = record
                     rows.append(row)
                     count += 1
                     first_seq = first_seq or seq
                     if keep_events:
-                        appended.append(RecordedEvent(event, seq, recorded_at, row["prev_hash"], row["hash"]))
+                        full = event.event() if isinstance(event, CheckedRecord) else event
+                        appended.append(RecordedEvent(full, seq, recorded_at, row["prev_hash"], row["hash"]))
                 if rows:
                     self._insert_rows(rows)
                     self._set_head(seq, prev_hash)
                 if on_batch is not None:
                     on_batch(len(batch))
-            if earliest_day is not None and first_seq is not None:
-                self._after_append(earliest_day, first_seq, seq)
+            if earliest_day is not None:
+                self._after_write(earliest_day, head_before, hash_before, retracted)
         return AppendResult(tuple(appended), unchanged, seq, count, first_seq)
+
+    def _after_write(self, earliest_day: str, head_before: int, hash_before: str, retracted: list[str]) -> None:
+        """Inside a write's transaction, after its rows: the checkpoints are brought up to date,
+        so no reader ever sees the log and its checkpoints disagree, and a chain `verify` found
+        intact up to the write's start is extended to its end."""
+        from timeline.checkpoints import refresh  # the maintenance folds projectors: imported when needed
+
+        refresh(self, earliest_day, head_before=head_before, retractions=retracted)
+        self._extend_verified_head(head_before, hash_before, *self.head())
+
+    def _extend_verified_head(self, head_before: int, hash_before: str, head: int, hash_: str) -> None:
+        """An append that continues a chain `verify` found intact up to its start extends that
+        head to its own end: it wrote and validated every row in between, in this transaction.
+        A chain never checked stays unchecked until `verify` runs."""
+        if self.verified_head() == (head_before, hash_before):
+            self.query(_UPSERT_VERIFIED_HEAD, [head, hash_])
 
     def _check_writable(self) -> None:
         if not self.writable:
@@ -385,10 +460,7 @@ class EventStore(abc.ABC):
                 found[row["event_id"]] = event_to_record(decode_row(row).event)
         return found
 
-    def _check_retraction_target(
-        self, event_id: str, retraction: EventRetracted, known: dict[str, Any], where: str | None
-    ) -> None:
-        target = retraction.target_event_id
+    def _check_retraction_target(self, event_id: str, target: str, known: dict[str, Any], where: str | None) -> None:
         if target == event_id:
             raise BadEvent("an event cannot retract itself", where=where, field="data.target_event_id")
         if target not in known and self.get(target) is None:
@@ -414,9 +486,10 @@ class EventStore(abc.ABC):
         self._check_writable()
         copied = already = signed_count = 0
         earliest_day: str | None = None
-        first_seq: int | None = None
+        retracted: list[str] = []
         with self.write_transaction():
             head, head_hash = self.head()
+            head_before, hash_before = head, head_hash
             self._before_append()
             pending = iter(rows)
             while batch := list(itertools.islice(pending, batch_size)):
@@ -450,9 +523,10 @@ class EventStore(abc.ABC):
                             "content does not match its hash (the event was edited)", seq=seq, where=where, field="hash"
                         )
                     decode_row(row)  # a row this version cannot read is refused here, not at the next query
-                    day = "" if row["kind"] == "event.retracted" else row["occurred_on"]
+                    if row["kind"] == RETRACTION:
+                        retracted.append(row["event_id"])
+                    day = row["occurred_on"]
                     earliest_day = day if earliest_day is None else min(earliest_day, day)
-                    first_seq = first_seq or seq
                     head, head_hash = seq, row["hash"]
                     fresh.append(row)
                 if fresh:
@@ -469,8 +543,8 @@ class EventStore(abc.ABC):
                     )
                 self._insert_signed_head(signed)
                 signed_count += 1
-            if earliest_day is not None and first_seq is not None:
-                self._after_append(earliest_day, first_seq, head)
+            if earliest_day is not None:
+                self._after_write(earliest_day, head_before, hash_before, retracted)
         return CopyResult(copied, already, signed_count, head, head_hash)
 
     def hash_at(self, seq: int) -> str | None:
@@ -498,11 +572,55 @@ class EventStore(abc.ABC):
 
     # -- checking ----------------------------------------------------------------------------
 
-    def verify(self) -> VerifyReport:
-        """Walk the chain from the first event; report the first seq that does not hold."""
+    def verify(self, *, full: bool = True) -> VerifyReport:
+        """Walk the chain from the first event; report the first seq that does not hold.
+
+        With `full=False`, start after the head the last intact walk recorded (see
+        `record_verified`), checking that its row still holds the hash it had.
+        """
         from timeline.verify import verify_chain
 
-        return verify_chain(self)
+        since = None if full else self.verified_head()
+        return verify_chain(self, since=since)
+
+    def hash_links(self, *, until_seq: int) -> Iterator[tuple[int, str, str]]:
+        """(seq, prev_hash, hash) of the rows up to `until_seq`, in seq order: the chain's links alone."""
+        return self.row_values("seq <= ?", [until_seq], columns=("seq", "prev_hash", "hash"))
+
+    def verified_head(self) -> tuple[int, str] | None:
+        """Where `verify` last found the chain intact (an append continuing it extends it)."""
+        if not self.has_table("verified_head"):  # an older store opened read-only
+            return None
+        rows = self.query("SELECT seq, hash FROM verified_head WHERE id = 1")
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+    def record_verified(self, report: VerifyReport) -> bool:
+        """Remember an intact chain's head for the next incremental `verify`; a best effort through a
+        connection of its own (a read-only handle can record it), skipped when the store cannot be
+        written or another writer holds it. Returns whether it was recorded."""
+        if not report.ok or not self._can_record_verified() or not self.has_table("verified_head"):
+            return False
+        try:
+            session = self.cache_session()
+        except Exception:  # only a record for the next check: never fail the check
+            return False
+        try:
+            if not session.begin_write():
+                return False
+            session.execute(_UPSERT_VERIFIED_HEAD, [report.events, report.head_hash])
+            session.commit()
+            return True
+        except Exception:  # a database that refuses the write (permissions, read-only)
+            session.rollback()
+            return False
+        finally:
+            session.close()
+
+
+_UPSERT_VERIFIED_HEAD = (
+    "INSERT INTO verified_head (id, seq, hash) VALUES (1, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+)
 
 
 def _where(where: str | None) -> str:

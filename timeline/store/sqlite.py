@@ -5,12 +5,17 @@ SQLite's lock (busy timeout) and never interleave a batch or fork the hash chain
 carries `prev_hash` and `hash` (SHA-256 over its canonical JSON), and the table `log_head`
 holds the last seq and hash, so `verify` notices an edit, an insertion, a deletion or a
 swap anywhere, the tail included. Triggers make SQLite itself refuse UPDATE and DELETE.
+
+Since schema 5 the two hashes are stored as 32-byte blobs (a fifth of a row less than hex): a
+storage detail of this backend. Every read gives them back as the same lowercase hex, so hashes
+in the API, exports, `verify`, signed heads and copies are those of every other backend.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import operator
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,7 +35,7 @@ __all__ = ["BATCH_SIZE", "BUSY_TIMEOUT_S", "GENESIS_HASH", "AppendResult", "SQLi
 
 GENESIS_HASH = schema.GENESIS_HASH
 BUSY_TIMEOUT_S = 60.0
-# A checkpoint writer waits this long for the write lock, then gives up: it is only a cache.
+# A best-effort write (the verified head) waits this long for the write lock, then gives up.
 CACHE_WRITE_WAIT_S = 0.5
 
 _INSERT_SQL = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
@@ -136,9 +141,15 @@ class SQLiteEventStore(EventStore):
 
     def _column_sql(self, columns: tuple[str, ...]) -> list[str]:
         """Column names, with a column an older store lacks read as its default (a store opened
-        read-only is never migrated)."""
-        if schema.version_of(self.db) >= schema.CURRENT_VERSION:
-            return list(columns)
+        read-only is never migrated), and the hashes (blobs since version 5) read as hex."""
+        if schema.version_of(self.db) >= 5:
+            # A hash written as text (by hand, or a tool that wrote hex) reads as what it says.
+            return [
+                f"CASE WHEN typeof({name}) = 'blob' THEN lower(hex({name})) ELSE {name} END AS {name}"
+                if name in schema.HASH_COLUMNS
+                else name
+                for name in columns
+            ]
         present = self.db["events"].columns_dict
         return [
             name if name in present or name not in schema.LATER_COLUMNS else f"'{schema.LATER_COLUMNS[name]}' AS {name}"
@@ -169,8 +180,22 @@ class SQLiteEventStore(EventStore):
         return f"json_extract(data, '$.{name}')"
 
     def bounds(self) -> tuple[str | None, str | None, str | None, str | None]:
-        row = self.db.execute(schema.BOUNDS_SQL).fetchone()
-        return row[0], row[1], row[2], row[3]
+        """Each an index lookup; the last report day comes from the last checkpoint when they are
+        up to date (its knowledge day is the latest report of the whole log: schema 5 has no index
+        on reported_on), else from a scan."""
+        row = self.db.execute(
+            "SELECT (SELECT min(occurred_on) FROM events), (SELECT max(occurred_on) FROM events), "
+            "(SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed')"
+        ).fetchone()
+        tables = self.checkpoint_tables
+        last_reported = None
+        if row[1] is not None and tables.available() and tables.head() == self.count():
+            latest = tables.nearest(row[1])
+            if latest is not None and latest.as_of == row[1]:
+                last_reported = latest.knowledge_day
+        if last_reported is None:
+            last_reported = self.db.execute("SELECT max(reported_on) FROM events").fetchone()[0]
+        return row[0], row[1], last_reported, row[2]
 
     def signed_heads(self) -> list[SignedHead]:
         if not self.db["signed_heads"].exists():
@@ -185,8 +210,14 @@ class SQLiteEventStore(EventStore):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.db.execute(sql, list(params)).fetchall())
 
+    def query_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.db.conn.executemany(sql, rows)
+
     def has_table(self, name: str) -> bool:
         return bool(self.db[name].exists())
+
+    def _can_record_verified(self) -> bool:
+        return self.path is not None and os.access(self.path, os.W_OK)
 
     def cache_session(self) -> SQLiteSession:
         if self.path is None:
@@ -201,7 +232,7 @@ class SQLiteEventStore(EventStore):
     def _insert_rows(self, rows: list[dict[str, Any]]) -> None:
         # executemany rather than sqlite-utils' insert_all: the rows are already exactly the
         # table's columns, and insert_all's per-value checks were 30% of an import's profile.
-        self.db.conn.executemany(_INSERT_SQL, [tuple(row[name] for name in COLUMNS) for row in rows])
+        self.db.conn.executemany(_INSERT_SQL, [_stored(row) for row in rows])
 
     def _set_head(self, seq: int, hash_: str) -> None:
         self.db.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [seq, hash_])
@@ -212,16 +243,6 @@ class SQLiteEventStore(EventStore):
             f"INSERT INTO signed_heads ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             [getattr(signed, name) for name in columns],
         )
-
-    def _after_append(self, earliest_day: str, first_seq: int, head: int) -> None:
-        """Drop the checkpoints an append has made stale: those of `earliest_day` and after."""
-        if schema.version_of(self.db) < 2:
-            return
-        self.db.execute(
-            "DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of >= ?)",
-            [earliest_day],
-        )
-        self.db.execute("DELETE FROM checkpoints WHERE as_of >= ?", [earliest_day])
 
     class _Transaction:
         def __init__(self, store: SQLiteEventStore):
@@ -273,7 +294,7 @@ class SQLiteEventStore(EventStore):
 
 
 class SQLiteSession:
-    """A connection for the checkpoint cache (see `SqlSession`)."""
+    """A connection for best-effort writes (see `SqlSession`)."""
 
     def __init__(self, conn: sqlite3.Connection, *, shared: bool):
         self.conn = conn
@@ -302,6 +323,18 @@ class SQLiteSession:
     def close(self) -> None:
         if not self.shares_store_connection:
             self.conn.close()
+
+
+_HASH_POSITIONS = tuple(COLUMNS.index(name) for name in schema.HASH_COLUMNS)
+_ROW_VALUES = operator.itemgetter(*COLUMNS)
+
+
+def _stored(row: dict[str, Any]) -> list[Any]:
+    """A row's values as the table stores them: the hashes as bytes."""
+    values = list(_ROW_VALUES(row))
+    for position in _HASH_POSITIONS:
+        values[position] = bytes.fromhex(values[position])
+    return values
 
 
 def _operational_error(label: str, exc: sqlite3.OperationalError) -> Exception:

@@ -1,0 +1,193 @@
+"""The checkpoint tables (SQLite schema 5, PostgreSQL schema 3), in portable SQL through the store.
+
+`checkpoints` holds one row per day with events: the events a snapshot at the end of that day
+folds (`events_applied`) and its `knowledge_day`, the day from which the checkpoint is exact for
+a `known_on` query. `checkpoint_facts` lists its facts as (key id, value id); `checkpoint_keys`
+names each fact once, `checkpoint_values` stores each fact value once by content (zlib-compressed
+JSON). `checkpoint_head` is the log position the checkpoints were last brought up to: the writes
+keep it equal to the log's head, and a reader trusts no checkpoint when it is not.
+
+Every statement goes through the store's own connection (`EventStore.query`, `query_many`) with
+`?` placeholders, `ON CONFLICT` and `RETURNING`, which SQLite and PostgreSQL both speak; values
+and digests are bytes (BLOB on SQLite, bytea on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from timeline.store.base import EventStore
+
+
+@attrs.frozen
+class CheckpointRow:
+    id: int
+    as_of: str
+    events_applied: int
+    knowledge_day: str
+
+
+class CheckpointStore:
+    """The checkpoint tables of one store, on its own connection."""
+
+    def __init__(self, store: EventStore):
+        self.store = store
+        self._key_ids: dict[tuple[str, str], int] = {}
+
+    def available(self) -> bool:
+        """False on a store older than the checkpoint tables opened read-only (never upgraded)."""
+        # Looked at each time: an old store gains the tables with its first write, and loses them
+        # again if that write is rolled back.
+        return self.store.has_table("checkpoint_head")
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.store.query(sql, list(params))
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def head(self) -> int:
+        return int(self._rows("SELECT log_seq FROM checkpoint_head WHERE id = 1")[0][0])
+
+    def nearest(self, as_of: str, known_on: str | None = None) -> CheckpointRow | None:
+        """The latest checkpoint on or before `as_of`, exact for knowledge `known_on` (None: everything)."""
+        sql = "SELECT id, as_of, events_applied, knowledge_day FROM checkpoints WHERE as_of <= ?"
+        params: list[Any] = [as_of]
+        if known_on is not None:
+            sql += " AND knowledge_day <= ?"
+            params.append(known_on)
+        rows = self._rows(sql + " ORDER BY as_of DESC LIMIT 1", params)
+        return CheckpointRow(*rows[0]) if rows else None
+
+    def before(self, as_of: str) -> CheckpointRow | None:
+        """The latest checkpoint strictly before `as_of`."""
+        rows = self._rows(
+            "SELECT id, as_of, events_applied, knowledge_day FROM checkpoints WHERE as_of < ? "
+            "ORDER BY as_of DESC LIMIT 1",
+            [as_of],
+        )
+        return CheckpointRow(*rows[0]) if rows else None
+
+    def between(self, after: str | None, until: str) -> list[CheckpointRow]:
+        """The checkpoints with after < as_of <= until, by day."""
+        rows = self._rows(
+            "SELECT id, as_of, events_applied, knowledge_day FROM checkpoints WHERE as_of > ? AND as_of <= ? "
+            "ORDER BY as_of",
+            [after or "", until],
+        )
+        return [CheckpointRow(*row) for row in rows]
+
+    def facts(self, checkpoint_id: int) -> Iterator[tuple[str, str, str, bytes, int]]:
+        """(projector, key, type, compressed value, value id) of every fact of a checkpoint."""
+        return iter(
+            self._rows(
+                "SELECT k.projector, k.key, v.type, v.value, v.id FROM checkpoint_facts f "
+                "JOIN checkpoint_keys k ON k.id = f.key_id JOIN checkpoint_values v ON v.id = f.value_id "
+                "WHERE f.checkpoint_id = ?",
+                [checkpoint_id],
+            )
+        )
+
+    def fact_ids(self, checkpoint_id: int) -> dict[int, int]:
+        """key id -> value id of every fact of a checkpoint (nothing decoded)."""
+        rows = self._rows("SELECT key_id, value_id FROM checkpoint_facts WHERE checkpoint_id = ?", [checkpoint_id])
+        return {int(key_id): int(value_id) for key_id, value_id in rows}
+
+    def keys(self) -> dict[int, tuple[str, str]]:
+        """key id -> (projector, key) of every fact key."""
+        return {
+            int(key_id): (projector, key)
+            for key_id, projector, key in self._rows("SELECT id, projector, key FROM checkpoint_keys")
+        }
+
+    def values(self, value_ids: Iterable[int]) -> dict[int, tuple[str, bytes]]:
+        """value id -> (type, compressed value)."""
+        found: dict[int, tuple[str, bytes]] = {}
+        ids = list(value_ids)
+        for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            rows = self._rows(
+                f"SELECT id, type, value FROM checkpoint_values WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            found.update((int(value_id), (type_name, bytes(value))) for value_id, type_name, value in rows)
+        return found
+
+    def count(self) -> int:
+        return int(self._rows("SELECT count(*) FROM checkpoints")[0][0])
+
+    # -- writing (inside the caller's write transaction) --------------------------------------
+
+    def set_head(self, log_seq: int) -> None:
+        self._rows("UPDATE checkpoint_head SET log_seq = ? WHERE id = 1", [log_seq])
+
+    def delete_from(self, as_of: str) -> int:
+        """Drop the checkpoints of `as_of` and later; returns how many there were."""
+        ids = [row[0] for row in self._rows("SELECT id FROM checkpoints WHERE as_of >= ?", [as_of])]
+        if ids:
+            self._rows(
+                "DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of >= ?)",
+                [as_of],
+            )
+            self._rows("DELETE FROM checkpoints WHERE as_of >= ?", [as_of])
+        return len(ids)
+
+    def clear(self) -> int:
+        count = self.count()
+        for table in ("checkpoint_facts", "checkpoints", "checkpoint_values", "checkpoint_keys"):
+            self._rows(f"DELETE FROM {table}")
+        self._key_ids.clear()
+        self.set_head(-1)
+        return count
+
+    def insert(self, as_of: str, events_applied: int, knowledge_day: str, facts: Iterable[tuple[int, int]]) -> int:
+        """A checkpoint and its (key id, value id) facts; returns its id."""
+        checkpoint_id = int(
+            self._rows(
+                "INSERT INTO checkpoints (as_of, events_applied, knowledge_day) VALUES (?, ?, ?) RETURNING id",
+                [as_of, events_applied, knowledge_day],
+            )[0][0]
+        )
+        self.store.query_many(
+            "INSERT INTO checkpoint_facts (checkpoint_id, key_id, value_id) VALUES (?, ?, ?)",
+            [(checkpoint_id, key_id, value_id) for key_id, value_id in facts],
+        )
+        return checkpoint_id
+
+    def key_id(self, projector: str, key: str) -> int:
+        known = self._key_ids.get((projector, key))
+        if known is not None:
+            return known
+        self._rows(
+            "INSERT INTO checkpoint_keys (projector, key) VALUES (?, ?) ON CONFLICT (projector, key) DO NOTHING",
+            [projector, key],
+        )
+        key_id = int(
+            self._rows("SELECT id FROM checkpoint_keys WHERE projector = ? AND key = ?", [projector, key])[0][0]
+        )
+        self._key_ids[projector, key] = key_id
+        return key_id
+
+    def value_id(self, type_name: str, text: bytes) -> int:
+        """The row of a fact value, stored once by content."""
+        digest = hashlib.sha256(type_name.encode() + b"\n" + text).digest()[:16]
+        found = self._rows("SELECT id FROM checkpoint_values WHERE digest = ?", [digest])
+        if found:
+            return int(found[0][0])
+        inserted = self._rows(
+            "INSERT INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?) RETURNING id",
+            [digest, type_name, zlib.compress(text, 1)],
+        )
+        return int(inserted[0][0])
+
+    def collect_garbage(self) -> None:
+        """Drop values no checkpoint uses any more (a refresh replaces checkpoints, not their values)."""
+        self._rows("DELETE FROM checkpoint_values WHERE id NOT IN (SELECT DISTINCT value_id FROM checkpoint_facts)")
+
+    def forget_cached_ids(self) -> None:
+        """After a rollback the rows behind cached key ids may be gone."""
+        self._key_ids.clear()
