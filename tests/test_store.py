@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlite_utils
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from store_contract import DAY, STORE_EXAMPLES, EventStoreContract, SharedStoreContract, statement
 from strategies import AUGUST_2024, event_logs, events
@@ -16,8 +18,10 @@ from strategies import AUGUST_2024, event_logs, events
 import timeline.store.sqlite
 from events import registry
 from events.quantity import Bound, Quantity
+from timeline import schema
 from timeline.api import Timeline
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
+from timeline.rows import COLUMNS
 from timeline.store import EventStore
 
 
@@ -227,3 +231,62 @@ class TestTimelineWrites:
         (recorded,) = store.append([event]).appended
         assert (recorded.event_id, recorded.kind, recorded.payload) == (event.event_id, event.kind, event.payload)
         assert (recorded.occurred_on, recorded.reported_on) == (event.occurred_on, event.reported_on)
+
+
+def _schema_4_copy(source: EventStore, path: Path) -> None:
+    """A store as schema 4 wrote it (signed heads, hashes as hex text), holding `source`'s rows and signed heads."""
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    with db.conn:
+        schema.create_version_1(db)
+        for version in (2, 3, 4):
+            schema.MIGRATIONS[version](db)
+            db.execute(f"PRAGMA user_version = {version}")
+        names = list(COLUMNS)
+        for row in source.rows():
+            db.execute(
+                f"INSERT INTO events ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                [row[name] for name in names],
+            )
+        db.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", list(source.head()))
+        for signed in source.signed_heads():
+            columns = schema.SIGNED_HEAD_COLUMNS
+            db.execute(
+                f"INSERT INTO signed_heads ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                [getattr(signed, name) for name in columns],
+            )
+    db.close()
+
+
+def test_a_schema_4_store_with_signed_heads_is_read_as_it_is_and_its_first_write_keeps_every_hash(tmp_path):
+    """Schema 5 stores hashes as blobs: the upgrade must keep every hash, the head and the signed heads."""
+    key = Ed25519PrivateKey.generate()
+    source = Timeline(EventStore.in_memory())
+    source.append(statement("a"))
+    source.append(statement("b", occurred_on=DAY.replace(day=DAY.day + 1)))
+    signed = source.sign(key)
+    path = tmp_path / "v4.db"
+    _schema_4_copy(source.store, path)
+    rows_before = list(source.store.rows())
+
+    reader = Timeline.open(path, read_only=True)
+    try:
+        assert reader.store.schema_version == 4
+        assert list(reader.store.rows()) == rows_before  # hex text read as it is
+        assert reader.verify(key.public_key()).ok
+        assert not reader.checkpoints.usable() and reader.state(DAY).events_applied == 1
+    finally:
+        reader.close()
+
+    writer = Timeline.open(path)
+    try:
+        writer.append(statement("c"))
+        assert writer.store.schema_version == schema.CURRENT_VERSION == 5
+        assert list(writer.store.rows())[:2] == rows_before  # every hash kept, read back as hex
+        assert writer.store.signed_heads() == [signed]
+        assert writer.checkpoints.usable() and writer.checkpoints.count() == 2
+        report = writer.verify(key.public_key(), full=True)
+        assert report.ok and report.signed_seq == signed.seq
+        stored = writer.store.db.execute("SELECT typeof(hash), typeof(prev_hash) FROM events").fetchall()
+        assert set(stored) == {("blob", "blob")}
+    finally:
+        writer.close()
