@@ -30,6 +30,7 @@ from timeline.cli import cli
 from timeline.errors import BadInput
 from timeline.report import build_data, report_html
 from timeline.report.page import script_json
+from timeline.report.panels import panel_data
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
 from synthetic import synthetic_records
@@ -261,3 +262,17 @@ def test_chart_writes_a_png(tmp_path, require):
     assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     known = CliRunner().invoke(cli, ["chart", "--out", str(out), "--known-on", "2024-08-12"])
     assert "(1 claim)" in known.output  # only Kyiv's 1,000 km² had been made public
+
+
+def test_every_claimants_territory_row_has_its_panel_with_each_report():
+    # The panel reads the territory facts' own shape; a fact it cannot read falls back to one line,
+    # which would hide the side-by-side table: every claimant must have its row.
+    facts = Timeline.bundled().state(dt.date(2024, 8, 16)).projector_facts()["territory"]
+    rows = {
+        key[-1]: panel_data("territory", fact, lambda text: 0, lambda event_id: 0)
+        for key, fact in facts.items()
+        if key[0] == "claims"
+    }
+    assert set(rows) == {"ISW", "Russia", "Ukraine"} and all(panel is not None for panel in rows.values()), rows
+    assert [report[0] for report in rows["ISW"][1]] == ["at least 800 km²", "about 800 km²"]  # AFP's and the article's
+    assert rows["Russia"][1][0][1] == "in August 2024"  # dated as precisely as the source dated it

@@ -19,25 +19,29 @@ def _value(value: Any) -> Any:
 
 
 def _attribution(claim: Any, strings: StringIndex, events: EventIndex) -> list[Any]:
-    """[on, source index, event index, unverified] of an Attribution."""
-    return [claim.on.isoformat(), strings(claim.source), events(claim.event_id), int(bool(claim.unverified))]
+    """[when, source index, event index, unverified] of an Attribution; `when` as precisely as the
+    source dated it ('2024-08-16', 'in August 2024')."""
+    when = getattr(claim, "occurred", None) or claim.on.isoformat()
+    return [when, strings(claim.source), events(claim.event_id), int(bool(claim.unverified))]
 
 
-def _figure(quantity: Any, unit: str, claim: Any, strings: StringIndex, events: EventIndex) -> list[Any] | None:
-    if quantity is None or claim is None:
+def _reports(reports: Any, unit: str, strings: StringIndex, events: EventIndex) -> list[list[Any]] | None:
+    """Each report of a claimant's latest figure (several when sources of one day word it differently)."""
+    if not reports:
         return None
-    return [quantity.describe(unit), *_attribution(claim, strings, events)]
+    return [[report.figure.describe(unit), *_attribution(report.claim, strings, events)] for report in reports]
 
 
 def territory(fact: Any, strings: StringIndex, events: EventIndex) -> list[Any] | None:
-    """A claimant's row: [claimant, area, settlements, gains text], each figure [text, on, source, event, unverified]."""
+    """A claimant's row: [claimant, area, settlements, gains text]; area and settlements are lists of
+    reports, each [text, on, source, event, unverified]."""
     if not hasattr(fact, "claimant"):
         return None  # the spread: its describe() line says it all
     gains = [gain.area_km2.describe("km²") for gain in fact.gains_since if gain.area_km2 is not None]
     return [
         fact.claimant,
-        _figure(fact.area_km2, "km²", fact.area_claim, strings, events),
-        _figure(fact.settlements_count, "settlements", fact.settlements_claim, strings, events),
+        _reports(fact.area_km2, "km²", strings, events),
+        _reports(fact.settlements_count, "settlements", strings, events),
         ", ".join(gains) or None,
     ]
 

@@ -246,9 +246,14 @@
     var table = h("table", null, h("tr", null, [h("th", null, "Claimant"), h("th", null, "Area"), h("th", null, "Settlements"), h("th", null, "Gains since")]));
     rows.forEach(function (fact) {
       var row = fact.panel;
-      function figure(cell) {
-        if (!cell) return h("td", "muted", "–");
-        return h("td", null, [h("strong", null, cell[0])].concat(self.cite(cell[1], cell[2], cell[4], null)));
+      function figure(cells) {
+        if (!cells || !cells.length) return h("td", "muted", "–");
+        var parts = [];
+        cells.forEach(function (cell, index) {
+          if (index) parts.push(h("br"));
+          parts = parts.concat([h("strong", null, cell[0])], self.cite(cell[1], cell[2], cell[4], null));
+        });
+        return h("td", null, parts);
       }
       table.appendChild(h("tr", null, [h("td", null, row[0]), figure(row[1]), figure(row[2]), h("td", null, row[3] || "–")]));
     });
