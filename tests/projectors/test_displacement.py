@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from projector_examples import aug, event, fold
 
 from events.envelope import DatePrecision
@@ -66,13 +68,22 @@ def test_subject_to_evacuation_is_another_question_not_a_disagreement():
     )
 
 
-def test_new_displacements_of_different_days_are_all_kept():
+def test_a_sources_latest_new_displacement_stands_beside_other_sources():
     facts = fold(
         projector,
         event(displaced(1_000, DisplacementBasis.NEW), aug(12), "S"),
         event(displaced(2_000, DisplacementBasis.NEW), aug(13), "S"),
+        event(displaced(1_500, DisplacementBasis.NEW), aug(13), "T"),
     )
-    assert [f.count.value for f in facts[KURSK].figures] == [1_000, 2_000]
+    assert [(f.count.value, f.claim.source) for f in facts[KURSK].figures] == [(2_000, "S"), (1_500, "T")]
+
+
+def test_a_regions_fact_stays_the_same_size_however_many_reports_are_logged():
+    reports = [
+        event(displaced(n, DisplacementBasis.NEW), aug(1) + dt.timedelta(days=n), "S", event_id=f"d-{n}")
+        for n in range(1, 200)
+    ]
+    assert len(fold(projector, *reports)[KURSK].figures) == 1
 
 
 def test_a_week_precise_figure_says_so():

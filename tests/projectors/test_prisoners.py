@@ -65,25 +65,38 @@ def test_a_one_day_count_is_not_a_total():
     assert "in one day: more than 100 (Syrskyi, 2024-08-14)" in ukraine.describe()
 
 
-def test_day_counts_of_different_days_are_all_kept_and_a_same_day_update_replaces():
+def test_a_sources_latest_day_count_stands_beside_other_sources():
     facts = fold(
         projector,
         event(captured(100, CaptureBasis.DAY), aug(14), "Syrskyi"),
         event(captured(120, CaptureBasis.DAY), aug(14), "Syrskyi"),
+        event(captured(70, CaptureBasis.DAY), aug(14), "SBU"),
         event(captured(50, CaptureBasis.DAY), aug(15), "Syrskyi"),
     )
-    assert [(c.count.value, c.claim.on) for c in facts[("Ukraine",)].claims] == [(120, aug(14)), (50, aug(15))]
+    claims = [(c.count.value, c.claim.on, c.claim.source) for c in facts[("Ukraine",)].claims]
+    assert claims == [(50, aug(15), "Syrskyi"), (70, aug(14), "SBU")]
 
 
-def test_every_single_capture_is_kept():
+def test_each_sources_largest_single_capture_is_kept():
     facts = fold(
         projector,
+        event(captured(60, CaptureBasis.SINGLE_ACTION), aug(13), "SBU"),
         event(captured(102, CaptureBasis.SINGLE_ACTION, unit="488th regiment"), aug(14), "SBU"),
         event(captured(40, CaptureBasis.SINGLE_ACTION), aug(15), "SBU"),
+        event(captured(30, CaptureBasis.SINGLE_ACTION), aug(15), "General Staff"),
     )
     ukraine = facts[("Ukraine",)]
-    assert [c.count.value for c in ukraine.of_basis(CaptureBasis.SINGLE_ACTION)] == [102, 40]
+    assert [(c.count.value, c.claim.source) for c in ukraine.of_basis(CaptureBasis.SINGLE_ACTION)] == [
+        (102, "SBU"),
+        (30, "General Staff"),
+    ]
     assert "102 (488th regiment) (SBU, 2024-08-14)" in ukraine.describe()
+
+
+def test_a_captors_fact_stays_the_same_size_however_many_captures_are_logged():
+    # A fact that held every capture made replay and every checkpoint grow with the log.
+    reports = [event(captured(n, CaptureBasis.SINGLE_ACTION), aug(14), "SBU", event_id=f"c-{n}") for n in range(1, 200)]
+    assert len(fold(projector, *reports)[("Ukraine",)].claims) == 1
 
 
 def test_an_exchange_shows_on_both_sides_and_adjusts_no_total():

@@ -50,7 +50,8 @@ class Exchange:
 @attrs.frozen
 class CaptorPrisoners:
     captor: str
-    # Each source's latest total, and every one-day count and single capture, in the order first given.
+    # Per source: its latest total, its latest one-day count and its largest single capture, in the
+    # order first given.
     claims: tuple[PrisonerClaim, ...] = ()
     exchanges: tuple[Exchange, ...] = ()
     contested: bool = False  # the sources' claimed totals differ
@@ -76,11 +77,19 @@ class CaptorPrisoners:
 
 
 def _claim_key(claim: PrisonerClaim) -> Hashable:
-    if claim.basis is CaptureBasis.TOTAL:
-        return (claim.basis, claim.claim.source)  # a source's new total replaces its own earlier one
-    if claim.basis is CaptureBasis.DAY:
-        return (claim.basis, claim.claim.source, claim.claim.on)
-    return claim.claim.event_id  # every single capture is an event of its own
+    # One figure per source and basis, so a captor's fact stays the same size however long the log
+    # grows (a fact holding every capture made each fold step and each checkpoint O(captures)).
+    return (claim.basis, claim.claim.source)
+
+
+def _with(claims: tuple[PrisonerClaim, ...], new: PrisonerClaim) -> tuple[PrisonerClaim, ...]:
+    """A source's latest total or one-day count replaces its own earlier one; of its single
+    captures, the largest stands (the figure sources compare: "the largest single capture")."""
+    if new.basis is CaptureBasis.SINGLE_ACTION:
+        key = _claim_key(new)
+        if any(_claim_key(held) == key and held.count.value >= new.count.value for held in claims):
+            return claims
+    return put(claims, new, _claim_key)
 
 
 def _derive(captor: CaptorPrisoners) -> CaptorPrisoners:
@@ -103,7 +112,7 @@ def apply(state: State, event: Event) -> State:
     if isinstance(payload, PrisonersCaptured):
         current = _captor(state, payload.captor)
         new = PrisonerClaim(payload.count, payload.basis, claim, payload.unit)
-        updated = attrs.evolve(current, claims=put(current.claims, new, _claim_key))
+        updated = attrs.evolve(current, claims=_with(current.claims, new))
         return state.set((payload.captor,), _derive(updated))
     if isinstance(payload, PrisonersExchanged):
         sides = (
@@ -113,7 +122,9 @@ def apply(state: State, event: Event) -> State:
         for side, released, counterpart, received in sides:
             current = _captor(state, side)
             exchange = Exchange(released, counterpart, received, claim)
-            state = state.set((side,), _derive(attrs.evolve(current, exchanges=(*current.exchanges, exchange))))
+            # The latest exchange with each counterpart: bounded, as the claims are.
+            exchanges = put(current.exchanges, exchange, lambda held: held.counterpart)
+            state = state.set((side,), _derive(attrs.evolve(current, exchanges=exchanges)))
         return state
     return state
 
