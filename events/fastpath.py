@@ -31,7 +31,8 @@ import msgspec
 
 import events.kinds  # noqa: F401  (registers every kind: the checkers are built from the registry)
 from events import registry
-from events.envelope import _EVENT_ID
+from events.codec import ENVELOPE_FIELDS
+from events.envelope import _EVENT_ID, DatePrecision
 from events.quantity import MAX_VALUE, Bound, Quantity
 from events.validation import _ISO_DAY, CHECK, MAX_LONG_TEXT, MAX_TEXT
 
@@ -41,21 +42,8 @@ _SUSPICIOUS_UNICODE = re.compile(rb"\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]")
 # With no backslash in a line, every object key is a string followed by a colon, and no string
 # value is: counting these counts the keys, repeated ones included.
 _KEY = re.compile(rb'"[^"]*"\s*:')
-_ENVELOPE = frozenset(
-    (
-        "event_id",
-        "kind",
-        "schema_version",
-        "occurred_on",
-        "reported_on",
-        "source",
-        "unverified",
-        "note",
-        "date_precision",
-        "data",
-    )
-)
-_PRECISIONS = frozenset(("day", "week", "month"))
+_ENVELOPE = frozenset(ENVELOPE_FIELDS)
+_PRECISIONS = frozenset(precision.value for precision in DatePrecision)
 _BOUNDS = frozenset(bound.value for bound in Bound)
 _QUANTITY_KEYS = frozenset(("value", "bound", "low", "high", "stated"))
 _decode = msgspec.json.Decoder().decode
