@@ -623,6 +623,19 @@ _UPSERT_VERIFIED_HEAD = (
 )
 
 
+def retraction_filter(known_on: dt.date | None, up_to_seq: int | None) -> tuple[str, list[Any]]:
+    """The WHERE clause and parameters picking the retractions known by `known_on`, up to `up_to_seq`
+    (portable SQL: both backends' `retractions` use it)."""
+    where, params = f"kind = '{RETRACTION}'", list[Any]()
+    if known_on is not None:
+        where += " AND reported_on <= ?"
+        params.append(known_on.isoformat())
+    if up_to_seq is not None:
+        where += " AND seq <= ?"
+        params.append(up_to_seq)
+    return where, params
+
+
 def _where(where: str | None) -> str:
     return f"{where}: " if where else ""
 

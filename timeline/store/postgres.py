@@ -42,7 +42,7 @@ from timeline import schema
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
 from timeline.rows import COLUMNS
 from timeline.signing import SignedHead
-from timeline.store.base import GENESIS_HASH, EventStore, is_postgres_url, safe_label
+from timeline.store.base import GENESIS_HASH, EventStore, is_postgres_url, retraction_filter, safe_label
 
 CURRENT_VERSION = 3
 LOCK_TIMEOUT_S = 60.0
@@ -346,13 +346,7 @@ class PostgresEventStore(EventStore):
     def retractions(
         self, *, known_on: dt.date | None = None, up_to_seq: int | None = None
     ) -> Iterator[tuple[str, str, str]]:
-        where, params = "kind = 'event.retracted'", list[Any]()
-        if known_on is not None:
-            where += " AND reported_on <= ?"
-            params.append(known_on.isoformat())
-        if up_to_seq is not None:
-            where += " AND seq <= ?"
-            params.append(up_to_seq)
+        where, params = retraction_filter(known_on, up_to_seq)
         sql = (
             "SELECT event_id, (data::jsonb)->>'target_event_id', reported_on FROM events "
             f"WHERE {where} ORDER BY seq DESC"

@@ -29,7 +29,7 @@ from timeline import schema
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
 from timeline.rows import COLUMNS
 from timeline.signing import SignedHead
-from timeline.store.base import BATCH_SIZE, AppendResult, EventStore
+from timeline.store.base import BATCH_SIZE, AppendResult, EventStore, retraction_filter
 
 __all__ = ["BATCH_SIZE", "BUSY_TIMEOUT_S", "GENESIS_HASH", "AppendResult", "SQLiteEventStore"]
 
@@ -159,13 +159,7 @@ class SQLiteEventStore(EventStore):
     def retractions(
         self, *, known_on: dt.date | None = None, up_to_seq: int | None = None
     ) -> Iterator[tuple[str, str, str]]:
-        where, params = "kind = 'event.retracted'", list[Any]()
-        if known_on is not None:
-            where += " AND reported_on <= ?"
-            params.append(known_on.isoformat())
-        if up_to_seq is not None:
-            where += " AND seq <= ?"
-            params.append(up_to_seq)
+        where, params = retraction_filter(known_on, up_to_seq)
         return iter(
             self.db.execute(
                 "SELECT event_id, json_extract(data, '$.target_event_id'), reported_on FROM events "
