@@ -17,7 +17,7 @@ from typing import IO, Any
 import attrs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from events.codec import CheckedRecord, event_from_record
+from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from timeline import gazetteer, replay, signing
@@ -249,22 +249,10 @@ class Timeline:
         progress: Callable[[int], None] | None = None,
     ) -> AppendResult:
         """Append every CloudEvent (JSON, one per line) of a file or binary stream, all or nothing."""
-        return self._import_events(cloudevents.read, source, name, "a CloudEvents JSON file", expected_head, progress)
-
-    def _import_events(
-        self,
-        read: Callable[[IO[bytes], str], Iterator[tuple[Event | CheckedRecord, str]]],
-        source: str | os.PathLike[str] | IO[bytes],
-        name: str | None,
-        what: str,
-        expected_head: int | None,
-        progress: Callable[[int], None] | None,
-    ) -> AppendResult:
-        """Append the events `read` finds in a file or binary stream, in one transaction."""
         self._check_writable()
-        with _input(source, name, what) as (stream, label):
+        with _input(source, name, "a CloudEvents JSON file") as (stream, label):
             return self.store.append(
-                read(stream, label), expected_head=expected_head, on_batch=progress, keep_events=False
+                cloudevents.read(stream, label), expected_head=expected_head, on_batch=progress, keep_events=False
             )
 
     def log_as_known(self, as_of: dt.date | None = None, known_on: dt.date | None = None) -> Iterator[RecordedEvent]:
