@@ -8,7 +8,7 @@ import attrs
 
 from events.envelope import Event
 from events.kinds import OfficialAppointed
-from timeline.projectors.base import Attribution, Projector, State
+from timeline.projectors.base import Attribution, FactKey, Projector, State
 
 
 @attrs.frozen
@@ -27,11 +27,15 @@ class Appointment:
         return f"{self.role}{where}: {self.person}, appointed by {self.appointed_by} {self.claim.label()}"
 
 
+def keys(event: Event) -> tuple[FactKey, ...]:
+    return ((event.payload.role,),) if isinstance(event.payload, OfficialAppointed) else ()
+
+
 def apply(state: State, event: Event) -> State:
     payload = event.payload
     if not isinstance(payload, OfficialAppointed):
         return state
-    key = (payload.role,)
+    (key,) = keys(event)
     previous: Appointment | None = state.get(key)
     predecessor: str | None
     if previous is None:
@@ -53,4 +57,6 @@ def apply(state: State, event: Event) -> State:
     return state.set(key, appointment)
 
 
-projector = Projector(name="appointments", reads=(OfficialAppointed,), apply=apply, fact_types=(Appointment,))
+projector = Projector(
+    name="appointments", reads=(OfficialAppointed,), apply=apply, fact_types=(Appointment,), keys=keys
+)

@@ -38,6 +38,11 @@ class Projector:
     facts: Callable[[State], FactMap] = lambda state: state
     # Every class its facts can be: checkpoints name them to decode stored facts.
     fact_types: tuple[type, ...] = ()
+    # The keys an event of a kind it reads can change. With it the projector is key-local: `apply`
+    # reads and writes only those keys, and each one's new fact depends only on that key's old
+    # fact and the event (a law the tests check). A write that lands in the past then refolds
+    # only the facts it touches (timeline/checkpoint_patch.py). None: every write refolds it whole.
+    keys: Callable[[Event], tuple[FactKey, ...]] | None = None
 
     def initial(self) -> State:
         return FactMap()

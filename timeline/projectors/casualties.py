@@ -12,7 +12,7 @@ import attrs
 from events.envelope import Event
 from events.kinds import CasualtiesReported
 from events.quantity import Quantity
-from timeline.projectors.base import Attribution, Projector, State, merge_ids, put
+from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids, put
 
 
 @attrs.frozen
@@ -41,11 +41,16 @@ class Casualties:
         return f"{self.region}, {self.among}: {'CONTESTED: ' if self.contested else ''}{joined}"
 
 
+def keys(event: Event) -> tuple[FactKey, ...]:
+    payload = event.payload
+    return ((payload.region, payload.among),) if isinstance(payload, CasualtiesReported) else ()
+
+
 def apply(state: State, event: Event) -> State:
     payload = event.payload
     if not isinstance(payload, CasualtiesReported):
         return state
-    key = (payload.region, payload.among)
+    (key,) = keys(event)
     current: Casualties | None = state.get(key)
     report = CasualtyReport(Attribution.of(event), payload.killed, payload.injured, payload.missing)
     reports = put(current.reports if current else (), report, lambda r: r.claim.source)
@@ -57,4 +62,4 @@ def apply(state: State, event: Event) -> State:
     return state.set(key, Casualties(payload.region, payload.among, reports, contested, ids))
 
 
-projector = Projector(name="casualties", reads=(CasualtiesReported,), apply=apply, fact_types=(Casualties,))
+projector = Projector(name="casualties", reads=(CasualtiesReported,), apply=apply, fact_types=(Casualties,), keys=keys)

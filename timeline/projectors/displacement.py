@@ -15,7 +15,7 @@ import attrs
 from events.envelope import Event
 from events.kinds import CiviliansDisplaced, DisplacementBasis
 from events.quantity import Quantity
-from timeline.projectors.base import Attribution, Projector, State, merge_ids, put
+from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids, put
 
 _HEADINGS = {
     DisplacementBasis.TOTAL: "displaced in total",
@@ -58,11 +58,15 @@ def _figure_key(figure: Figure) -> Hashable:
     return (figure.basis, figure.claim.source)
 
 
+def keys(event: Event) -> tuple[FactKey, ...]:
+    return ((event.payload.region,),) if isinstance(event.payload, CiviliansDisplaced) else ()
+
+
 def apply(state: State, event: Event) -> State:
     payload = event.payload
     if not isinstance(payload, CiviliansDisplaced):
         return state
-    key = (payload.region,)
+    (key,) = keys(event)
     current: RegionDisplacement | None = state.get(key)
     figure = Figure(payload.count, payload.basis, Attribution.of(event))
     figures = put(current.figures if current else (), figure, _figure_key)
@@ -71,4 +75,6 @@ def apply(state: State, event: Event) -> State:
     return state.set(key, RegionDisplacement(payload.region, figures, contested, ids))
 
 
-projector = Projector(name="displacement", reads=(CiviliansDisplaced,), apply=apply, fact_types=(RegionDisplacement,))
+projector = Projector(
+    name="displacement", reads=(CiviliansDisplaced,), apply=apply, fact_types=(RegionDisplacement,), keys=keys
+)

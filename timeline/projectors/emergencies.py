@@ -8,7 +8,7 @@ import attrs
 
 from events.envelope import Event
 from events.kinds import EmergencyDeclared, EmergencyLifted, Level, Regime
-from timeline.projectors.base import Attribution, Projector, State, merge_ids
+from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids
 
 
 @attrs.frozen
@@ -47,11 +47,16 @@ class RegionEmergencies:
         return f"{self.region}: " + "; ".join(regime.describe() for regime in self.active)
 
 
+def keys(event: Event) -> tuple[FactKey, ...]:
+    payload = event.payload
+    return ((payload.region,),) if isinstance(payload, (EmergencyDeclared, EmergencyLifted)) else ()
+
+
 def apply(state: State, event: Event) -> State:
     payload = event.payload
     if not isinstance(payload, (EmergencyDeclared, EmergencyLifted)):
         return state
-    key = (payload.region,)
+    (key,) = keys(event)
     current: RegionEmergencies = state.get(key) or RegionEmergencies(region=payload.region)
     claim = Attribution.of(event)
     previous = next((regime for regime in current.active if regime.regime is payload.regime), None)
@@ -86,5 +91,9 @@ def apply(state: State, event: Event) -> State:
 
 
 projector = Projector(
-    name="emergencies", reads=(EmergencyDeclared, EmergencyLifted), apply=apply, fact_types=(RegionEmergencies,)
+    name="emergencies",
+    reads=(EmergencyDeclared, EmergencyLifted),
+    apply=apply,
+    fact_types=(RegionEmergencies,),
+    keys=keys,
 )

@@ -17,7 +17,7 @@ from events.envelope import Event
 from events.kinds import IncidentReported
 from events.kinds.incident import describe_toll
 from events.quantity import MAX_VALUE, Bound, Quantity
-from timeline.projectors.base import Projector, State
+from timeline.projectors.base import FactKey, Projector, State
 
 PROVENANCE_LIMIT = 20
 
@@ -169,14 +169,22 @@ def _count(
     )
 
 
+def keys(event: Event) -> tuple[FactKey, ...]:
+    """The incident's region (admin1, else its country) and its location within that region."""
+    payload = event.payload
+    if not isinstance(payload, IncidentReported):
+        return ()
+    region = payload.admin1 or payload.country
+    return ("admin1", region), ("location", region, payload.location)
+
+
 def apply(state: State, event: Event) -> State:
     payload = event.payload
     if not isinstance(payload, IncidentReported):
         return state
-    region = payload.admin1 or payload.country
-    region_key = ("admin1", region)
+    region_key, location_key = keys(event)
+    region = region_key[1]
     state = state.set(region_key, _count(state.get(region_key), "admin1", region, event, payload))
-    location_key = ("location", region, payload.location)
     location = _count(state.get(location_key), "location", payload.location, event, payload)
     if payload.located:
         location = attrs.evolve(
@@ -185,4 +193,4 @@ def apply(state: State, event: Event) -> State:
     return state.set(location_key, location)
 
 
-projector = Projector(name="incidents", reads=(IncidentReported,), apply=apply, fact_types=(PlaceIncidents,))
+projector = Projector(name="incidents", reads=(IncidentReported,), apply=apply, fact_types=(PlaceIncidents,), keys=keys)

@@ -16,7 +16,7 @@ import attrs
 from events.envelope import Event
 from events.kinds import CaptureBasis, PrisonersCaptured, PrisonersExchanged
 from events.quantity import Quantity
-from timeline.projectors.base import Attribution, Projector, State, merge_ids, put
+from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids, put
 
 
 @attrs.frozen
@@ -106,6 +106,15 @@ def _captor(state: State, name: str) -> CaptorPrisoners:
     return found or CaptorPrisoners(captor=name)
 
 
+def keys(event: Event) -> tuple[FactKey, ...]:
+    payload = event.payload
+    if isinstance(payload, PrisonersCaptured):
+        return ((payload.captor,),)
+    if isinstance(payload, PrisonersExchanged):
+        return tuple(dict.fromkeys(((payload.side_a,), (payload.side_b,))))
+    return ()
+
+
 def apply(state: State, event: Event) -> State:
     payload = event.payload
     claim = Attribution.of(event)
@@ -130,5 +139,9 @@ def apply(state: State, event: Event) -> State:
 
 
 projector = Projector(
-    name="prisoners", reads=(PrisonersCaptured, PrisonersExchanged), apply=apply, fact_types=(CaptorPrisoners,)
+    name="prisoners",
+    reads=(PrisonersCaptured, PrisonersExchanged),
+    apply=apply,
+    fact_types=(CaptorPrisoners,),
+    keys=keys,
 )

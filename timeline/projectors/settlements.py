@@ -10,7 +10,7 @@ import attrs
 
 from events.envelope import Event
 from events.kinds import SettlementClaimed, SettlementStatus
-from timeline.projectors.base import Attribution, Projector, State, merge_ids
+from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids
 
 
 @attrs.frozen
@@ -61,11 +61,15 @@ def _derive(settlement: str, region: str, district: str | None, claims: tuple[Se
     )
 
 
+def keys(event: Event) -> tuple[FactKey, ...]:
+    return ((event.payload.settlement,),) if isinstance(event.payload, SettlementClaimed) else ()
+
+
 def apply(state: State, event: Event) -> State:
     payload = event.payload
     if not isinstance(payload, SettlementClaimed):
         return state
-    key = (payload.settlement,)
+    (key,) = keys(event)
     current: Settlement | None = state.get(key)
     new_claim = SettlementClaim(payload.claimant, payload.status, payload.controller, Attribution.of(event))
     claims = current.claims if current else ()
@@ -77,4 +81,4 @@ def apply(state: State, event: Event) -> State:
     return state.set(key, _derive(payload.settlement, payload.region, district, claims))
 
 
-projector = Projector(name="settlements", reads=(SettlementClaimed,), apply=apply, fact_types=(Settlement,))
+projector = Projector(name="settlements", reads=(SettlementClaimed,), apply=apply, fact_types=(Settlement,), keys=keys)

@@ -16,7 +16,7 @@ import attrs
 from events.envelope import Event
 from events.kinds import AreaBasis, TerritoryClaimed
 from events.quantity import Quantity
-from timeline.projectors.base import Attribution, Projector, State, merge_ids, put
+from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids, put
 
 
 @attrs.frozen
@@ -120,11 +120,15 @@ def _with_ids(claims: ClaimantTerritory) -> ClaimantTerritory:
     )
 
 
+def keys(event: Event) -> tuple[FactKey, ...]:
+    return (("claims", event.payload.claimant),) if isinstance(event.payload, TerritoryClaimed) else ()
+
+
 def apply(state: State, event: Event) -> State:
     payload = event.payload
     if not isinstance(payload, TerritoryClaimed):
         return state
-    key = ("claims", payload.claimant)
+    (key,) = keys(event)
     current: ClaimantTerritory = state.get(key) or ClaimantTerritory(claimant=payload.claimant)
     claim = Attribution.of(event)
     if payload.basis is AreaBasis.GAIN:
@@ -184,4 +188,5 @@ projector = Projector(
     apply=apply,
     facts=facts,
     fact_types=(ClaimantTerritory, Spread, SettlementsSpread),
+    keys=keys,
 )
