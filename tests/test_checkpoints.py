@@ -233,11 +233,25 @@ def test_a_warm_query_folds_no_event(tmp_path, dataset_path):
             assert snapshot.folded < reader.state(last, known_on, use_checkpoints=False).folded or snapshot.folded == 0
 
 
+def facts_by_day(timeline: Timeline) -> dict[str, dict[str, int]]:
+    """day -> fact path -> value id, as the checkpoint tables hold them."""
+    tables = timeline.store.checkpoint_tables
+    keys = tables.keys()
+    return {
+        row.as_of: {
+            ".".join((keys[key_id][0], *json.loads(keys[key_id][1]))): value_id
+            for key_id, value_id in tables.fact_ids(row.id).items()
+        }
+        for row in tables.between(None, "9999-12-31")
+    }
+
+
 def test_a_backfill_updates_the_checkpoints_of_its_day_and_later_only(tmp_path, dataset_path):
     timeline = Timeline.init(tmp_path / "kursk.db")
     timeline.import_jsonl(dataset_path)
     tables = timeline.store.checkpoint_tables
     before = {row.as_of: (row.id, row.events_applied) for row in tables.between(None, "9999-12-31")}
+    facts_before = facts_by_day(timeline)
     day = dt.date(2024, 8, 16)
     timeline.append(
         {
@@ -250,10 +264,21 @@ def test_a_backfill_updates_the_checkpoints_of_its_day_and_later_only(tmp_path, 
         }
     )
     after = {row.as_of: (row.id, row.events_applied) for row in tables.between(None, "9999-12-31")}
-    # Checkpoints before the backfilled day are the same rows; from it on they are rewritten.
-    assert {d: v for d, v in after.items() if d < "2024-08-10"} == {d: v for d, v in before.items() if d < "2024-08-10"}
-    assert all(after[d][0] != before[d][0] for d in before if d >= "2024-08-10")
-    assert all(after[d][1] == before[d][1] + 1 for d in before if d >= "2024-08-10")
+    # The same checkpoint rows, patched (the count from the backfilled day on, and one fact),
+    # and one new: the log had no event on the 10th.
+    assert "2024-08-10" not in before
+    assert {d: v[0] for d, v in after.items() if d != "2024-08-10"} == {d: v[0] for d, v in before.items()}
+    assert all(after[d][1] == before[d][1] + (d >= "2024-08-10") for d in before)
+    facts_after = facts_by_day(timeline)
+    facts_before["2024-08-10"] = facts_before[max(d for d in before if d < "2024-08-10")]
+    changed = {
+        (day, path)
+        for day, facts in facts_after.items()
+        for path in facts.keys() | facts_before[day].keys()
+        if facts.get(path) != facts_before[day].get(path)
+    }
+    assert changed == {(d, "settlements.Sudzha") for d in after if d >= "2024-08-10"}
+    assert_every_checkpoint_is_exact(timeline)
     snapshot = timeline.state(day)
     assert snapshot.folded == 0
     assert "late-sudzha" in snapshot.facts()["settlements.Sudzha"].event_ids
@@ -262,6 +287,22 @@ def test_a_backfill_updates_the_checkpoints_of_its_day_and_later_only(tmp_path, 
     known = timeline.state(day, known_on=dt.date(2024, 8, 16))
     assert "late-sudzha" not in known.facts()["settlements.Sudzha"].event_ids
     assert_same_answer(known, timeline.state(day, dt.date(2024, 8, 16), use_checkpoints=False))
+
+
+def test_a_report_no_projector_reads_changes_no_fact(tmp_path, dataset_path):
+    timeline = Timeline.init(tmp_path / "kursk.db")
+    timeline.import_jsonl(dataset_path)
+    facts_before = facts_by_day(timeline)
+    timeline.append(
+        kind="statement.made",
+        occurred_on="2024-08-30",
+        reported_on="2024-09-02",
+        source="Test",
+        data={"speaker": "A spokesman", "summary": "A new day, and a late report."},
+    )
+    facts_after = facts_by_day(timeline)
+    assert facts_after == {**facts_before, "2024-08-30": facts_before[max(facts_before)]}
+    assert_every_checkpoint_is_exact(timeline)
 
 
 def test_a_retraction_updates_the_checkpoints_from_its_targets_day(tmp_path, dataset_path):

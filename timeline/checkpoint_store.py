@@ -82,6 +82,14 @@ class CheckpointStore:
         )
         return [CheckpointRow(*row) for row in rows]
 
+    def from_day(self, as_of: str) -> list[CheckpointRow]:
+        """The checkpoints of `as_of` and later, by day."""
+        rows = self._rows(
+            "SELECT id, as_of, events_applied, knowledge_day FROM checkpoints WHERE as_of >= ? ORDER BY as_of",
+            [as_of],
+        )
+        return [CheckpointRow(*row) for row in rows]
+
     def facts(self, checkpoint_id: int) -> Iterator[tuple[str, str, str, bytes, int]]:
         """(projector, key, type, compressed value, value id) of every fact of a checkpoint."""
         return iter(
@@ -158,6 +166,45 @@ class CheckpointStore:
         )
         return checkpoint_id
 
+    def copy(self, source: CheckpointRow | None, as_of: str) -> None:
+        """A checkpoint for `as_of` holding what `source` holds (None: nothing, no events)."""
+        applied, knowledge = (source.events_applied, source.knowledge_day) if source else (0, "")
+        checkpoint_id = self.insert(as_of, applied, knowledge, ())
+        if source is not None:
+            self._rows(
+                "INSERT INTO checkpoint_facts (checkpoint_id, key_id, value_id) "
+                "SELECT ?, key_id, value_id FROM checkpoint_facts WHERE checkpoint_id = ?",
+                [checkpoint_id, source.id],
+            )
+
+    def add_applied(self, from_day: str, delta: int) -> None:
+        """`delta` more events folded by the checkpoints of `from_day` and later."""
+        self._rows("UPDATE checkpoints SET events_applied = events_applied + ? WHERE as_of >= ?", [delta, from_day])
+
+    def raise_knowledge(self, from_day: str, knowledge_day: str) -> None:
+        """The checkpoints of `from_day` and later are exact only from `knowledge_day` on, if not already later."""
+        self._rows(
+            "UPDATE checkpoints SET knowledge_day = ? WHERE as_of >= ? AND knowledge_day < ?",
+            [knowledge_day, from_day, knowledge_day],
+        )
+
+    def drop_facts(self, from_day: str, key_ids: list[int]) -> set[int]:
+        """Remove the facts of `key_ids` from the checkpoints of `from_day` and later; returns the
+        value ids they used (for `collect_garbage`)."""
+        used: set[int] = set()
+        later = "checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of >= ?)"
+        for start in range(0, len(key_ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = key_ids[start : start + 500]
+            among = f"key_id IN ({', '.join('?' * len(chunk))}) AND {later}"
+            rows = self._rows(f"SELECT DISTINCT value_id FROM checkpoint_facts WHERE {among}", [*chunk, from_day])
+            used.update(int(row[0]) for row in rows)
+            self._rows(f"DELETE FROM checkpoint_facts WHERE {among}", [*chunk, from_day])
+        return used
+
+    def add_facts(self, rows: list[tuple[int, int, int]]) -> None:
+        """(checkpoint id, key id, value id) rows."""
+        self.store.query_many("INSERT INTO checkpoint_facts (checkpoint_id, key_id, value_id) VALUES (?, ?, ?)", rows)
+
     def key_id(self, projector: str, key: str) -> int:
         known = self._key_ids.get((projector, key))
         if known is not None:
@@ -184,9 +231,22 @@ class CheckpointStore:
         )
         return int(inserted[0][0])
 
-    def collect_garbage(self) -> None:
-        """Drop values no checkpoint uses any more (a refresh replaces checkpoints, not their values)."""
-        self._rows("DELETE FROM checkpoint_values WHERE id NOT IN (SELECT DISTINCT value_id FROM checkpoint_facts)")
+    def collect_garbage(self, among: Iterable[int] | None = None) -> None:
+        """Drop values no checkpoint uses any more (a refresh replaces checkpoints, not their values):
+        all of them, or only those of `among`."""
+        unused = "id NOT IN (SELECT DISTINCT value_id FROM checkpoint_facts)"
+        if among is None:
+            self._rows(f"DELETE FROM checkpoint_values WHERE {unused}")
+            return
+        ids = list(among)
+        for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            self._rows(
+                f"DELETE FROM checkpoint_values WHERE id IN ({marks}) AND id NOT IN "
+                f"(SELECT value_id FROM checkpoint_facts WHERE value_id IN ({marks}))",
+                [*chunk, *chunk],
+            )
 
     def forget_cached_ids(self) -> None:
         """After a rollback the rows behind cached key ids may be gone."""

@@ -24,7 +24,7 @@ import datetime as dt
 import functools
 import json
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -225,6 +225,13 @@ def refresh(
     """
     tables = store.checkpoint_tables
     tables.forget_cached_ids()
+    up_to_date = earliest_day is not None and head_before is not None and tables.head() == head_before
+    if up_to_date and head_before is not None:
+        from timeline.checkpoint_patch import patch  # it builds on this module
+
+        if patch(store, head_before, list(retractions)):
+            tables.set_head(store.count())
+            return
     extra_knowledge, subject_day = _retraction_knowledge(store)
     start: Checkpoint | None = None
     first = ""  # rebuild from the first event, unless the checkpoints were up to date before the write
@@ -251,7 +258,7 @@ def _fold_and_save(
     hidden = replay.hidden_event_ids(store, None)
     dispatch = replay.dispatch_table()
     known_kinds = replay.known_kinds()
-    writer = _Writer(tables)
+    writer = Writer(tables)
     last = store.bounds()[1]
     if last is None:
         return
@@ -279,7 +286,7 @@ def _fold_and_save(
         writer.save(day, applied, max(knowledge, extra_knowledge.get(day, "")), states)
 
 
-class _Writer:
+class Writer:
     """Writes the checkpoints of one refresh, storing each fact value once."""
 
     def __init__(self, tables: CheckpointStore):
@@ -291,15 +298,30 @@ class _Writer:
         self.value_ids: dict[int, tuple[Any, int]] = {}
 
     def save(self, day: str, applied: int, knowledge: str, states: list[State]) -> None:
+        self.tables.insert(day, applied, knowledge, self.fact_rows(states))
+
+    def fact_rows(
+        self, states: Sequence[State], only: dict[int, set[tuple[str, ...]]] | None = None
+    ) -> list[tuple[int, int]]:
+        """(key id, value id) of every fact of `states` (of the keys `only` names per projector, if given),
+        each value stored if it is new. Call once per day, in day order."""
         previous, self.value_ids = self.value_ids, {}
         facts = []
         for index, state in enumerate(states):
+            wanted = None if only is None else only.get(index)
+            if only is not None and not wanted:
+                continue
             for key, entry in state.raw_items():
-                key_id = self.key_ids.get((index, key))
-                if key_id is None:
-                    key_id = self.key_ids[index, key] = self.tables.key_id(self.names[index], _key_text(key))
-                facts.append((key_id, self._value_id(entry, previous)))
-        self.tables.insert(day, applied, knowledge, facts)
+                if wanted is not None and key not in wanted:
+                    continue
+                facts.append((self.key_id(index, key), self._value_id(entry, previous)))
+        return facts
+
+    def key_id(self, index: int, key: tuple[str, ...]) -> int:
+        key_id = self.key_ids.get((index, key))
+        if key_id is None:
+            key_id = self.key_ids[index, key] = self.tables.key_id(self.names[index], _key_text(key))
+        return key_id
 
     def _value_id(self, entry: Any, previous: dict[int, tuple[Any, int]]) -> int:
         if type(entry) is Encoded and entry.value_id is not None:

@@ -9,7 +9,7 @@ large state costs more than the rest of the query (measured: ~10 ms for 400 fact
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 import immutables
@@ -163,6 +163,10 @@ class FactMap:
     def values(self) -> Iterator[Any]:
         for _, value in self.items():
             yield value
+
+    def only(self, keys: Collection[tuple[str, ...]]) -> FactMap:
+        """The map of just those of `keys` it holds, each as it is (still encoded if it was)."""
+        return FactMap(immutables.Map((key, value) for key, value in self._entries.items() if key in keys))
 
     def raw_items(self) -> Iterator[tuple[tuple[str, ...], Any]]:
         """(key, fact or Encoded): for writing checkpoints without decoding what is still encoded."""

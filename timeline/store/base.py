@@ -22,7 +22,7 @@ import itertools
 import os
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -302,9 +302,10 @@ class EventStore(abc.ABC):
         after: dt.date | str | None = None,
         known_on: dt.date | None = None,
         columns: tuple[str, ...] = REPLAY_COLUMNS,
+        kinds: Collection[str] | None = None,
     ) -> Iterator[tuple[Any, ...]]:
-        """Rows with after < occurred_on <= until and reported_on <= known_on, in fold order
-        (occurred_on, seq), streamed."""
+        """Rows with after < occurred_on <= until and reported_on <= known_on (and of `kinds`, if
+        given), in fold order (occurred_on, seq), streamed."""
         if known_on is not None and known_on.isoformat() < str(until):
             until = known_on  # nothing reported by then occurred later: read no further
         clauses, params = ["occurred_on <= ?"], [str(until)]
@@ -314,6 +315,9 @@ class EventStore(abc.ABC):
         if known_on is not None:
             clauses.append("reported_on <= ?")
             params.append(known_on.isoformat())
+        if kinds is not None:
+            clauses.append(f"kind IN ({', '.join('?' * len(kinds))})" if kinds else "0 = 1")
+            params.extend(sorted(kinds))
         return self.row_values(" AND ".join(clauses), params, order="occurred_on, seq", columns=columns)
 
     def kinds_and_days(self, event_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
