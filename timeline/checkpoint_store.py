@@ -219,17 +219,29 @@ class CheckpointStore:
         self._key_ids[projector, key] = key_id
         return key_id
 
-    def value_id(self, type_name: str, text: bytes) -> int:
-        """The row of a fact value, stored once by content."""
-        digest = hashlib.sha256(type_name.encode() + b"\n" + text).digest()[:16]
-        found = self._rows("SELECT id FROM checkpoint_values WHERE digest = ?", [digest])
-        if found:
-            return int(found[0][0])
-        inserted = self._rows(
-            "INSERT INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?) RETURNING id",
-            [digest, type_name, zlib.compress(text, 1)],
-        )
-        return int(inserted[0][0])
+    def value_ids(self, values: list[tuple[str, bytes]]) -> list[int]:
+        """The rows of fact values (type, JSON), each stored once by content: found, or inserted."""
+        digests = [hashlib.sha256(type_name.encode() + b"\n" + text).digest()[:16] for type_name, text in values]
+        found = self._ids_of(set(digests))
+        missing = {digest: value for digest, value in zip(digests, values, strict=True) if digest not in found}
+        if missing:
+            self.store.query_many(
+                "INSERT INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+                [(digest, type_name, zlib.compress(text, 1)) for digest, (type_name, text) in missing.items()],
+            )
+            found.update(self._ids_of(set(missing)))
+        return [found[digest] for digest in digests]
+
+    def _ids_of(self, digests: set[bytes]) -> dict[bytes, int]:
+        found: dict[bytes, int] = {}
+        ordered = sorted(digests)
+        for start in range(0, len(ordered), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ordered[start : start + 500]
+            rows = self._rows(
+                f"SELECT digest, id FROM checkpoint_values WHERE digest IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            found.update((bytes(digest), int(value_id)) for digest, value_id in rows)
+        return found
 
     def collect_garbage(self, among: Iterable[int] | None = None) -> None:
         """Drop values no checkpoint uses any more (a refresh replaces checkpoints, not their values):
