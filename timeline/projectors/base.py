@@ -8,7 +8,8 @@ immutable map, so each step of a fold costs O(log n), not a copy of the whole st
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable
+import itertools
+from collections.abc import Callable, Hashable, Iterable
 from typing import Protocol, TypeVar
 
 import attrs
@@ -79,7 +80,7 @@ class Attribution:
 
 def merge_ids(*groups: tuple[str, ...]) -> tuple[str, ...]:
     """Provenance in first-seen order, without repeats."""
-    return tuple(dict.fromkeys(event_id for group in groups for event_id in group))
+    return tuple(dict.fromkeys(itertools.chain.from_iterable(groups)))
 
 
 def put(items: tuple[T, ...], item: T, key: Callable[[T], Hashable]) -> tuple[T, ...]:
@@ -89,6 +90,15 @@ def put(items: tuple[T, ...], item: T, key: Callable[[T], Hashable]) -> tuple[T,
     only by a later claim with the same key, never by another source's.
     """
     wanted = key(item)
-    if any(key(existing) == wanted for existing in items):
-        return tuple(item if key(existing) == wanted else existing for existing in items)
+    # One pass that stops at the match: a fact can hold a hundred claims, and this runs per event.
+    for position, existing in enumerate(items):
+        if key(existing) == wanted:
+            return (*items[:position], item, *items[position + 1 :])
     return (*items, item)
+
+
+def disagree(values: Iterable[object]) -> bool:
+    """Whether any two of `values` differ (stops at the first that differs from the first)."""
+    iterator = iter(values)
+    first = next(iterator, None)
+    return any(value != first for value in iterator)

@@ -12,7 +12,7 @@ import attrs
 from events.envelope import Event
 from events.kinds import CasualtiesReported
 from events.quantity import Quantity
-from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids, put
+from timeline.projectors.base import Attribution, FactKey, Projector, State, disagree, merge_ids, put
 
 
 @attrs.frozen
@@ -55,7 +55,7 @@ def apply(state: State, event: Event) -> State:
     report = CasualtyReport(Attribution.of(event), payload.killed, payload.injured, payload.missing)
     reports = put(current.reports if current else (), report, lambda r: r.claim.source)
     contested = any(
-        len({figure for r in reports if (figure := getattr(r, measure)) is not None}) > 1
+        disagree(figure for r in reports if (figure := getattr(r, measure)) is not None)
         for measure in ("killed", "injured", "missing")
     )
     ids = merge_ids(tuple(r.claim.event_id for r in reports))

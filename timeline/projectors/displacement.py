@@ -15,7 +15,7 @@ import attrs
 from events.envelope import Event
 from events.kinds import CiviliansDisplaced, DisplacementBasis
 from events.quantity import Quantity
-from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids, put
+from timeline.projectors.base import Attribution, FactKey, Projector, State, disagree, merge_ids, put
 
 _HEADINGS = {
     DisplacementBasis.TOTAL: "displaced in total",
@@ -70,7 +70,7 @@ def apply(state: State, event: Event) -> State:
     current: RegionDisplacement | None = state.get(key)
     figure = Figure(payload.count, payload.basis, Attribution.of(event))
     figures = put(current.figures if current else (), figure, _figure_key)
-    contested = any(len({f.count for f in figures if f.basis is basis}) > 1 for basis in DisplacementBasis)
+    contested = any(disagree(f.count for f in figures if f.basis is basis) for basis in DisplacementBasis)
     ids = merge_ids(tuple(f.claim.event_id for f in figures))
     return state.set(key, RegionDisplacement(payload.region, figures, contested, ids))
 

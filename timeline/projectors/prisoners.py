@@ -16,7 +16,7 @@ import attrs
 from events.envelope import Event
 from events.kinds import CaptureBasis, PrisonersCaptured, PrisonersExchanged
 from events.quantity import Quantity
-from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids, put
+from timeline.projectors.base import Attribution, FactKey, Projector, State, disagree, merge_ids, put
 
 
 @attrs.frozen
@@ -93,12 +93,12 @@ def _with(claims: tuple[PrisonerClaim, ...], new: PrisonerClaim) -> tuple[Prison
 
 
 def _derive(captor: CaptorPrisoners) -> CaptorPrisoners:
-    totals = {claim.count for claim in captor.of_basis(CaptureBasis.TOTAL)}
     ids = merge_ids(
         tuple(claim.claim.event_id for claim in captor.claims),
         tuple(exchange.claim.event_id for exchange in captor.exchanges),
     )
-    return attrs.evolve(captor, contested=len(totals) > 1, event_ids=ids)
+    contested = disagree(claim.count for claim in captor.claims if claim.basis is CaptureBasis.TOTAL)
+    return attrs.evolve(captor, contested=contested, event_ids=ids)
 
 
 def _captor(state: State, name: str) -> CaptorPrisoners:
