@@ -12,10 +12,9 @@ import sys
 from collections.abc import Callable, Collection, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
@@ -35,6 +34,9 @@ from timeline.signing import SignedHead
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, CopyResult, EventStore, is_postgres_url
 from timeline.verify import VerifyReport, verify_trusted
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 BUNDLED_DATASET = "kursk-2024.jsonl"
 # When the bundled dataset was compiled: its events carry this recording time, so the bundled

@@ -23,12 +23,16 @@ A migration runs inside the caller's write transaction: a store is upgraded whol
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import attrs
-import sqlite_utils
 
 from events import registry
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 CURRENT_VERSION = 5
 GENESIS_HASH = "0" * 64
@@ -72,20 +76,20 @@ def guards(version: int) -> list[str]:
     return [*APPEND_ONLY_TRIGGERS, *(SIGNED_HEADS_TRIGGERS if version >= 4 else ())]
 
 
-def version_of(db: sqlite_utils.Database) -> int:
+def version_of(db: sqlite3.Connection | sqlite_utils.Database) -> int:
     version: int = db.execute("PRAGMA user_version").fetchone()[0]
     return version
 
 
-def has_event_log(db: sqlite_utils.Database) -> bool:
+def columns_of(db: sqlite3.Connection, table: str) -> set[str]:
+    """The columns of `table` (none if there is no such table)."""
+    return {row[0] for row in db.execute("SELECT name FROM pragma_table_info(?)", [table])}
+
+
+def has_event_log(db: sqlite3.Connection) -> bool:
     """The tables and columns every version has: another program's `events` table is not a log."""
-    events, log_head = db.table("events"), db.table("log_head")
-    return (
-        events.exists()
-        and set(EVENT_COLUMNS) <= set(events.columns_dict)
-        and log_head.exists()
-        and {"id", "seq", "hash"} <= set(log_head.columns_dict)
-    )
+    events, log_head = columns_of(db, "events"), columns_of(db, "log_head")
+    return bool(events) and set(EVENT_COLUMNS) <= events and {"id", "seq", "hash"} <= log_head
 
 
 def create_version_1(db: sqlite_utils.Database) -> None:

@@ -18,13 +18,14 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from timeline.errors import BadInput
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 PURPOSE = "timeline signed head v1"
 
@@ -58,7 +59,13 @@ def key_id(raw_public_key: bytes) -> str:
     return hashlib.sha256(raw_public_key).hexdigest()[:16]
 
 
+# `cryptography` is imported by the functions that use it: every command reads signed heads,
+# few sign or check them, and its import is a measurable part of start-up.
+
+
 def _raw(public_key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -76,6 +83,8 @@ def sign(private_key: Ed25519PrivateKey, seq: int, hash_: str, signed_at: str | 
 
 def signature_holds(signed: SignedHead, trusted: Ed25519PublicKey) -> bool:
     """True when `signed` was made by the trusted key over exactly its seq, hash and time."""
+    from cryptography.exceptions import InvalidSignature
+
     if signed.public_key != base64.b64encode(_raw(trusted)).decode():
         return False
     try:
@@ -95,6 +104,9 @@ def generate_key_pair(private_path: Path) -> Path:
     for path in (private_path, public_path):
         if path.exists():
             raise BadInput(f"{path}: already exists; a key is never overwritten")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.generate()
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -120,6 +132,9 @@ def _read(path: Path, what: str) -> bytes:
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     data = _read(path, "private key")
     try:
         key = serialization.load_pem_private_key(data, password=None)
@@ -131,6 +146,9 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     data = _read(path, "public key")
     try:
         key = serialization.load_pem_public_key(data)

@@ -13,8 +13,6 @@ import base64
 from typing import TYPE_CHECKING
 
 import attrs
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from events.codec import event_from_record
 from events.errors import InvalidEvent
@@ -24,6 +22,8 @@ from timeline.schema import GENESIS_HASH
 from timeline.signing import key_id, signature_holds
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from timeline.store import EventStore
 
 
@@ -132,6 +132,8 @@ def verify_trusted(store: EventStore, trusted: Ed25519PublicKey) -> VerifyReport
     """The chain, then every head the trusted key signed, oldest first: each signature must hold
     and the log must still hold the signed hash at the signed seq. The report names the last
     signed position, or the first signed position the log no longer holds."""
+    from cryptography.hazmat.primitives import serialization  # only a trusted check needs it
+
     raw = trusted.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     kid = key_id(raw)
     chain = verify_chain(store)

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import operator
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from events.errors import InvalidEvent
 from timeline import schema
@@ -30,6 +29,9 @@ from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimel
 from timeline.rows import COLUMNS
 from timeline.signing import SignedHead
 from timeline.store.base import BATCH_SIZE, AppendResult, EventStore, retraction_filter
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 __all__ = ["BATCH_SIZE", "BUSY_TIMEOUT_S", "GENESIS_HASH", "AppendResult", "SQLiteEventStore"]
 
@@ -44,11 +46,21 @@ _INSERT_SQL = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?'
 class SQLiteEventStore(EventStore):
     """The log in an SQLite file (`create(path)`, `open(path)`) or in memory (`in_memory()`)."""
 
-    def __init__(self, db: sqlite_utils.Database, label: str, *, writable: bool = True, path: Path | None = None):
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, label: str, *, writable: bool = True, path: Path | None = None):
+        # Reads go straight to the connection; sqlite-utils, whose import is a third of a
+        # command's start-up (~40-90 ms), is imported for schema work only (`db`).
+        self.conn = conn
+        conn.execute("PRAGMA recursive_triggers = on")  # as sqlite-utils sets it, whichever opens first
         self.label = label
         self.writable = writable
         self.path = path  # None for an in-memory store
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The same connection through sqlite-utils, for creating and upgrading the schema."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -66,7 +78,7 @@ class SQLiteEventStore(EventStore):
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
         except sqlite3.Error as exc:
             raise NotATimeline(f"{path}: cannot create: {exc}") from None
-        store = cls(sqlite_utils.Database(conn), str(path), path=path)
+        store = cls(conn, str(path), path=path)
         try:
             store.db.execute("PRAGMA journal_mode=WAL")
             store._create_schema()
@@ -87,7 +99,7 @@ class SQLiteEventStore(EventStore):
         conn = None
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_S)
-            store = cls(sqlite_utils.Database(conn), str(path), writable=writable, path=path)
+            store = cls(conn, str(path), writable=writable, path=path)
             store._check_schema()
         except (sqlite3.DatabaseError, NotATimeline) as exc:
             if conn is not None:
@@ -99,16 +111,16 @@ class SQLiteEventStore(EventStore):
 
     @classmethod
     def in_memory(cls, label: str = ":memory:") -> SQLiteEventStore:
-        store = cls(sqlite_utils.Database(memory=True), label)
+        store = cls(sqlite3.connect(":memory:"), label)
         store._create_schema()
         return store
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     def _check_schema(self) -> None:
-        version = schema.version_of(self.db)
-        if version == 0 or not schema.has_event_log(self.db):
+        version = schema.version_of(self.conn)
+        if version == 0 or not schema.has_event_log(self.conn):
             raise NotATimeline(f"{self.label}: an SQLite database, but not a timeline (no event log in it)")
         if version > schema.CURRENT_VERSION:
             raise NotATimeline(
@@ -122,12 +134,12 @@ class SQLiteEventStore(EventStore):
 
     @property
     def schema_version(self) -> int:
-        return schema.version_of(self.db)
+        return schema.version_of(self.conn)
 
     # -- reading -----------------------------------------------------------------------------
 
     def head(self) -> tuple[int, str]:
-        seq, hash_ = self.db.execute("SELECT seq, hash FROM log_head WHERE id = 1").fetchone()
+        seq, hash_ = self.conn.execute("SELECT seq, hash FROM log_head WHERE id = 1").fetchone()
         return seq, hash_
 
     def row_values(
@@ -137,12 +149,12 @@ class SQLiteEventStore(EventStore):
         sql = f"SELECT {', '.join(self._column_sql(columns))} FROM events"
         if where:
             sql += f" WHERE {where}"
-        return iter(self.db.execute(f"{sql} ORDER BY {order}", list(params)))
+        return iter(self.conn.execute(f"{sql} ORDER BY {order}", list(params)))
 
     def _column_sql(self, columns: tuple[str, ...]) -> list[str]:
         """Column names, with a column an older store lacks read as its default (a store opened
         read-only is never migrated), and the hashes (blobs since version 5) read as hex."""
-        if schema.version_of(self.db) >= 5:
+        if schema.version_of(self.conn) >= 5:
             # A hash written as text (by hand, or a tool that wrote hex) reads as what it says.
             return [
                 f"CASE WHEN typeof({name}) = 'blob' THEN lower(hex({name})) ELSE {name} END AS {name}"
@@ -161,7 +173,7 @@ class SQLiteEventStore(EventStore):
     ) -> Iterator[tuple[str, str, str]]:
         where, params = retraction_filter(known_on, up_to_seq)
         return iter(
-            self.db.execute(
+            self.conn.execute(
                 "SELECT event_id, json_extract(data, '$.target_event_id'), reported_on FROM events "
                 f"WHERE {where} ORDER BY seq DESC",
                 params,
@@ -177,7 +189,7 @@ class SQLiteEventStore(EventStore):
         """Each an index lookup; the last report day comes from the last checkpoint when they are
         up to date (its knowledge day is the latest report of the whole log: schema 5 has no index
         on reported_on), else from a scan."""
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT (SELECT min(occurred_on) FROM events), (SELECT max(occurred_on) FROM events), "
             "(SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed')"
         ).fetchone()
@@ -188,34 +200,35 @@ class SQLiteEventStore(EventStore):
             if latest is not None and latest.as_of == row[1]:
                 last_reported = latest.knowledge_day
         if last_reported is None:
-            last_reported = self.db.execute("SELECT max(reported_on) FROM events").fetchone()[0]
+            last_reported = self.conn.execute("SELECT max(reported_on) FROM events").fetchone()[0]
         return row[0], row[1], last_reported, row[2]
 
     def signed_heads(self) -> list[SignedHead]:
-        if not self.db["signed_heads"].exists():
+        if not self.has_table("signed_heads"):
             return []  # an older store opened read-only: nothing was ever signed in it
-        rows = self.db.execute(f"SELECT {', '.join(schema.SIGNED_HEAD_COLUMNS)} FROM signed_heads ORDER BY rowid")
+        rows = self.conn.execute(f"SELECT {', '.join(schema.SIGNED_HEAD_COLUMNS)} FROM signed_heads ORDER BY rowid")
         return [SignedHead(*row) for row in rows]
 
     def missing_guards(self) -> list[str]:
-        triggers = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        triggers = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         return sorted(set(schema.guards(self.schema_version)) - triggers)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return list(self.db.execute(sql, list(params)).fetchall())
+        return list(self.conn.execute(sql, list(params)).fetchall())
 
     def query_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        self.db.conn.executemany(sql, rows)
+        self.conn.executemany(sql, rows)
 
     def has_table(self, name: str) -> bool:
-        return bool(self.db[name].exists())
+        found = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name])
+        return found.fetchone() is not None
 
     def _can_record_verified(self) -> bool:
         return self.path is not None and os.access(self.path, os.W_OK)
 
     def cache_session(self) -> SQLiteSession:
         if self.path is None:
-            return SQLiteSession(self.db.conn, shared=True)
+            return SQLiteSession(self.conn, shared=True)
         return SQLiteSession(sqlite3.connect(self.path, timeout=CACHE_WRITE_WAIT_S, isolation_level=None), shared=False)
 
     # -- writing -----------------------------------------------------------------------------
@@ -226,14 +239,14 @@ class SQLiteEventStore(EventStore):
     def _insert_rows(self, rows: list[dict[str, Any]]) -> None:
         # executemany rather than sqlite-utils' insert_all: the rows are already exactly the
         # table's columns, and insert_all's per-value checks were 30% of an import's profile.
-        self.db.conn.executemany(_INSERT_SQL, [_stored(row) for row in rows])
+        self.conn.executemany(_INSERT_SQL, [_stored(row) for row in rows])
 
     def _set_head(self, seq: int, hash_: str) -> None:
-        self.db.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [seq, hash_])
+        self.conn.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [seq, hash_])
 
     def _insert_signed_head(self, signed: SignedHead) -> None:
         columns = schema.SIGNED_HEAD_COLUMNS
-        self.db.execute(
+        self.conn.execute(
             f"INSERT INTO signed_heads ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             [getattr(signed, name) for name in columns],
         )
@@ -245,25 +258,25 @@ class SQLiteEventStore(EventStore):
         def __enter__(self) -> None:
             try:
                 # IMMEDIATE takes the write lock now, waiting up to the busy timeout for it.
-                self.store.db.execute("BEGIN IMMEDIATE")
+                self.store.conn.execute("BEGIN IMMEDIATE")
                 # An older store is upgraded by its first write, inside that write's transaction:
                 # a rejected append leaves the file exactly as it was, old schema included.
-                if 0 < schema.version_of(self.store.db) < schema.CURRENT_VERSION:
+                if 0 < schema.version_of(self.store.conn) < schema.CURRENT_VERSION:
                     schema.migrate(self.store.db)
             except sqlite3.OperationalError as exc:
-                self.store.db.rollback()
+                self.store.conn.rollback()
                 raise _operational_error(self.store.label, exc) from None
 
         def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-            db = self.store.db
+            conn = self.store.conn
             if exc_type is None:
                 try:
-                    db.execute("COMMIT")
+                    conn.execute("COMMIT")
                     return
                 except sqlite3.OperationalError as commit_exc:
-                    db.rollback()
+                    conn.rollback()
                     raise _operational_error(self.store.label, commit_exc) from None
-            db.rollback()
+            conn.rollback()
             if isinstance(exc, sqlite3.OperationalError):
                 raise _operational_error(self.store.label, exc) from None
             if isinstance(exc, InvalidEvent):
@@ -277,14 +290,14 @@ class SQLiteEventStore(EventStore):
     @contextlib.contextmanager
     def read_transaction(self) -> Iterator[None]:
         """One consistent view of the log for several queries (WAL: writers go on meanwhile)."""
-        if self.db.conn.in_transaction:
+        if self.conn.in_transaction:
             yield
             return
-        self.db.execute("BEGIN")
+        self.conn.execute("BEGIN")
         try:
             yield
         finally:
-            self.db.rollback()
+            self.conn.rollback()
 
 
 class SQLiteSession:
