@@ -102,8 +102,19 @@ def unreadable(seq: int, problem: Exception) -> NotATimeline:
     )
 
 
+_REPLAY_POSITIONS = tuple(COLUMNS.index(name) for name in REPLAY_COLUMNS)
+_SEQ, _RECORDED_AT, _PREV_HASH, _HASH = (COLUMNS.index(name) for name in ("seq", "recorded_at", "prev_hash", "hash"))
+
+
 def decode_values(values: tuple[Any, ...], *, trusted: bool = False) -> RecordedEvent:
-    return decode_row(dict(zip(COLUMNS, values, strict=True)), trusted=trusted)
+    """A COLUMNS row -> RecordedEvent (as `decode_row`; a trusted row is decoded without a dict)."""
+    if not trusted:
+        return decode_row(dict(zip(COLUMNS, values, strict=True)))
+    try:
+        event = decode_replay_row(tuple(values[position] for position in _REPLAY_POSITIONS))
+    except (InvalidEvent, registry.UnknownKind, ValueError, TypeError, KeyError) as exc:
+        raise unreadable(values[_SEQ], exc) from None
+    return RecordedEvent(event, values[_SEQ], values[_RECORDED_AT], values[_PREV_HASH], values[_HASH])
 
 
 def decode_row(row: dict[str, Any], *, trusted: bool = False) -> RecordedEvent:

@@ -33,7 +33,7 @@ from events.envelope import Event, RecordedEvent
 from timeline import schema
 from timeline.checkpoint_store import CheckpointStore
 from timeline.errors import BadEvent, ChainBroken, ConflictError, ReadOnlyTimeline
-from timeline.rows import COLUMNS, REPLAY_COLUMNS, decode_row, record_to_row, row_hash
+from timeline.rows import COLUMNS, REPLAY_COLUMNS, decode_row, decode_values, record_to_row, row_hash
 from timeline.signing import SignedHead
 
 if TYPE_CHECKING:
@@ -279,9 +279,9 @@ class EventStore(abc.ABC):
         if until_seq is not None:
             clauses.append("seq <= ?")
             params.append(until_seq)
-        for row in self.rows(" AND ".join(clauses), params):
+        for values in self.row_values(" AND ".join(clauses), params):
             # Rows were validated on the way in and are covered by the hash chain (verify re-checks).
-            yield decode_row(row, trusted=True)
+            yield decode_values(values, trusted=True)
 
     def lookup(self, where: str, params: Sequence[Any], columns: tuple[str, ...] = COLUMNS) -> list[tuple[Any, ...]]:
         """The few rows of a lookup by key, at once (a backend may skip the streaming cursor)."""
