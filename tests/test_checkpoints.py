@@ -289,6 +289,36 @@ def test_a_backfill_updates_the_checkpoints_of_its_day_and_later_only(tmp_path, 
     assert_same_answer(known, timeline.state(day, dt.date(2024, 8, 16), use_checkpoints=False))
 
 
+def test_a_backfill_decodes_only_the_events_that_name_what_it_touches(tmp_path, dataset_path, monkeypatch):
+    """Fails if the patch stops searching the log for the touched keys and decodes every row of their kinds."""
+    from timeline import checkpoint_patch
+
+    timeline = Timeline.init(tmp_path / "kursk.db")
+    timeline.import_jsonl(dataset_path)
+    decoded: list[str] = []
+    original = checkpoint_patch.decode_replay_row
+
+    def counting(row):
+        decoded.append(row[0])
+        return original(row)
+
+    monkeypatch.setattr(checkpoint_patch, "decode_replay_row", counting)
+    timeline.append(
+        event_id="late-korenevo",
+        kind="settlement.claimed",
+        occurred_on="2024-08-07",
+        reported_on="2024-08-20",
+        source="Test",
+        data={"settlement": "Korenevo", "region": "Kursk Oblast", "status": "fighting", "claimant": "Test"},
+    )
+    naming = {r.event_id for r in timeline.events(kind="settlement.claimed") if r.payload.settlement == "Korenevo"}
+    others = {r.event_id for r in timeline.events(kind="settlement.claimed")} - naming
+    assert others, "the bundled log has claims about other settlements"
+    # The new event is decoded once to find its keys; the refold decodes only Korenevo's claims.
+    assert set(decoded) == naming and "late-korenevo" in naming
+    assert_every_checkpoint_is_exact(timeline)
+
+
 def test_a_report_no_projector_reads_changes_no_fact(tmp_path, dataset_path):
     timeline = Timeline.init(tmp_path / "kursk.db")
     timeline.import_jsonl(dataset_path)

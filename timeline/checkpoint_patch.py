@@ -21,9 +21,12 @@ tests/test_checkpoints.py compares every checkpoint with a full replay after eac
 from __future__ import annotations
 
 import itertools
+import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from events import registry
+from events.codec import canonical_json
 from timeline import replay
 from timeline.checkpoint_store import CheckpointRow, CheckpointStore
 from timeline.checkpoints import Writer, load
@@ -31,6 +34,7 @@ from timeline.facts import FactMap
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import FactKey, State
 from timeline.rows import EVENT_ID, KIND, OCCURRED_ON, REPLAY_COLUMNS, REPORTED_ON, decode_replay_row
+from timeline.store.base import Mentions
 
 if TYPE_CHECKING:
     from timeline.store import EventStore
@@ -38,6 +42,9 @@ if TYPE_CHECKING:
 # A write of more events than this refolds from its first day: an import touches most facts
 # anyway, and one fold is cheaper than patching day by day.
 MAX_PATCHED_EVENTS = 1_000
+
+# Beyond this many texts to search for, the refold reads every row of the touched kinds.
+MAX_MENTIONS = 200
 
 Touched = dict[int, set[FactKey]]  # projector position -> the keys of its facts a write changes
 
@@ -161,6 +168,25 @@ def _chain(event_id: str, targets: dict[str, tuple[str, str]]) -> list[str]:
     return chain
 
 
+def _mentions(kinds: set[str], touched: Touched) -> Mentions | None:
+    """What the log can be searched for rather than decoded whole: an event that touches a key
+    names one of the key's parts in its data (a law the tests check), so only the rows whose
+    data contains one of the touched keys' parts, as JSON strings, can touch them. Kinds an
+    upcaster rewrites are read whole (an older row may say it otherwise)."""
+    texts = {
+        literal
+        for keys in touched.values()
+        for key in keys
+        for part in key
+        # As stored (UTF-8), and as a writer that escapes non-ASCII would have stored it.
+        for literal in (canonical_json(part), json.dumps(part))
+    }
+    if len(texts) > MAX_MENTIONS:
+        return None  # a query that long costs more than it saves
+    first_version = frozenset(kind for kind in kinds if registry.current_version(kind) == 1)
+    return Mentions(first_version, tuple(sorted(texts)))
+
+
 def _refold(
     store: EventStore,
     fold_from: str,
@@ -187,7 +213,10 @@ def _refold(
     kinds = {kind for kind, appliers in dispatch.items() if appliers}
     checkpoints = tables.from_day(fold_from)
     rows = store.rows_in_fold_order(
-        until=checkpoints[-1].as_of, after=start_row.as_of if start_row else None, kinds=kinds
+        until=checkpoints[-1].as_of,
+        after=start_row.as_of if start_row else None,
+        kinds=kinds,
+        mentioning=_mentions(kinds, touched),
     )
     facts: list[tuple[int, int, int]] = []
     position = 0

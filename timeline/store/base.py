@@ -76,6 +76,14 @@ class AppendResult:
 
 
 @attrs.frozen
+class Mentions:
+    """Rows of `kinds` whose data text contains one of `texts` (rows of other kinds are not narrowed)."""
+
+    kinds: frozenset[str]
+    texts: tuple[str, ...]
+
+
+@attrs.frozen
 class CopyResult:
     copied: int  # events written to the target
     already_there: int  # events the target already held (a copy resumed)
@@ -157,6 +165,9 @@ class EventStore(abc.ABC):
         self, *, known_on: dt.date | None = None, up_to_seq: int | None = None
     ) -> Iterator[tuple[str, str, str]]:
         """(event_id, target_event_id, reported_on) of the retractions, newest first."""
+
+    # A condition true when the row's `data` text contains the (one) parameter.
+    contains_sql = "instr(data, ?) > 0"
 
     @abc.abstractmethod
     def payload_field(self, name: str) -> str:
@@ -303,9 +314,10 @@ class EventStore(abc.ABC):
         known_on: dt.date | None = None,
         columns: tuple[str, ...] = REPLAY_COLUMNS,
         kinds: Collection[str] | None = None,
+        mentioning: Mentions | None = None,
     ) -> Iterator[tuple[Any, ...]]:
-        """Rows with after < occurred_on <= until and reported_on <= known_on (and of `kinds`, if
-        given), in fold order (occurred_on, seq), streamed."""
+        """Rows with after < occurred_on <= until and reported_on <= known_on (and of `kinds`, and
+        `mentioning`, if given), in fold order (occurred_on, seq), streamed."""
         if known_on is not None and known_on.isoformat() < str(until):
             until = known_on  # nothing reported by then occurred later: read no further
         clauses, params = ["occurred_on <= ?"], [str(until)]
@@ -318,6 +330,11 @@ class EventStore(abc.ABC):
         if kinds is not None:
             clauses.append(f"kind IN ({', '.join('?' * len(kinds))})" if kinds else "0 = 1")
             params.extend(sorted(kinds))
+        if mentioning is not None and mentioning.kinds:
+            # A row of another kind passes; one of these kinds only if its data names one of the texts.
+            found = " OR ".join([self.contains_sql] * len(mentioning.texts)) or "0 = 1"
+            clauses.append(f"(kind NOT IN ({', '.join('?' * len(mentioning.kinds))}) OR {found})")
+            params.extend([*sorted(mentioning.kinds), *mentioning.texts])
         return self.row_values(" AND ".join(clauses), params, order="occurred_on, seq", columns=columns)
 
     def kinds_and_days(self, event_ids: Iterable[str]) -> dict[str, tuple[str, str]]:

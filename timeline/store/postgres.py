@@ -353,6 +353,8 @@ class PostgresEventStore(EventStore):
         )
         return ((str(a), str(b), str(c)) for a, b, c in self._stream(sql, params))
 
+    contains_sql = "strpos(data, ?) > 0"
+
     def payload_field(self, name: str) -> str:
         if not name.isidentifier():
             raise ValueError(f"not a payload field name: {name!r}")
