@@ -21,7 +21,7 @@ from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from timeline import gazetteer, replay, signing
 from timeline.checkpoints import Checkpoints
-from timeline.diff import Change, Diff, changed_paths, diff_snapshots
+from timeline.diff import Change, Diff, changed_between, diff_snapshots
 from timeline.errors import BadEvent, BadInput, ChainBroken, NotATimeline, ReadOnlyTimeline
 from timeline.files import replaced_atomically
 from timeline.formats import EXPORT_FORMATS, acled, cloudevents, csv_table, datasette, geojson, timelinejs
@@ -506,6 +506,8 @@ class Timeline:
                 yield dt.date.fromisoformat(end_of_day), states, applied + folded
 
         previous = Snapshot(first, known_on, None, 0, replay.initial_states())
+        # Derived facts (territory's spreads decode every claimant) are derived once per day.
+        previous_facts = previous.projector_facts()
         applied_before = 0
         day = first
         for event_day, states, applied in ends_of_days():
@@ -513,15 +515,16 @@ class Timeline:
                 yield DaySummary(self.day_number(day, bounds), day, 0, (), *self._day_events(day, knowledge, hidden))
                 day += dt.timedelta(days=1)
             current = Snapshot(event_day, known_on, None, applied, states)
+            current_facts = current.projector_facts()
             yield DaySummary(
                 self.day_number(event_day, bounds),
                 event_day,
                 applied - applied_before,
-                changed_paths(previous, current),
+                changed_between(previous_facts, current_facts),
                 *self._day_events(event_day, knowledge, hidden),
                 functools.partial(diff_snapshots, previous, current),
             )
-            previous, applied_before = current, applied
+            previous, previous_facts, applied_before = current, current_facts, applied
             if event_day == dt.date.max:
                 return  # the calendar ends here
             day = event_day + dt.timedelta(days=1)

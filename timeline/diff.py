@@ -9,6 +9,7 @@ import attrs
 
 from events.codec import state_converter
 from events.envelope import RecordedEvent
+from timeline.facts import FactMap
 from timeline.projectors.base import Fact
 from timeline.snapshot import Snapshot, fact_path
 
@@ -61,13 +62,12 @@ def diff_snapshots(before: Snapshot, after: Snapshot) -> tuple[Change, ...]:
     return tuple(sorted(changes, key=lambda change: change.path))
 
 
-def changed_paths(before: Snapshot, after: Snapshot) -> tuple[str, ...]:
-    """The paths `diff_snapshots` would give, without building its changes (no fact is decoded
-    when both sides hold it encoded or as the same object)."""
+def changed_between(before: Mapping[str, FactMap], after: Mapping[str, FactMap]) -> tuple[str, ...]:
+    """The paths `diff_snapshots` would give for two snapshots' `projector_facts()`, without
+    building its changes (no fact is decoded when both sides hold it encoded or as the same
+    object). It takes the derived facts, not the snapshots, so a walk over days derives each once."""
     paths = []
-    for (name, old_facts), new_facts in zip(
-        before.projector_facts().items(), after.projector_facts().values(), strict=True
-    ):
+    for (name, old_facts), new_facts in zip(before.items(), after.values(), strict=True):
         for key in set(old_facts) | set(new_facts):
             if not old_facts.same_fact(key, new_facts):
                 paths.append(fact_path(name, key))
