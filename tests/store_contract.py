@@ -40,7 +40,14 @@ from strategies import AUGUST_2024, event_logs
 from events import registry
 from events.codec import event_to_record
 from events.envelope import Event
-from events.kinds import AreaBasis, EventRetracted, StatementMade, TerritoryClaimed
+from events.kinds import (
+    AreaBasis,
+    EventRetracted,
+    SettlementClaimed,
+    SettlementStatus,
+    StatementMade,
+    TerritoryClaimed,
+)
 from events.quantity import Bound, Quantity
 from timeline.api import BUNDLED_RECORDED_AT, Timeline
 from timeline.errors import BadEvent, ChainBroken, ConflictError
@@ -525,6 +532,30 @@ class EventStoreContract:
             assert warm.to_json() == replayed.to_json()
             assert warm.folded == 0  # served from its day's checkpoint, on every backend
         assert timeline.state(days[-1]).to_json() != before
+
+    def test_a_backfilled_claim_patches_only_its_settlement_in_every_later_checkpoint(self, store):
+        """The patch's search for the touched keys (`contains_sql`) runs on every backend."""
+
+        def claim(event_id: str, settlement: str, day: dt.date, reported: dt.date, claimant: str = "Ukraine") -> Event:
+            payload = SettlementClaimed(settlement, "Kursk Oblast", SettlementStatus.FIGHTING, claimant, None)
+            return Event(payload, day, "General Staff", reported, event_id)
+
+        days = [DAY + dt.timedelta(days=n) for n in range(4)]
+        store.append(
+            [claim(f"{place}-{n}", place, day, day)
+             for n, day in enumerate(days) for place in ("Sudzha", "Sudzha-2", "Korenevo")]
+        )  # fmt: skip
+        timeline = Timeline(store)
+        before = {day: timeline.state(day).facts() for day in days}
+        # Russia's claim stays beside Ukraine's from its day on.
+        store.append([claim("late", "Sudzha", days[1], days[3], claimant="Russia")])
+        for day in days:
+            after = timeline.state(day)
+            assert after.folded == 0
+            assert after.to_json() == timeline.state(day, use_checkpoints=False).to_json()
+            changed = {path for path, fact in after.facts().items() if before[day].get(path) != fact}
+            assert changed == ({"settlements.Sudzha"} if day >= days[1] else set()), day
+        assert "late" in timeline.state(days[1]).facts()["settlements.Sudzha"].event_ids
 
     # -- signed heads ----------------------------------------------------------------------------
 

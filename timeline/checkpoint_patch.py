@@ -171,8 +171,8 @@ def _chain(event_id: str, targets: dict[str, tuple[str, str]]) -> list[str]:
 def _mentions(kinds: set[str], touched: Touched) -> Mentions | None:
     """What the log can be searched for rather than decoded whole: an event that touches a key
     names one of the key's parts in its data (a law the tests check), so only the rows whose
-    data contains one of the touched keys' parts, as JSON strings, can touch them. Kinds an
-    upcaster rewrites are read whole (an older row may say it otherwise)."""
+    data contains one of the touched keys' parts, as JSON strings, can touch them. Rows at an
+    older payload version are read whole (an upcaster may have reworded them)."""
     texts = {
         literal
         for keys in touched.values()
@@ -183,8 +183,7 @@ def _mentions(kinds: set[str], touched: Touched) -> Mentions | None:
     }
     if len(texts) > MAX_MENTIONS:
         return None  # a query that long costs more than it saves
-    first_version = frozenset(kind for kind in kinds if registry.current_version(kind) == 1)
-    return Mentions(first_version, tuple(sorted(texts)))
+    return Mentions(tuple((kind, registry.current_version(kind)) for kind in sorted(kinds)), tuple(sorted(texts)))
 
 
 def _refold(

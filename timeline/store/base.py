@@ -77,9 +77,11 @@ class AppendResult:
 
 @attrs.frozen
 class Mentions:
-    """Rows of `kinds` whose data text contains one of `texts` (rows of other kinds are not narrowed)."""
+    """Rows whose data text contains one of `texts`, among the rows of the kinds `versions`
+    names at the payload version it names; other rows are not narrowed (an older version's
+    data may say things otherwise)."""
 
-    kinds: frozenset[str]
+    versions: tuple[tuple[str, int], ...]  # (kind, current payload version)
     texts: tuple[str, ...]
 
 
@@ -320,7 +322,8 @@ class EventStore(abc.ABC):
         `mentioning`, if given), in fold order (occurred_on, seq), streamed."""
         if known_on is not None and known_on.isoformat() < str(until):
             until = known_on  # nothing reported by then occurred later: read no further
-        clauses, params = ["occurred_on <= ?"], [str(until)]
+        clauses = ["occurred_on <= ?"]
+        params: list[Any] = [str(until)]
         if after is not None:
             clauses.append("occurred_on > ?")
             params.append(str(after))
@@ -330,11 +333,12 @@ class EventStore(abc.ABC):
         if kinds is not None:
             clauses.append(f"kind IN ({', '.join('?' * len(kinds))})" if kinds else "0 = 1")
             params.extend(sorted(kinds))
-        if mentioning is not None and mentioning.kinds:
-            # A row of another kind passes; one of these kinds only if its data names one of the texts.
+        if mentioning is not None and mentioning.versions:
+            # A row at one of these kinds and versions passes only if its data names one of the texts.
+            searched = " OR ".join(["(kind = ? AND schema_version = ?)"] * len(mentioning.versions))
             found = " OR ".join([self.contains_sql] * len(mentioning.texts)) or "0 = 1"
-            clauses.append(f"(kind NOT IN ({', '.join('?' * len(mentioning.kinds))}) OR {found})")
-            params.extend([*sorted(mentioning.kinds), *mentioning.texts])
+            clauses.append(f"(NOT ({searched}) OR {found})")
+            params.extend([*(value for pair in mentioning.versions for value in pair), *mentioning.texts])
         return self.row_values(" AND ".join(clauses), params, order="occurred_on, seq", columns=columns)
 
     def kinds_and_days(self, event_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
