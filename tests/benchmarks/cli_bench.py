@@ -153,6 +153,42 @@ def measure_cli(events: int, workdir: Path, *, seed: int = 2024, samples: int = 
     table.append(timed_commands("verify (first: the whole log)", [[*TIMELINE, "verify", *base]]))
     table.append(timed_commands("verify (next: what is new)", [[*TIMELINE, "verify", *base]] * samples))
     table.append(timed_commands("verify --full", [[*TIMELINE, "verify", "--full", *base]]))
+
+    # Last, as they change the log: one report per process, reported on the log's last day and
+    # landing on it, a month before it, or in its first week. Each keeps the checkpoints up to
+    # date before it returns (the reads above never wait for them).
+    def append(kind: str, on: dt.date, data: str) -> list[str]:
+        reported = ["--reported-on", iso(last), "--source", "benchmark", "--data", data]
+        return [*TIMELINE, "append", kind, "--on", iso(on), *reported, *base]
+
+    settlement = (
+        '{"settlement": "settlement-%d", "region": "region-1", "status": "contested", "claimant": "claimant-1"}'
+    )
+    displaced = '{"region": "region-%d", "count": {"value": 5000}, "basis": "total"}'
+    for label, on in (
+        ("on the last day", last),
+        ("30 days back", last - dt.timedelta(days=30)),
+        ("into the first week", FIRST_DAY + dt.timedelta(days=rng.randrange(7))),
+    ):
+        table.append(
+            timed_commands(
+                f"append settlement.claimed, {label}",
+                [append("settlement.claimed", on, settlement % rng.randrange(300)) for _ in range(samples)],
+            )
+        )
+    table.append(
+        timed_commands(
+            "append civilians.displaced, into the first week",
+            [
+                append(
+                    "civilians.displaced",
+                    FIRST_DAY + dt.timedelta(days=rng.randrange(7)),
+                    displaced % rng.randrange(30),
+                )
+                for _ in range(samples)
+            ],
+        )
+    )
     figures["commands"] = table
 
     if peer:
