@@ -81,7 +81,7 @@ def version_of(db: sqlite3.Connection | sqlite_utils.Database) -> int:
     return version
 
 
-def columns_of(db: sqlite3.Connection, table: str) -> set[str]:
+def columns_of(db: sqlite3.Connection | sqlite_utils.Database, table: str) -> set[str]:
     """The columns of `table` (none if there is no such table)."""
     return {row[0] for row in db.execute("SELECT name FROM pragma_table_info(?)", [table])}
 
@@ -251,15 +251,16 @@ def migrate(db: sqlite_utils.Database) -> int:
     return found
 
 
-def create_kind_views(db: sqlite_utils.Database) -> None:
+def create_kind_views(db: sqlite3.Connection | sqlite_utils.Database) -> None:
     """One read-only view per kind (`kind_territory_claimed`, ...) with the payload fields as columns.
 
     Creates only the missing ones, after one look at the schema: every append calls this so
-    that a kind added since the store was made gets its view.
+    that a kind added since the store was made gets its view (in plain SQL on the connection, so
+    an append need not import sqlite-utils).
     """
-    existing = set(db.view_names())
+    existing = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
     envelope = "seq, event_id, occurred_on, reported_on, source, unverified, note"
-    if "date_precision" in db["events"].columns_dict:
+    if "date_precision" in columns_of(db, "events"):
         envelope += ", date_precision"
     for kind in registry.kind_names():
         name = "kind_" + kind.replace(".", "_")
@@ -272,7 +273,4 @@ def create_kind_views(db: sqlite_utils.Database) -> None:
                 columns.append(f"json_extract(data, '$.{field.name}.bound') AS {field.name}_bound")
             else:
                 columns.append(f"json_extract(data, '$.{field.name}') AS {field.name}")
-        db.create_view(
-            name,
-            f"SELECT {envelope}, " + ", ".join(columns) + f" FROM events WHERE kind = '{kind}'",
-        )
+        db.execute(f"CREATE VIEW {name} AS SELECT {envelope}, {', '.join(columns)} FROM events WHERE kind = '{kind}'")

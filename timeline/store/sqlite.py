@@ -234,7 +234,7 @@ class SQLiteEventStore(EventStore):
     # -- writing -----------------------------------------------------------------------------
 
     def _before_append(self) -> None:
-        schema.create_kind_views(self.db)  # a kind added since the store was made gets its view
+        schema.create_kind_views(self.conn)  # a kind added since the store was made gets its view
 
     def _insert_rows(self, rows: list[dict[str, Any]]) -> None:
         # executemany rather than sqlite-utils' insert_all: the rows are already exactly the
