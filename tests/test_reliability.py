@@ -364,3 +364,50 @@ def test_verify_finds_any_single_tampering_and_names_the_first_bad_seq(tmp_path_
     assert report["first_bad_seq"] == first_bad, (action, args, report["problem"])
     text = CliRunner().invoke(cli, ["verify", "--db", str(db)])
     assert text.exit_code == 1 and f"seq {first_bad}:" in text.stderr
+
+
+def test_a_damaged_file_that_fails_under_a_query_is_named_in_one_line(tmp_path, dataset_path):
+    """A file that still opens (its schema is intact) but whose event pages are garbage: `log`
+    fails while reading them, in one line, with no traceback."""
+    path = tmp_path / "kursk.db"
+    with Timeline.init(path) as timeline:
+        timeline.import_jsonl(dataset_path)
+    with sqlite3.connect(path) as conn:
+        pages = [
+            page for (page,) in conn.execute("SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf'")
+        ]
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    data, rng = bytearray(path.read_bytes()), random.Random(7)
+    for page in pages:
+        data[(page - 1) * page_size : page * page_size] = rng.randbytes(page_size)
+    path.write_bytes(bytes(data))
+    result = CliRunner().invoke(cli, ["log", "--db", str(path)], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "Error: the database failed: database disk image is malformed\n"
+
+
+def test_a_postgresql_database_that_fails_under_a_query_is_named_in_one_line(postgres_url, dataset_path):
+    """A role that may open the log but not read its events: the server's refusal, in one line."""
+    import urllib.parse
+
+    import psycopg
+
+    with Timeline.init(postgres_url) as timeline:
+        timeline.import_jsonl(dataset_path)
+    parts = urllib.parse.urlsplit(postgres_url)
+    reader = "reader_" + parts.path.strip("/")
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {reader} LOGIN")
+        admin.execute(f"GRANT SELECT ON log_head, timeline_schema, checkpoint_head TO {reader}")
+    netloc = reader + "@" + parts.netloc.rsplit("@", 1)[-1]  # the test server trusts local roles
+    reader_url = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    try:
+        result = CliRunner().invoke(cli, ["log", "--db", reader_url], catch_exceptions=False)
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f"DROP OWNED BY {reader}")
+            admin.execute(f"DROP ROLE {reader}")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "permission denied" in result.stderr

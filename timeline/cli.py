@@ -70,6 +70,23 @@ class TimelineGroup(click.Group):
         except BrokenPipeError:
             sys.stderr.close()  # the reader (e.g. `head`) went away; that is not an error
             ctx.exit(0)
+        except Exception as exc:
+            # A database that fails under a query (a damaged file, a server gone away) is named in
+            # one line like any other error; anything else is a bug and keeps its traceback.
+            if not _is_database_error(exc):
+                raise
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            click.echo(f"Error: the database failed: {one_line(first_line)}", err=True)
+            ctx.exit(2)
+
+
+def _is_database_error(exc: Exception) -> bool:
+    import sqlite3
+
+    if isinstance(exc, sqlite3.Error):
+        return True
+    psycopg = sys.modules.get("psycopg")  # loaded only if a PostgreSQL store was opened
+    return psycopg is not None and isinstance(exc, psycopg.Error)
 
 
 db_option = click.option(
