@@ -233,14 +233,14 @@ def test_a_warm_query_folds_no_event(tmp_path, dataset_path):
             assert snapshot.folded < reader.state(last, known_on, use_checkpoints=False).folded or snapshot.folded == 0
 
 
-def facts_by_day(timeline: Timeline) -> dict[str, dict[str, int]]:
+def facts_by_day_of(timeline: Timeline) -> dict[str, dict[str, int]]:
     """day -> fact path -> value id, as the checkpoint tables hold them."""
     tables = timeline.store.checkpoint_tables
     keys = tables.keys()
     return {
         row.as_of: {
             ".".join((keys[key_id][0], *json.loads(keys[key_id][1]))): value_id
-            for key_id, value_id in tables.fact_ids(row.id).items()
+            for key_id, value_id in tables.fact_ids(row.as_of).items()
         }
         for row in tables.between(None, "9999-12-31")
     }
@@ -251,7 +251,7 @@ def test_a_backfill_updates_the_checkpoints_of_its_day_and_later_only(tmp_path, 
     timeline.import_jsonl(dataset_path)
     tables = timeline.store.checkpoint_tables
     before = {row.as_of: (row.id, row.events_applied) for row in tables.between(None, "9999-12-31")}
-    facts_before = facts_by_day(timeline)
+    facts_before = facts_by_day_of(timeline)
     day = dt.date(2024, 8, 16)
     timeline.append(
         {
@@ -269,7 +269,7 @@ def test_a_backfill_updates_the_checkpoints_of_its_day_and_later_only(tmp_path, 
     assert "2024-08-10" not in before
     assert {d: v[0] for d, v in after.items() if d != "2024-08-10"} == {d: v[0] for d, v in before.items()}
     assert all(after[d][1] == before[d][1] + (d >= "2024-08-10") for d in before)
-    facts_after = facts_by_day(timeline)
+    facts_after = facts_by_day_of(timeline)
     facts_before["2024-08-10"] = facts_before[max(d for d in before if d < "2024-08-10")]
     changed = {
         (day, path)
@@ -322,7 +322,7 @@ def test_a_backfill_decodes_only_the_events_that_name_what_it_touches(tmp_path, 
 def test_a_report_no_projector_reads_changes_no_fact(tmp_path, dataset_path):
     timeline = Timeline.init(tmp_path / "kursk.db")
     timeline.import_jsonl(dataset_path)
-    facts_before = facts_by_day(timeline)
+    facts_before = facts_by_day_of(timeline)
     timeline.append(
         kind="statement.made",
         occurred_on="2024-08-30",
@@ -330,7 +330,7 @@ def test_a_report_no_projector_reads_changes_no_fact(tmp_path, dataset_path):
         source="Test",
         data={"speaker": "A spokesman", "summary": "A new day, and a late report."},
     )
-    facts_after = facts_by_day(timeline)
+    facts_after = facts_by_day_of(timeline)
     assert facts_after == {**facts_before, "2024-08-30": facts_before[max(facts_before)]}
     assert_every_checkpoint_is_exact(timeline)
 
@@ -368,13 +368,21 @@ def test_checkpoints_a_writer_did_not_update_are_not_trusted(tmp_path, dataset_p
     assert timeline.state(dt.date(2024, 8, 16)).folded > 0
 
 
-def test_checkpoint_values_are_stored_once(tmp_path, dataset_path):
+def test_a_fact_is_stored_once_per_change_not_once_per_day(tmp_path, dataset_path):
     timeline = Timeline.init(tmp_path / "kursk.db")
     timeline.import_jsonl(dataset_path)
     db = timeline.store.db
-    references = db.execute("SELECT count(*) FROM checkpoint_facts").fetchone()[0]
+    versions = db.execute("SELECT count(*) FROM checkpoint_versions").fetchone()[0]
     values = db.execute("SELECT count(*) FROM checkpoint_values").fetchone()[0]
-    assert values < references
+    facts_by_day = sum(len(facts) for facts in facts_by_day_of(timeline).values())
+    changes = 0
+    previous: dict[str, int] = {}
+    for _, facts in sorted(facts_by_day_of(timeline).items()):
+        changes += sum(1 for path, value in facts.items() if previous.get(path) != value)
+        changes += len(previous.keys() - facts.keys())
+        previous = facts
+    assert versions == changes < facts_by_day  # one row per change, not one per fact per day
+    assert values <= versions
 
 
 def test_clear_then_rebuild_gives_the_same_checkpoints(tmp_path, dataset_path):
@@ -432,7 +440,7 @@ def test_checkpoint_clear_drops_every_checkpoint_and_says_how_many(tmp_path, dat
     answer, head = run("state", "--as-of", "2024-08-16", "--json"), run("verify")
     assert run("checkpoint", "--clear") == f"dropped {days_with_events} checkpoints\n"
     with Timeline.open(db, read_only=True) as timeline:
-        for table in ("checkpoints", "checkpoint_facts", "checkpoint_values"):
+        for table in ("checkpoints", "checkpoint_versions", "checkpoint_values"):
             assert timeline.store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
     assert run("checkpoint", "--clear") == "dropped 0 checkpoints\n"
     # Only the cache went: the log and the answers are the same.

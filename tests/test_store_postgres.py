@@ -169,7 +169,7 @@ class TestPostgresStore(SharedStoreContract):
             *(
                 f"DROP TABLE {table}"
                 for table in (
-                    "checkpoint_facts",
+                    "checkpoint_versions",
                     "checkpoint_values",
                     "checkpoint_keys",
                     "checkpoints",
@@ -188,7 +188,7 @@ class TestPostgresStore(SharedStoreContract):
         writer = Timeline.open(self.target(store))
         try:
             writer.append(statement("b"))
-            assert writer.store.schema_version == timeline.store.postgres.CURRENT_VERSION == 3
+            assert writer.store.schema_version == timeline.store.postgres.CURRENT_VERSION == 4
             assert writer.checkpoint() == 1 and writer.checkpoints.count() == 1
             assert writer.verify().ok
         finally:

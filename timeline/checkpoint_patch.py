@@ -197,13 +197,13 @@ def _refold(
     """Refold the touched keys from the checkpoint before `fold_from` and rewrite them in every
     checkpoint of `fold_from` and later."""
     tables = store.checkpoint_tables
-    writer = Writer(tables)
-    key_ids = [writer.key_id(index, key) for index, keys in touched.items() for key in keys]
-    unused = tables.drop_facts(fold_from, key_ids)
     # The touched keys alone: by key-locality, nothing else bears on their facts.
     states = [
         start_states[index].only(touched[index]) if index in touched else FactMap() for index in range(len(PROJECTORS))
     ]
+    writer = Writer(tables, states, touched)
+    key_ids = [writer.key_id(index, key) for index, keys in touched.items() for key in keys]
+    unused = tables.drop_versions(fold_from, key_ids)
     keys_of = {index: keys for index in touched if (keys := PROJECTORS[index].keys) is not None}
     dispatch = {
         kind: tuple((index, apply) for index, apply in appliers if index in touched)
@@ -217,14 +217,12 @@ def _refold(
         kinds=kinds,
         mentioning=_mentions(kinds, touched),
     )
-    facts: list[tuple[int, int, int]] = []
     position = 0
 
     def save_until(day: str | None) -> None:
         nonlocal position
         while position < len(checkpoints) and (day is None or checkpoints[position].as_of < day):
-            checkpoint_id = checkpoints[position].id
-            facts.extend((checkpoint_id, key_id, value_id) for key_id, value_id in writer.fact_rows(states, touched))
+            writer.record(checkpoints[position].as_of, states, touched)
             position += 1
 
     for row in rows:
@@ -236,5 +234,5 @@ def _refold(
             if not touched[index].isdisjoint(keys_of[index](event)):
                 states[index] = apply(states[index], event)
     save_until(None)
-    tables.add_facts(facts)
+    writer.flush()
     tables.collect_garbage(among=unused)

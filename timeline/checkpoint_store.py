@@ -1,11 +1,14 @@
-"""The checkpoint tables (SQLite schema 5, PostgreSQL schema 3), in portable SQL through the store.
+"""The checkpoint tables (SQLite schema 6, PostgreSQL schema 4), in portable SQL through the store.
 
 `checkpoints` holds one row per day with events: the events a snapshot at the end of that day
 folds (`events_applied`) and its `knowledge_day`, the day from which the checkpoint is exact for
-a `known_on` query. `checkpoint_facts` lists its facts as (key id, value id); `checkpoint_keys`
-names each fact once, `checkpoint_values` stores each fact value once by content (zlib-compressed
-JSON). `checkpoint_head` is the log position the checkpoints were last brought up to: the writes
-keep it equal to the log's head, and a reader trusts no checkpoint when it is not.
+a `known_on` query. Its facts are versions: `checkpoint_versions` holds a key's value from the
+day it changed (NULL: gone), so a fact that stays the same for a year is one row, and the facts
+at the end of a day are, for each key, its latest version on or before that day.
+`checkpoint_keys` names each fact once, `checkpoint_values` stores each fact value once by
+content (zlib-compressed JSON). `checkpoint_head` is the log position the checkpoints were last
+brought up to: the writes keep it equal to the log's head, and a reader trusts no checkpoint
+when it is not.
 
 Every statement goes through the store's own connection (`EventStore.query`, `query_many`) with
 `?` placeholders, `ON CONFLICT` and `RETURNING`, which SQLite and PostgreSQL both speak; values
@@ -44,7 +47,7 @@ class CheckpointStore:
         """False on a store older than the checkpoint tables opened read-only (never upgraded)."""
         # Looked at each time: an old store gains the tables with its first write, and loses them
         # again if that write is rolled back.
-        return self.store.has_table("checkpoint_head")
+        return self.store.has_table("checkpoint_versions")
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         return self.store.query(sql, list(params))
@@ -90,21 +93,32 @@ class CheckpointStore:
         )
         return [CheckpointRow(*row) for row in rows]
 
-    def facts(self, checkpoint_id: int) -> Iterator[tuple[str, str, str, bytes, int]]:
-        """(projector, key, type, compressed value, value id) of every fact of a checkpoint."""
-        return iter(
-            self._rows(
-                "SELECT k.projector, k.key, v.type, v.value, v.id FROM checkpoint_facts f "
-                "JOIN checkpoint_keys k ON k.id = f.key_id JOIN checkpoint_values v ON v.id = f.value_id "
-                "WHERE f.checkpoint_id = ?",
-                [checkpoint_id],
-            )
-        )
+    def facts(self, as_of: str) -> Iterator[tuple[str, str, str, bytes, int]]:
+        """(projector, key, type, compressed value, value id) of every fact at the end of `as_of`."""
+        current = self.fact_ids(as_of)
+        keys, values = self.keys(), self.values(current.values())
+        for key_id, value_id in current.items():
+            projector, key = keys[key_id]
+            type_name, value = values[value_id]
+            yield projector, key, type_name, value, value_id
 
-    def fact_ids(self, checkpoint_id: int) -> dict[int, int]:
-        """key id -> value id of every fact of a checkpoint (nothing decoded)."""
-        rows = self._rows("SELECT key_id, value_id FROM checkpoint_facts WHERE checkpoint_id = ?", [checkpoint_id])
-        return {int(key_id): int(value_id) for key_id, value_id in rows}
+    def fact_ids(self, as_of: str) -> dict[int, int]:
+        """key id -> value id of every fact at the end of `as_of` (nothing decoded): each key's
+        latest version on or before that day, one index lookup per key."""
+        rows = self._rows(
+            "SELECT k.id, (SELECT v.value_id FROM checkpoint_versions v WHERE v.key_id = k.id AND v.as_of <= ? "
+            "ORDER BY v.as_of DESC LIMIT 1) FROM checkpoint_keys k",
+            [as_of],
+        )
+        return {int(key_id): int(value_id) for key_id, value_id in rows if value_id is not None}
+
+    def changes(self, after: str, until: str) -> list[tuple[str, int, int | None]]:
+        """(day, key id, value id or None for gone) of every version with after < day <= until, by day."""
+        rows = self._rows(
+            "SELECT as_of, key_id, value_id FROM checkpoint_versions WHERE as_of > ? AND as_of <= ? ORDER BY as_of",
+            [after, until],
+        )
+        return [(str(day), int(key_id), None if value_id is None else int(value_id)) for day, key_id, value_id in rows]
 
     def keys(self) -> dict[int, tuple[str, str]]:
         """key id -> (projector, key) of every fact key."""
@@ -122,7 +136,7 @@ class CheckpointStore:
             rows = self._rows(
                 f"SELECT id, type, value FROM checkpoint_values WHERE id IN ({', '.join('?' * len(chunk))})", chunk
             )
-            found.update((int(value_id), (type_name, bytes(value))) for value_id, type_name, value in rows)
+            found.update((int(value_id), (type_name, _bytes(value))) for value_id, type_name, value in rows)
         return found
 
     def count(self) -> int:
@@ -134,48 +148,32 @@ class CheckpointStore:
         self._rows("UPDATE checkpoint_head SET log_seq = ? WHERE id = 1", [log_seq])
 
     def delete_from(self, as_of: str) -> int:
-        """Drop the checkpoints of `as_of` and later; returns how many there were."""
-        ids = [row[0] for row in self._rows("SELECT id FROM checkpoints WHERE as_of >= ?", [as_of])]
-        if ids:
-            self._rows(
-                "DELETE FROM checkpoint_facts WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of >= ?)",
-                [as_of],
-            )
-            self._rows("DELETE FROM checkpoints WHERE as_of >= ?", [as_of])
-        return len(ids)
+        """Drop the checkpoints of `as_of` and later, and their fact versions; returns how many there were."""
+        count = int(self._rows("SELECT count(*) FROM checkpoints WHERE as_of >= ?", [as_of])[0][0])
+        self._rows("DELETE FROM checkpoint_versions WHERE as_of >= ?", [as_of])
+        self._rows("DELETE FROM checkpoints WHERE as_of >= ?", [as_of])
+        return count
 
     def clear(self) -> int:
         count = self.count()
-        for table in ("checkpoint_facts", "checkpoints", "checkpoint_values", "checkpoint_keys"):
+        for table in ("checkpoint_versions", "checkpoints", "checkpoint_values", "checkpoint_keys"):
             self._rows(f"DELETE FROM {table}")
         self._key_ids.clear()
         self.set_head(-1)
         return count
 
-    def insert(self, as_of: str, events_applied: int, knowledge_day: str, facts: Iterable[tuple[int, int]]) -> int:
-        """A checkpoint and its (key id, value id) facts; returns its id."""
-        checkpoint_id = int(
-            self._rows(
-                "INSERT INTO checkpoints (as_of, events_applied, knowledge_day) VALUES (?, ?, ?) RETURNING id",
-                [as_of, events_applied, knowledge_day],
-            )[0][0]
+    def insert(self, as_of: str, events_applied: int, knowledge_day: str) -> None:
+        """A checkpoint's row (its facts are the versions in force on its day)."""
+        self._rows(
+            "INSERT INTO checkpoints (as_of, events_applied, knowledge_day) VALUES (?, ?, ?)",
+            [as_of, events_applied, knowledge_day],
         )
-        self.store.query_many(
-            "INSERT INTO checkpoint_facts (checkpoint_id, key_id, value_id) VALUES (?, ?, ?)",
-            [(checkpoint_id, key_id, value_id) for key_id, value_id in facts],
-        )
-        return checkpoint_id
 
     def copy(self, source: CheckpointRow | None, as_of: str) -> None:
-        """A checkpoint for `as_of` holding what `source` holds (None: nothing, no events)."""
+        """A checkpoint for `as_of` with the counts of `source` (None: no events); its facts are
+        those of `source` already, as no version falls between the two days."""
         applied, knowledge = (source.events_applied, source.knowledge_day) if source else (0, "")
-        checkpoint_id = self.insert(as_of, applied, knowledge, ())
-        if source is not None:
-            self._rows(
-                "INSERT INTO checkpoint_facts (checkpoint_id, key_id, value_id) "
-                "SELECT ?, key_id, value_id FROM checkpoint_facts WHERE checkpoint_id = ?",
-                [checkpoint_id, source.id],
-            )
+        self.insert(as_of, applied, knowledge)
 
     def add_applied(self, from_day: str, delta: int) -> None:
         """`delta` more events folded by the checkpoints of `from_day` and later."""
@@ -188,22 +186,22 @@ class CheckpointStore:
             [knowledge_day, from_day, knowledge_day],
         )
 
-    def drop_facts(self, from_day: str, key_ids: list[int]) -> set[int]:
-        """Remove the facts of `key_ids` from the checkpoints of `from_day` and later; returns the
-        value ids they used (for `collect_garbage`)."""
+    def drop_versions(self, from_day: str, key_ids: list[int]) -> set[int]:
+        """Remove the versions of `key_ids` from `from_day` on; returns the value ids they used
+        (for `collect_garbage`)."""
         used: set[int] = set()
-        later = "checkpoint_id IN (SELECT id FROM checkpoints WHERE as_of >= ?)"
         for start in range(0, len(key_ids), 500):  # stay under SQLite's bound-parameter limit
             chunk = key_ids[start : start + 500]
-            among = f"key_id IN ({', '.join('?' * len(chunk))}) AND {later}"
-            rows = self._rows(f"SELECT DISTINCT value_id FROM checkpoint_facts WHERE {among}", [*chunk, from_day])
-            used.update(int(row[0]) for row in rows)
-            self._rows(f"DELETE FROM checkpoint_facts WHERE {among}", [*chunk, from_day])
+            among = f"key_id IN ({', '.join('?' * len(chunk))}) AND as_of >= ?"
+            rows = self._rows(f"SELECT DISTINCT value_id FROM checkpoint_versions WHERE {among}", [*chunk, from_day])
+            used.update(int(row[0]) for row in rows if row[0] is not None)
+            self._rows(f"DELETE FROM checkpoint_versions WHERE {among}", [*chunk, from_day])
         return used
 
-    def add_facts(self, rows: list[tuple[int, int, int]]) -> None:
-        """(checkpoint id, key id, value id) rows."""
-        self.store.query_many("INSERT INTO checkpoint_facts (checkpoint_id, key_id, value_id) VALUES (?, ?, ?)", rows)
+    def add_versions(self, rows: list[tuple[int, str, int | None]]) -> None:
+        """(key id, day, value id or None for gone) rows."""
+        if rows:
+            self.store.query_many("INSERT INTO checkpoint_versions (key_id, as_of, value_id) VALUES (?, ?, ?)", rows)
 
     def key_id(self, projector: str, key: str) -> int:
         known = self._key_ids.get((projector, key))
@@ -246,7 +244,7 @@ class CheckpointStore:
     def collect_garbage(self, among: Iterable[int] | None = None) -> None:
         """Drop values no checkpoint uses any more (a refresh replaces checkpoints, not their values):
         all of them, or only those of `among`."""
-        unused = "id NOT IN (SELECT DISTINCT value_id FROM checkpoint_facts)"
+        unused = "id NOT IN (SELECT value_id FROM checkpoint_versions WHERE value_id IS NOT NULL)"
         if among is None:
             self._rows(f"DELETE FROM checkpoint_values WHERE {unused}")
             return
@@ -256,10 +254,16 @@ class CheckpointStore:
             marks = ", ".join("?" * len(chunk))
             self._rows(
                 f"DELETE FROM checkpoint_values WHERE id IN ({marks}) AND id NOT IN "
-                f"(SELECT value_id FROM checkpoint_facts WHERE value_id IN ({marks}))",
+                f"(SELECT value_id FROM checkpoint_versions WHERE value_id IN ({marks}))",
                 [*chunk, *chunk],
             )
 
     def forget_cached_ids(self) -> None:
         """After a rollback the rows behind cached key ids may be gone."""
         self._key_ids.clear()
+
+
+def _bytes(value: Any) -> bytes:
+    # A value is a blob (bytea: a memoryview); text there is a damaged cache, which the reader
+    # then refuses by its type tag rather than failing here.
+    return value.encode() if isinstance(value, str) else bytes(value)

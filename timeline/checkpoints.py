@@ -76,7 +76,7 @@ def load(tables: CheckpointStore, row: CheckpointRow) -> Checkpoint | None:
     by_projector: dict[str, list[tuple[tuple[str, ...], Encoded]]] = {projector.name: [] for projector in PROJECTORS}
     fact_types = _fact_types()
     try:
-        for projector, key, type_name, value, value_id in tables.facts(row.id):
+        for projector, key, type_name, value, value_id in tables.facts(row.as_of):
             by_projector[projector].append(
                 (_parse_key(key), Encoded(fact_types[projector, type_name], value, value_id))
             )
@@ -135,21 +135,26 @@ class Checkpoints:
             return load
 
         states = list(replay.initial_states())
-        previous: dict[int, int] = {}
-        for row in rows:
-            current = tables.fact_ids(row.id)
-            changes: dict[int, list[tuple[tuple[str, ...], Encoded | None]]] = {}
-            for key_id, value_id in current.items():
-                if previous.get(key_id) != value_id:
-                    projector, key = keys[key_id]
-                    entry = Encoded(None, None, value_id, loader(projector, value_id))
-                    changes.setdefault(names[projector], []).append((_parse_key(key), entry))
-            for key_id in previous.keys() - current.keys():
+
+        def set_facts(changed: Iterable[tuple[int, int | None]]) -> None:
+            by_projector: dict[int, list[tuple[tuple[str, ...], Encoded | None]]] = {}
+            for key_id, value_id in changed:
                 projector, key = keys[key_id]
-                changes.setdefault(names[projector], []).append((_parse_key(key), None))
-            for index, changed in changes.items():
-                states[index] = states[index].updated(changed)
-            previous = current
+                entry = None if value_id is None else Encoded(None, None, value_id, loader(projector, value_id))
+                by_projector.setdefault(names[projector], []).append((_parse_key(key), entry))
+            for index, facts in by_projector.items():
+                states[index] = states[index].updated(facts)
+
+        set_facts(tables.fact_ids(rows[0].as_of).items())
+        yield rows[0], tuple(states)
+        versions = iter(tables.changes(rows[0].as_of, rows[-1].as_of))
+        pending = next(versions, None)
+        for row in rows[1:]:
+            changed = []
+            while pending is not None and pending[0] <= row.as_of:
+                changed.append(pending[1:])
+                pending = next(versions, None)
+            set_facts(changed)
             yield row, tuple(states)
 
     def count(self) -> int:
@@ -258,7 +263,7 @@ def _fold_and_save(
     hidden = replay.hidden_event_ids(store, None)
     dispatch = replay.dispatch_table()
     known_kinds = replay.known_kinds()
-    writer = Writer(tables)
+    writer = Writer(tables, start.states if start else None)
     last = store.bounds()[1]
     if last is None:
         return
@@ -284,21 +289,49 @@ def _fold_and_save(
             states[index] = apply(states[index], event)
     if day is not None:
         writer.save(day, applied, max(knowledge, extra_knowledge.get(day, "")), states)
+    writer.flush()
 
 
 class Writer:
-    """Writes the checkpoints of one refresh, storing each fact value once."""
+    """Writes the checkpoints of one refresh: a day's row, and a version for each fact that changed
+    since the day before, each fact value stored once."""
 
-    def __init__(self, tables: CheckpointStore):
+    def __init__(
+        self,
+        tables: CheckpointStore,
+        start: Sequence[State] | None = None,
+        only: dict[int, set[tuple[str, ...]]] | None = None,
+    ):
         self.tables = tables
         self.names = [projector.name for projector in PROJECTORS]
         self.key_ids: dict[tuple[int, tuple[str, ...]], int] = {}
         # Facts unchanged since the previous day are the same objects: reuse their value rows.
         # Only the last day's facts are kept, so memory stays at one state's worth.
         self.value_ids: dict[int, tuple[Any, int]] = {}
+        # key id -> value id as of the last day written (first: `start`, the checkpoint the fold
+        # starts from), so a day writes versions only for what changed.
+        self.current: dict[int, int] = dict(self.fact_rows(start, only)) if start is not None else {}
+        self.versions: list[tuple[int, str, int | None]] = []
 
-    def save(self, day: str, applied: int, knowledge: str, states: list[State]) -> None:
-        self.tables.insert(day, applied, knowledge, self.fact_rows(states))
+    def save(self, day: str, applied: int, knowledge: str, states: Sequence[State]) -> None:
+        self.tables.insert(day, applied, knowledge)
+        self.record(day, states)
+
+    def record(self, day: str, states: Sequence[State], only: dict[int, set[tuple[str, ...]]] | None = None) -> None:
+        """The versions that make the facts at the end of `day` those of `states` (of the keys `only` names)."""
+        facts = dict(self.fact_rows(states, only))
+        current = self.current
+        self.versions += [
+            (key_id, day, value_id) for key_id, value_id in facts.items() if current.get(key_id) != value_id
+        ]
+        self.versions += [(key_id, day, None) for key_id in current.keys() - facts.keys()]
+        self.current = facts
+        if len(self.versions) >= 10_000:
+            self.flush()
+
+    def flush(self) -> None:
+        self.tables.add_versions(self.versions)
+        self.versions = []
 
     def fact_rows(
         self, states: Sequence[State], only: dict[int, set[tuple[str, ...]]] | None = None

@@ -44,7 +44,7 @@ from timeline.rows import COLUMNS
 from timeline.signing import SignedHead
 from timeline.store.base import GENESIS_HASH, EventStore, is_postgres_url, retraction_filter, safe_label
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 LOCK_TIMEOUT_S = 60.0
 # A best-effort write (the verified head) waits this long for the write lock, then gives up.
 CACHE_WRITE_WAIT_S = 0.5
@@ -166,6 +166,21 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE TABLE checkpoint_head (id INTEGER PRIMARY KEY CHECK (id = 1), log_seq BIGINT NOT NULL)",
         "INSERT INTO checkpoint_head (id, log_seq) VALUES (1, -1)",  # -1: never brought up to date
         "CREATE TABLE verified_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+    ],
+    # Version 4: a checkpoint's facts as versions (a key's value from the day it changed), as on
+    # SQLite (schema 6). The version 3 lists are a cache: dropped, rebuilt by the upgrading write.
+    4: [
+        "DROP TABLE checkpoint_facts",
+        "DELETE FROM checkpoints",
+        "DELETE FROM checkpoint_values",
+        """CREATE TABLE checkpoint_versions (
+            key_id BIGINT NOT NULL,
+            as_of TEXT COLLATE "C" NOT NULL,
+            value_id BIGINT,
+            PRIMARY KEY (key_id, as_of)
+        )""",
+        "CREATE INDEX checkpoint_versions_as_of ON checkpoint_versions (as_of)",
+        "UPDATE checkpoint_head SET log_seq = -1 WHERE id = 1",
     ],
 }
 
