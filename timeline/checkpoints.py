@@ -95,7 +95,7 @@ class Checkpoints:
 
     @property
     def available(self) -> bool:
-        """False for a store older than the checkpoint tables (SQLite 5, PostgreSQL 3) opened read-only (it has no such checkpoints)."""
+        """False for a store older than these checkpoint tables (SQLite 6, PostgreSQL 4) opened read-only: it is replayed."""
         return self.store.checkpoint_tables.available()
 
     def usable(self) -> bool:
