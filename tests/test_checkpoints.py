@@ -451,3 +451,36 @@ def test_checkpoint_clear_drops_every_checkpoint_and_says_how_many(tmp_path, dat
 def test_the_bundled_log_cannot_be_checkpointed():
     with pytest.raises(Exception, match="read-only"):
         Timeline.bundled().checkpoint()
+
+
+def test_a_fact_that_changes_a_little_each_day_is_stored_as_its_difference_from_a_keyframe(tmp_path):
+    """Fails if every version of a fact is stored whole; and a write that replaces the keyframe's
+    days still reads every later version right."""
+    timeline = Timeline.init(tmp_path / "deltas.db")
+    start = dt.date(2024, 8, 6)
+    for n in range(30):  # one more source's figure each day: the fact grows by one figure
+        timeline.append(
+            kind="civilians.displaced",
+            occurred_on=(start + dt.timedelta(days=n)).isoformat(),
+            source=f"Source {n}",
+            data={"region": "Kursk Oblast", "count": {"value": 1000 + n}, "basis": "total"},
+        )
+    db = timeline.store.db
+    whole, against = db.execute(
+        "SELECT count(*) - count(base_id), count(base_id) FROM checkpoint_values WHERE type LIKE 'RegionDisplacement%'"
+    ).fetchone()
+    assert against > whole >= 1
+    # A backfill into the first day rewrites every version, keyframes included.
+    timeline.append(
+        kind="civilians.displaced",
+        occurred_on=start.isoformat(),
+        reported_on=(start + dt.timedelta(days=40)).isoformat(),
+        source="Late source",
+        data={"region": "Kursk Oblast", "count": {"value": 5}, "basis": "total"},
+    )
+    assert_every_checkpoint_is_exact(timeline)
+    orphans = db.execute(
+        "SELECT count(*) FROM checkpoint_values v WHERE base_id IS NOT NULL "
+        "AND base_id NOT IN (SELECT id FROM checkpoint_values)"
+    ).fetchone()[0]
+    assert orphans == 0

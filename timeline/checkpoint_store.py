@@ -6,7 +6,8 @@ a `known_on` query. Its facts are versions: `checkpoint_versions` holds a key's 
 day it changed (NULL: gone), so a fact that stays the same for a year is one row, and the facts
 at the end of a day are, for each key, its latest version on or before that day.
 `checkpoint_keys` names each fact once, `checkpoint_values` stores each fact value once by
-content (zlib-compressed JSON). `checkpoint_head` is the log position the checkpoints were last
+content: zlib-compressed JSON, or its difference from an earlier value of its key stored whole
+(`base_id`, see `value_ids`). `checkpoint_head` is the log position the checkpoints were last
 brought up to: the writes keep it equal to the log's head, and a reader trusts no checkpoint
 when it is not.
 
@@ -26,6 +27,14 @@ import attrs
 
 if TYPE_CHECKING:
     from timeline.store.base import EventStore
+
+
+@attrs.frozen
+class Keyframe:
+    """A value of one key stored whole, which the key's later values can be stored against."""
+
+    value_id: int
+    text: bytes
 
 
 @attrs.frozen
@@ -94,7 +103,7 @@ class CheckpointStore:
         return [CheckpointRow(*row) for row in rows]
 
     def facts(self, as_of: str) -> Iterator[tuple[str, str, str, bytes, int]]:
-        """(projector, key, type, compressed value, value id) of every fact at the end of `as_of`."""
+        """(projector, key, type, JSON, value id) of every fact at the end of `as_of`."""
         current = self.fact_ids(as_of)
         keys, values = self.keys(), self.values(current.values())
         for key_id, value_id in current.items():
@@ -128,15 +137,45 @@ class CheckpointStore:
         }
 
     def values(self, value_ids: Iterable[int]) -> dict[int, tuple[str, bytes]]:
-        """value id -> (type, compressed value)."""
+        """value id -> (type, JSON); a value stored against its keyframe is read with it."""
+        rows = self._value_rows(set(value_ids))
+        keyframes = self._value_rows({base for _, base, _ in rows.values() if base is not None} - rows.keys())
+        keyframes.update(rows)
         found: dict[int, tuple[str, bytes]] = {}
-        ids = list(value_ids)
+        for value_id, (type_name, base, blob) in rows.items():
+            if base is None:
+                text = zlib.decompress(blob)
+            else:
+                reader = zlib.decompressobj(zdict=zlib.decompress(keyframes[base][2]))
+                text = reader.decompress(blob) + reader.flush()
+            found[value_id] = (type_name, text)
+        return found
+
+    def keyframes_of(self, value_ids: set[int]) -> dict[int, Keyframe]:
+        """value id -> the keyframe it was stored against, or itself if it was stored whole."""
+        rows = self._value_rows(value_ids)
+        bases = self._value_rows({base for _, base, _ in rows.values() if base is not None})
+        found = {}
+        for value_id, (_, base, blob) in rows.items():
+            if base is None:
+                found[value_id] = Keyframe(value_id, zlib.decompress(blob))
+            elif base in bases:
+                found[value_id] = Keyframe(base, zlib.decompress(bases[base][2]))
+        return found
+
+    def _value_rows(self, value_ids: set[int]) -> dict[int, tuple[str, int | None, bytes]]:
+        found: dict[int, tuple[str, int | None, bytes]] = {}
+        ids = sorted(value_ids)
         for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
             chunk = ids[start : start + 500]
             rows = self._rows(
-                f"SELECT id, type, value FROM checkpoint_values WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                f"SELECT id, type, base_id, value FROM checkpoint_values WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
             )
-            found.update((int(value_id), (type_name, _bytes(value))) for value_id, type_name, value in rows)
+            found.update(
+                (int(value_id), (type_name, None if base is None else int(base), _bytes(value)))
+                for value_id, type_name, base, value in rows
+            )
         return found
 
     def count(self) -> int:
@@ -217,17 +256,33 @@ class CheckpointStore:
         self._key_ids[projector, key] = key_id
         return key_id
 
-    def value_ids(self, values: list[tuple[str, bytes]]) -> list[int]:
-        """The rows of fact values (type, JSON), each stored once by content: found, or inserted."""
-        digests = [hashlib.sha256(type_name.encode() + b"\n" + text).digest()[:16] for type_name, text in values]
-        found = self._ids_of(set(digests))
+    def value_ids(self, values: list[tuple[str, bytes, Keyframe | None]]) -> list[tuple[int, bool]]:
+        """The rows of fact values (type, JSON, the key's keyframe if the writer holds one), each
+        stored once by content: found, or inserted; with whether each was inserted whole (and so can
+        be the key's next keyframe).
+
+        A value is stored as the difference from its key's keyframe (zlib with the keyframe as its
+        preset dictionary) when that is at most half its size whole: a fact that changes a little
+        each day (one more incident, one source's new figure) costs the change, and reading it takes
+        at most one other row. Otherwise it is stored whole."""
+        digests = [hashlib.sha256(type_name.encode() + b"\n" + text).digest()[:16] for type_name, text, _ in values]
+        found = {digest: (value_id, False) for digest, value_id in self._ids_of(set(digests)).items()}
         missing = {digest: value for digest, value in zip(digests, values, strict=True) if digest not in found}
         if missing:
+            rows, whole = [], set()
+            for digest, (type_name, text, keyframe) in missing.items():
+                blob, base = _stored(text, keyframe)
+                if base is None:
+                    whole.add(digest)
+                rows.append((digest, type_name, blob, base))
             self.store.query_many(
-                "INSERT INTO checkpoint_values (digest, type, value) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-                [(digest, type_name, zlib.compress(text, 1)) for digest, (type_name, text) in missing.items()],
+                "INSERT INTO checkpoint_values (digest, type, value, base_id) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (digest) DO NOTHING",
+                rows,
             )
-            found.update(self._ids_of(set(missing)))
+            found.update(
+                (digest, (value_id, digest in whole)) for digest, value_id in self._ids_of(set(missing)).items()
+            )
         return [found[digest] for digest in digests]
 
     def _ids_of(self, digests: set[bytes]) -> dict[bytes, int]:
@@ -243,8 +298,12 @@ class CheckpointStore:
 
     def collect_garbage(self, among: Iterable[int] | None = None) -> None:
         """Drop values no checkpoint uses any more (a refresh replaces checkpoints, not their values):
-        all of them, or only those of `among`."""
-        unused = "id NOT IN (SELECT value_id FROM checkpoint_versions WHERE value_id IS NOT NULL)"
+        all of them, or only those of `among`. A keyframe another value is stored against stays
+        (until a later collection finds that value gone too)."""
+        unused = (
+            "id NOT IN (SELECT value_id FROM checkpoint_versions WHERE value_id IS NOT NULL) "
+            "AND id NOT IN (SELECT base_id FROM checkpoint_values WHERE base_id IS NOT NULL)"
+        )
         if among is None:
             self._rows(f"DELETE FROM checkpoint_values WHERE {unused}")
             return
@@ -253,9 +312,10 @@ class CheckpointStore:
             chunk = ids[start : start + 500]
             marks = ", ".join("?" * len(chunk))
             self._rows(
-                f"DELETE FROM checkpoint_values WHERE id IN ({marks}) AND id NOT IN "
-                f"(SELECT value_id FROM checkpoint_versions WHERE value_id IN ({marks}))",
-                [*chunk, *chunk],
+                f"DELETE FROM checkpoint_values WHERE id IN ({marks}) "
+                f"AND id NOT IN (SELECT value_id FROM checkpoint_versions WHERE value_id IN ({marks})) "
+                f"AND id NOT IN (SELECT base_id FROM checkpoint_values WHERE base_id IN ({marks}))",
+                [*chunk, *chunk, *chunk],
             )
 
     def forget_cached_ids(self) -> None:
@@ -267,3 +327,17 @@ def _bytes(value: Any) -> bytes:
     # A value is a blob (bytea: a memoryview); text there is a damaged cache, which the reader
     # then refuses by its type tag rather than failing here.
     return value.encode() if isinstance(value, str) else bytes(value)
+
+
+def _stored(text: bytes, keyframe: Keyframe | None) -> tuple[bytes, int | None]:
+    """(blob, keyframe id or None for whole) of a new value: its difference from the keyframe when
+    that is at most half of the value compressed whole. (Keeping a worse difference keeps the old
+    keyframe longer, and every later difference grows: measured, a rule that skipped compressing
+    the value whole when its difference was small against its JSON made a 25% larger file.)"""
+    whole = zlib.compress(text, 1)
+    if keyframe is not None:
+        writer = zlib.compressobj(1, zdict=keyframe.text)
+        delta = writer.compress(text) + writer.flush()
+        if len(delta) * 2 <= len(whole):
+            return delta, keyframe.value_id
+    return whole, None

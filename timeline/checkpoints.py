@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from timeline import replay
-from timeline.checkpoint_store import CheckpointRow, CheckpointStore
+from timeline.checkpoint_store import CheckpointRow, CheckpointStore, Keyframe
 from timeline.errors import NotATimeline
 from timeline.fact_shapes import shape_tag
 from timeline.facts import Encoded, FactMap, encode_fact
@@ -80,8 +80,9 @@ def load(tables: CheckpointStore, row: CheckpointRow) -> Checkpoint | None:
             by_projector[projector].append(
                 (_parse_key(key), Encoded(fact_types[projector, type_name], value, value_id))
             )
-    except KeyError:
-        return None  # written by a version with other projectors or fact types: replay instead
+    except (KeyError, zlib.error):
+        # Written by a version with other projectors or fact types, or damaged: replay instead.
+        return None
     states = tuple(FactMap.from_encoded(iter(by_projector[projector.name])) for projector in PROJECTORS)
     knowledge = dt.date.fromisoformat(row.knowledge_day) if row.knowledge_day else None
     return Checkpoint(dt.date.fromisoformat(row.as_of), row.events_applied, knowledge, states)
@@ -310,6 +311,9 @@ class Writer:
         self.value_ids: dict[int, tuple[Any, int]] = {}
         # key id -> value id as of the last day written (first: `start`, the checkpoint the fold
         # starts from), so a day writes versions only for what changed.
+        # key id -> the last value of that key this refresh stored whole: its next values are
+        # stored against it while that saves at least half (CheckpointStore.value_ids).
+        self.keyframes: dict[int, Keyframe] = {}
         self.current: dict[int, int] = dict(self.fact_rows(start, only)) if start is not None else {}
         self.versions: list[tuple[int, str, int | None]] = []
 
@@ -341,7 +345,7 @@ class Writer:
         previous, self.value_ids = self.value_ids, {}
         facts: list[tuple[int, int]] = []
         # New values are stored together, in one lookup and one insert per day, not two statements each.
-        new: list[tuple[int, Any, str, bytes]] = []  # (position in facts, entry, type, text)
+        new: list[tuple[int, Any, str, bytes]] = []  # (position in facts, entry, type, JSON)
         for index, state in enumerate(states):
             wanted = None if only is None else only.get(index)
             if only is not None and not wanted:
@@ -357,10 +361,28 @@ class Writer:
                     value_id = -1
                 facts.append((key_id, value_id))
         if new:
-            stored = self.tables.value_ids([(type_name, text) for _, _, type_name, text in new])
-            for (position, entry, _, _), value_id in zip(new, stored, strict=True):
-                facts[position] = (facts[position][0], value_id)
+            # A key whose keyframe this refresh has not met yet (a write that patches a few facts)
+            # is stored against the keyframe of the value it had the day before.
+            previous_values = getattr(self, "current", {})
+            unknown = {
+                previous_values[key_id]
+                for position, *_ in new
+                if (key_id := facts[position][0]) not in self.keyframes and key_id in previous_values
+            }
+            if unknown:
+                found = self.tables.keyframes_of(unknown)
+                for key_id, value_id in previous_values.items():
+                    if value_id in found and key_id not in self.keyframes:
+                        self.keyframes[key_id] = found[value_id]
+            stored = self.tables.value_ids(
+                [(type_name, text, self.keyframes.get(facts[position][0])) for position, _, type_name, text in new]
+            )
+            for (position, entry, _, text), (value_id, whole) in zip(new, stored, strict=True):
+                key_id = facts[position][0]
+                facts[position] = (key_id, value_id)
                 self.value_ids[id(entry)] = (entry, value_id)
+                if whole:
+                    self.keyframes[key_id] = Keyframe(value_id, text)
         return facts
 
     def key_id(self, index: int, key: tuple[str, ...]) -> int:
@@ -383,6 +405,6 @@ class Writer:
     def _encoded(entry: Any) -> tuple[str, bytes]:
         """(shape tag, JSON) of a fact, whether still encoded or folded."""
         if type(entry) is Encoded:
-            return shape_tag(entry.fact_type), zlib.decompress(entry.compressed)
+            return shape_tag(entry.fact_type), entry.text
         fact_type: type = type(entry)
         return shape_tag(fact_type), encode_fact(entry)

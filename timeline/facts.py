@@ -1,14 +1,13 @@
 """FactMap: the immutable state of one projector, fact key -> fact.
 
 A persistent map (immutables' HAMT), so a fold step costs O(log n) instead of a copy. Facts
-loaded from a checkpoint arrive encoded (compressed JSON) and are decoded on first read: a query
+loaded from a checkpoint arrive encoded (JSON) and are decoded on first read: a query
 that folds a few events on top of a checkpoint touches a few facts, and decoding all of a
 large state costs more than the rest of the query (measured: ~10 ms for 400 facts).
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
@@ -18,28 +17,28 @@ _MISSING = object()
 
 
 class Encoded:
-    """A fact as a checkpoint stores it: compressed JSON, and `value_id`, its row in checkpoint_values
+    """A fact as a checkpoint stores it: its JSON, and `value_id`, its row in checkpoint_values
     (values are stored once by content, so equal ids mean equal facts). Decoded on first read, then
-    kept. A fact whose value has not been read yet carries a `loader` instead: (type, compressed)."""
+    kept. A fact whose value has not been read yet carries a `loader` instead: (type, JSON)."""
 
-    __slots__ = ("_compressed", "_fact_type", "_loader", "_value", "value_id")
+    __slots__ = ("_fact_type", "_loader", "_text", "_value", "value_id")
 
     def __init__(
         self,
         fact_type: type | None,
-        compressed: bytes | None,
+        text: bytes | None,
         value_id: int | None = None,
         loader: Callable[[], tuple[type, bytes]] | None = None,
     ):
         self._fact_type = fact_type
-        self._compressed = compressed
+        self._text = text
         self.value_id = value_id
         self._loader = loader
         self._value: Any = _MISSING
 
     def _load(self) -> None:
-        if self._compressed is None and self._loader is not None:
-            self._fact_type, self._compressed = self._loader()
+        if self._text is None and self._loader is not None:
+            self._fact_type, self._text = self._loader()
             self._loader = None
 
     @property
@@ -49,14 +48,14 @@ class Encoded:
         return self._fact_type
 
     @property
-    def compressed(self) -> bytes:
+    def text(self) -> bytes:
         self._load()
-        assert self._compressed is not None
-        return self._compressed
+        assert self._text is not None
+        return self._text
 
     def decode(self) -> Any:
         if self._value is _MISSING:
-            self._value = fact_codec(self.fact_type)[1](zlib.decompress(self.compressed))
+            self._value = fact_codec(self.fact_type)[1](self.text)
         return self._value
 
 
@@ -182,7 +181,7 @@ class FactMap:
         if type(mine) is Encoded and type(theirs) is Encoded:
             if mine.value_id is not None and theirs.value_id is not None:
                 return mine.value_id == theirs.value_id  # values are stored once by content
-            return mine.compressed == theirs.compressed  # encoding is deterministic
+            return mine.text == theirs.text  # encoding is deterministic
         return bool(self.get(key) == other.get(key))
 
     def __eq__(self, other: object) -> bool:

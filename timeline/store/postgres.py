@@ -167,12 +167,15 @@ MIGRATIONS: dict[int, list[str]] = {
         "INSERT INTO checkpoint_head (id, log_seq) VALUES (1, -1)",  # -1: never brought up to date
         "CREATE TABLE verified_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL)",
     ],
-    # Version 4: a checkpoint's facts as versions (a key's value from the day it changed), as on
-    # SQLite (schema 6). The version 3 lists are a cache: dropped, rebuilt by the upgrading write.
+    # Version 4: a checkpoint's facts as versions (a key's value from the day it changed), and
+    # values stored against a keyframe of their key, as on SQLite (schema 6). The version 3 lists
+    # are a cache: dropped, rebuilt by the upgrading write.
     4: [
         "DROP TABLE checkpoint_facts",
         "DELETE FROM checkpoints",
         "DELETE FROM checkpoint_values",
+        # A value is stored whole, or as its difference from a whole value of the same key.
+        "ALTER TABLE checkpoint_values ADD COLUMN base_id BIGINT",
         """CREATE TABLE checkpoint_versions (
             key_id BIGINT NOT NULL,
             as_of TEXT COLLATE "C" NOT NULL,
