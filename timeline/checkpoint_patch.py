@@ -6,12 +6,12 @@ day, and the facts at the keys its events touch. Every projector is key-local (i
 keys an event can change, and each key's fact depends only on that key's history:
 tests/projectors/test_key_locality.py). So `patch`:
 
-1. adds a checkpoint for each day the write is the first to give events (a copy of the
-   checkpoint before it);
+1. adds a checkpoint for each day the write is the first to give events (the counts of the
+   checkpoint before it; its facts are the versions in force on its day);
 2. shifts the counts and raises the knowledge days from each event's day on;
-3. refolds, from the checkpoint before the first touched day, only the events of the kinds
-   whose keys were touched, applying those that touch one of them, and rewrites the touched
-   keys' facts in every later checkpoint.
+3. refolds, from the checkpoint before the first touched day, only the events whose data names
+   a touched key (an indexed search of the log, not a decode of every row), applying those that
+   touch one, and rewrites the touched keys' versions from that day on.
 
 A backfill into the first week of a million-event log then folds the few thousand events about
 the same settlement or region, not the million after it. The stateful test in
