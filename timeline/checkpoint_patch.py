@@ -10,7 +10,7 @@ tests/projectors/test_key_locality.py). So `patch`:
    checkpoint before it; its facts are the versions in force on its day);
 2. shifts the counts and raises the knowledge days from each event's day on;
 3. refolds, from the checkpoint before the first touched day, only the events whose data names
-   a touched key (an indexed search of the log, not a decode of every row), applying those that
+   a touched key (a text search in SQL, not a decode of every row), applying those that
    touch one, and rewrites the touched keys' versions from that day on.
 
 A backfill into the first week of a million-event log then folds the few thousand events about
