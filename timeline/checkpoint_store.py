@@ -18,9 +18,10 @@ and digests are bytes (BLOB on SQLite, bytea on PostgreSQL).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -102,14 +103,14 @@ class CheckpointStore:
         )
         return [CheckpointRow(*row) for row in rows]
 
-    def facts(self, as_of: str) -> Iterator[tuple[str, str, str, bytes, int]]:
-        """(projector, key, type, JSON, value id) of every fact at the end of `as_of`."""
+    def facts(self, as_of: str) -> Iterator[tuple[str, str, str, Callable[[], bytes], int]]:
+        """(projector, key, type, a reader of its JSON, value id) of every fact at the end of `as_of`.
+        The rows are read now; a value is decompressed only if its reader is called."""
         current = self.fact_ids(as_of)
-        keys, values = self.keys(), self.values(current.values())
+        keys, texts = self.keys(), self._texts(set(current.values()))
         for key_id, value_id in current.items():
             projector, key = keys[key_id]
-            type_name, value = values[value_id]
-            yield projector, key, type_name, value, value_id
+            yield projector, key, texts.type_of(value_id), functools.partial(texts.text, value_id), value_id
 
     def fact_ids(self, as_of: str) -> dict[int, int]:
         """key id -> value id of every fact at the end of `as_of` (nothing decoded): each key's
@@ -138,18 +139,12 @@ class CheckpointStore:
 
     def values(self, value_ids: Iterable[int]) -> dict[int, tuple[str, bytes]]:
         """value id -> (type, JSON); a value stored against its keyframe is read with it."""
-        rows = self._value_rows(set(value_ids))
-        keyframes = self._value_rows({base for _, base, _ in rows.values() if base is not None} - rows.keys())
-        keyframes.update(rows)
-        found: dict[int, tuple[str, bytes]] = {}
-        for value_id, (type_name, base, blob) in rows.items():
-            if base is None:
-                text = zlib.decompress(blob)
-            else:
-                reader = zlib.decompressobj(zdict=zlib.decompress(keyframes[base][2]))
-                text = reader.decompress(blob) + reader.flush()
-            found[value_id] = (type_name, text)
-        return found
+        texts = self._texts(set(value_ids))
+        return {value_id: (texts.type_of(value_id), texts.text(value_id)) for value_id in texts.rows}
+
+    def _texts(self, value_ids: set[int]) -> _Texts:
+        rows = self._value_rows(value_ids)
+        return _Texts(rows, self._value_rows({base for _, base, _ in rows.values() if base is not None} - rows.keys()))
 
     def keyframes_of(self, value_ids: set[int]) -> dict[int, Keyframe]:
         """value id -> the keyframe it was stored against, or itself if it was stored whole."""
@@ -341,3 +336,30 @@ def _stored(text: bytes, keyframe: Keyframe | None) -> tuple[bytes, int | None]:
         if len(delta) * 2 <= len(whole):
             return delta, keyframe.value_id
     return whole, None
+
+
+class _Texts:
+    """The JSON of some value rows, decompressed when asked for; a keyframe that several values
+    were stored against is decompressed once."""
+
+    def __init__(
+        self, rows: dict[int, tuple[str, int | None, bytes]], keyframes: dict[int, tuple[str, int | None, bytes]]
+    ):
+        self.rows, self.keyframes = rows, keyframes
+        self._whole: dict[int, bytes] = {}
+
+    def type_of(self, value_id: int) -> str:
+        return self.rows[value_id][0]
+
+    def text(self, value_id: int) -> bytes:
+        _, base, blob = self.rows.get(value_id) or self.keyframes[value_id]
+        if base is None:
+            return self._keyframe(value_id, blob)
+        reader = zlib.decompressobj(zdict=self._keyframe(base, (self.rows.get(base) or self.keyframes[base])[2]))
+        return reader.decompress(blob) + reader.flush()
+
+    def _keyframe(self, value_id: int, blob: bytes) -> bytes:
+        text = self._whole.get(value_id)
+        if text is None:
+            text = self._whole[value_id] = zlib.decompress(blob)
+        return text

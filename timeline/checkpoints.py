@@ -71,15 +71,19 @@ def _key_text(key: tuple[str, ...]) -> str:
     return json.dumps(list(key), ensure_ascii=False)
 
 
+def _read(fact_type: type, reader: Callable[[], bytes]) -> tuple[type, bytes]:
+    return fact_type, reader()
+
+
 def load(tables: CheckpointStore, row: CheckpointRow) -> Checkpoint | None:
     """A checkpoint's states, every fact left encoded until it is read (None if another version wrote it)."""
     by_projector: dict[str, list[tuple[tuple[str, ...], Encoded]]] = {projector.name: [] for projector in PROJECTORS}
     fact_types = _fact_types()
     try:
-        for projector, key, type_name, value, value_id in tables.facts(row.as_of):
-            by_projector[projector].append(
-                (_parse_key(key), Encoded(fact_types[projector, type_name], value, value_id))
-            )
+        for projector, key, type_name, reader, value_id in tables.facts(row.as_of):
+            fact_type = fact_types[projector, type_name]
+            entry = Encoded(fact_type, None, value_id, functools.partial(_read, fact_type, reader))
+            by_projector[projector].append((_parse_key(key), entry))
     except (KeyError, zlib.error):
         # Written by a version with other projectors or fact types, or damaged: replay instead.
         return None
