@@ -29,7 +29,7 @@ from events import registry
 from events.codec import canonical_json
 from timeline import replay
 from timeline.checkpoint_store import CheckpointRow, CheckpointStore
-from timeline.checkpoints import Writer, load
+from timeline.checkpoints import Writer, chain_of, load
 from timeline.facts import FactMap
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import FactKey, State
@@ -61,7 +61,7 @@ def patch(store: EventStore, head_before: int, retractions: list[str]) -> bool:
     hidden = replay.hidden_event_ids(store, None)
     # Older events a retraction of this write hides, or shows again (its own target retracted).
     flipped = replay.hidden_event_ids(store, None, up_to_seq=head_before) ^ hidden if retractions else frozenset()
-    flipped_rows = _rows_of(store, flipped - {row[EVENT_ID] for row in new_rows})
+    flipped_rows = store.lookup_ids(sorted(flipped - {row[EVENT_ID] for row in new_rows}), columns=REPLAY_COLUMNS)
     changed_rows = [row for row in new_rows if row[EVENT_ID] not in hidden] + flipped_rows
 
     touched = _touched_keys(changed_rows)
@@ -84,14 +84,6 @@ def patch(store: EventStore, head_before: int, retractions: list[str]) -> bool:
     if fold_from is not None:
         _refold(store, fold_from, start_row, start.states if start else replay.initial_states(), touched, hidden)
     return True
-
-
-def _rows_of(store: EventStore, event_ids: frozenset[str]) -> list[tuple[Any, ...]]:
-    ids, rows = sorted(event_ids), []
-    for offset in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
-        chunk = ids[offset : offset + 500]
-        rows += store.lookup(f"event_id IN ({', '.join('?' * len(chunk))})", chunk, columns=REPLAY_COLUMNS)
-    return rows
 
 
 def _reads(row: tuple[Any, ...]) -> bool:
@@ -145,7 +137,7 @@ def _raise_knowledge(store: EventStore, new_rows: list[tuple[Any, ...]], retract
         latest[row[OCCURRED_ON]] = max(latest.get(row[OCCURRED_ON], ""), row[REPORTED_ON])
     if retractions:
         targets = {event_id: (target, reported) for event_id, target, reported in store.retractions()}
-        chains = {event_id: _chain(event_id, targets) for event_id in retractions}
+        chains = {event_id: chain_of(event_id, targets) for event_id in retractions}
         days = store.kinds_and_days({member for chain in chains.values() for member in chain})
         for event_id, chain in chains.items():
             reached = [days[member][1] for member in chain if member in days]
@@ -155,17 +147,6 @@ def _raise_knowledge(store: EventStore, new_rows: list[tuple[Any, ...]], retract
     tables = store.checkpoint_tables
     for day, reported in sorted(latest.items()):
         tables.raise_knowledge(day, reported)
-
-
-def _chain(event_id: str, targets: dict[str, tuple[str, str]]) -> list[str]:
-    """The events a retraction's chain of targets reaches (its target, that one's target, ...)."""
-    chain, current = [], targets[event_id][0]
-    while current not in chain:
-        chain.append(current)
-        if current not in targets:
-            break
-        current = targets[current][0]
-    return chain
 
 
 def _mentions(kinds: set[str], touched: Touched) -> Mentions | None:

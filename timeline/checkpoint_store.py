@@ -148,14 +148,12 @@ class CheckpointStore:
 
     def keyframes_of(self, value_ids: set[int]) -> dict[int, Keyframe]:
         """value id -> the keyframe it was stored against, or itself if it was stored whole."""
-        rows = self._value_rows(value_ids)
-        bases = self._value_rows({base for _, base, _ in rows.values() if base is not None})
+        texts = self._texts(value_ids)
         found = {}
-        for value_id, (_, base, blob) in rows.items():
-            if base is None:
-                found[value_id] = Keyframe(value_id, zlib.decompress(blob))
-            elif base in bases:
-                found[value_id] = Keyframe(base, zlib.decompress(bases[base][2]))
+        for value_id, (_, base, _) in texts.rows.items():
+            keyframe = value_id if base is None else base
+            if keyframe in texts.rows or keyframe in texts.keyframes:
+                found[value_id] = Keyframe(keyframe, texts.text(keyframe))
         return found
 
     def _value_rows(self, value_ids: set[int]) -> dict[int, tuple[str, int | None, bytes]]:

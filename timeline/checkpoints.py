@@ -188,14 +188,7 @@ def _retraction_knowledge(store: EventStore) -> tuple[dict[str, str], dict[str, 
     targets: dict[str, tuple[str, str]] = {
         event_id: (target, reported) for event_id, target, reported in store.retractions()
     }
-    chains: dict[str, list[str]] = {}
-    for event_id in targets:
-        chain, current = [], event_id
-        while current in targets and current not in chain:
-            chain.append(current)
-            current = targets[current][0]
-        chain.append(current)
-        chains[event_id] = chain[1:]  # the events this retraction's chain reaches
+    chains = {event_id: chain_of(event_id, targets) for event_id in targets}
     members = {member for chain in chains.values() for member in chain}
     days = {event_id: day for event_id, (_, day) in store.kinds_and_days(members).items()}
     latest: dict[str, str] = {}
@@ -209,6 +202,18 @@ def _retraction_knowledge(store: EventStore) -> tuple[dict[str, str], dict[str, 
         if reported > latest.get(day, ""):
             latest[day] = reported
     return latest, earliest_day
+
+
+def chain_of(event_id: str, targets: dict[str, tuple[str, str]]) -> list[str]:
+    """The events a retraction's chain of targets reaches (its target, that one's target, ...),
+    given `targets`: retraction id -> (target, reported_on)."""
+    chain, current = [], targets[event_id][0]
+    while current not in chain:
+        chain.append(current)
+        if current not in targets:
+            break
+        current = targets[current][0]
+    return chain
 
 
 def _first_changed_day(
@@ -235,17 +240,19 @@ def refresh(
     """
     tables = store.checkpoint_tables
     tables.forget_cached_ids()
+    retractions = list(retractions)
+    # Up to date before the write: a small write patches them, a larger one refolds from its first day.
     up_to_date = earliest_day is not None and head_before is not None and tables.head() == head_before
     if up_to_date and head_before is not None:
         from timeline.checkpoint_patch import patch  # it builds on this module
 
-        if patch(store, head_before, list(retractions)):
+        if patch(store, head_before, retractions):
             tables.set_head(store.count())
             return
     extra_knowledge, subject_day = _retraction_knowledge(store)
     start: Checkpoint | None = None
     first = ""  # rebuild from the first event, unless the checkpoints were up to date before the write
-    if earliest_day is not None and head_before is not None and tables.head() == head_before:
+    if up_to_date and earliest_day is not None and head_before is not None:
         first = _first_changed_day(store, earliest_day, head_before, retractions, subject_day)
         row = tables.before(first)
         start = load(tables, row) if row else None
@@ -318,7 +325,9 @@ class Writer:
         # key id -> the last value of that key this refresh stored whole: its next values are
         # stored against it while that saves at least half (CheckpointStore.value_ids).
         self.keyframes: dict[int, Keyframe] = {}
-        self.current: dict[int, int] = dict(self.fact_rows(start, only)) if start is not None else {}
+        self.current: dict[int, int] = {}
+        if start is not None:
+            self.current = dict(self.fact_rows(start, only))
         self.versions: list[tuple[int, str, int | None]] = []
 
     def save(self, day: str, applied: int, knowledge: str, states: Sequence[State]) -> None:
@@ -367,7 +376,7 @@ class Writer:
         if new:
             # A key whose keyframe this refresh has not met yet (a write that patches a few facts)
             # is stored against the keyframe of the value it had the day before.
-            previous_values = getattr(self, "current", {})
+            previous_values = self.current
             unknown = {
                 previous_values[key_id]
                 for position, *_ in new

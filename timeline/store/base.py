@@ -341,17 +341,18 @@ class EventStore(abc.ABC):
             params.extend([*(value for pair in mentioning.versions for value in pair), *mentioning.texts])
         return self.row_values(" AND ".join(clauses), params, order="occurred_on, seq", columns=columns)
 
-    def kinds_and_days(self, event_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """event_id -> (kind, occurred_on) of those ids in the log."""
-        found: dict[str, tuple[str, str]] = {}
-        ids = list(event_ids)
+    def lookup_ids(self, event_ids: Iterable[str], columns: tuple[str, ...] = COLUMNS) -> list[tuple[Any, ...]]:
+        """The rows (as `columns`) of those ids in the log, in no particular order."""
+        ids, rows = list(event_ids), []
         for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
             chunk = ids[start : start + 500]
-            rows = self.lookup(
-                f"event_id IN ({', '.join('?' * len(chunk))})", chunk, columns=("event_id", "kind", "occurred_on")
-            )
-            found.update((event_id, (kind, day)) for event_id, kind, day in rows)
-        return found
+            rows += self.lookup(f"event_id IN ({', '.join('?' * len(chunk))})", chunk, columns=columns)
+        return rows
+
+    def kinds_and_days(self, event_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """event_id -> (kind, occurred_on) of those ids in the log."""
+        rows = self.lookup_ids(event_ids, columns=("event_id", "kind", "occurred_on"))
+        return {event_id: (kind, day) for event_id, kind, day in rows}
 
     def count_in_fold_order(
         self,
@@ -478,11 +479,9 @@ class EventStore(abc.ABC):
     def _existing_records(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The stored records (as the current schema version) of those ids already logged."""
         found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(event_ids), 500):  # stay under SQLite's bound-parameter limit
-            chunk = event_ids[start : start + 500]
-            for values in self.lookup(f"event_id IN ({', '.join('?' * len(chunk))})", chunk):
-                row = dict(zip(COLUMNS, values, strict=True))
-                found[row["event_id"]] = event_to_record(decode_row(row).event)
+        for values in self.lookup_ids(event_ids):
+            row = dict(zip(COLUMNS, values, strict=True))
+            found[row["event_id"]] = event_to_record(decode_row(row).event)
         return found
 
     def _check_retraction_target(self, event_id: str, target: str, known: dict[str, Any], where: str | None) -> None:
