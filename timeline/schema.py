@@ -279,6 +279,24 @@ def migrate(db: sqlite_utils.Database) -> int:
     return found
 
 
+def kind_view_name(kind: str) -> str:
+    return "kind_" + kind.replace(".", "_")
+
+
+def kind_view_sql(kind: str, envelope: str, extract: Callable[..., str]) -> str:
+    """The CREATE VIEW of one kind, in either backend's SQL: `extract(*path)` reads a payload
+    field (a Quantity's `value` and `bound` become two columns)."""
+    columns = []
+    for field in attrs.fields(registry.payload_class(kind)):
+        if "Quantity" in str(field.type):
+            columns.append(f"{extract(field.name, 'value')} AS {field.name}")
+            columns.append(f"{extract(field.name, 'bound')} AS {field.name}_bound")
+        else:
+            columns.append(f"{extract(field.name)} AS {field.name}")
+    name = kind_view_name(kind)
+    return f"CREATE VIEW {name} AS SELECT {envelope}, {', '.join(columns)} FROM events WHERE kind = '{kind}'"
+
+
 def create_kind_views(db: sqlite3.Connection | sqlite_utils.Database) -> None:
     """One read-only view per kind (`kind_territory_claimed`, ...) with the payload fields as columns.
 
@@ -291,14 +309,5 @@ def create_kind_views(db: sqlite3.Connection | sqlite_utils.Database) -> None:
     if "date_precision" in columns_of(db, "events"):
         envelope += ", date_precision"
     for kind in registry.kind_names():
-        name = "kind_" + kind.replace(".", "_")
-        if name in existing:
-            continue
-        columns = []
-        for field in attrs.fields(registry.payload_class(kind)):
-            if "Quantity" in str(field.type):
-                columns.append(f"json_extract(data, '$.{field.name}.value') AS {field.name}")
-                columns.append(f"json_extract(data, '$.{field.name}.bound') AS {field.name}_bound")
-            else:
-                columns.append(f"json_extract(data, '$.{field.name}') AS {field.name}")
-        db.execute(f"CREATE VIEW {name} AS SELECT {envelope}, {', '.join(columns)} FROM events WHERE kind = '{kind}'")
+        if kind_view_name(kind) not in existing:
+            db.execute(kind_view_sql(kind, envelope, lambda *path: f"json_extract(data, '$.{'.'.join(path)}')"))

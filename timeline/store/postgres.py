@@ -30,7 +30,6 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-import attrs
 import psycopg
 import psycopg_pool
 from psycopg import errors as pg_errors
@@ -186,6 +185,12 @@ MIGRATIONS: dict[int, list[str]] = {
         "UPDATE checkpoint_head SET log_seq = -1 WHERE id = 1",
     ],
 }
+
+
+def _jsonb_field(*path: str) -> str:
+    """A payload field as text: ("area_km2", "value") -> (data::jsonb)->'area_km2'->>'value'."""
+    *parents, last = path
+    return "(data::jsonb)" + "".join(f"->'{part}'" for part in parents) + f"->>'{last}'"
 
 
 def _sql(text: str) -> str:
@@ -466,26 +471,16 @@ class PostgresEventStore(EventStore):
 
     def _create_kind_views(self) -> None:
         """One read-only view per kind, with the payload fields as columns, as on SQLite."""
-        wanted = {"kind_" + kind.replace(".", "_"): kind for kind in registry.kind_names()}
+        wanted = {schema.kind_view_name(kind): kind for kind in registry.kind_names()}
         if wanted.keys() <= self._views:
             return
         rows = self.conn.execute("SELECT viewname FROM pg_views WHERE schemaname = current_schema()").fetchall()
         self._views = {row[0] for row in rows}
         envelope = "seq, event_id, occurred_on, reported_on, source, unverified, note, date_precision"
         for name, kind in wanted.items():
-            if name in self._views:
-                continue
-            columns = []
-            for field in attrs.fields(registry.payload_class(kind)):
-                if "Quantity" in str(field.type):
-                    columns.append(f"(data::jsonb)->'{field.name}'->>'value' AS {field.name}")
-                    columns.append(f"(data::jsonb)->'{field.name}'->>'bound' AS {field.name}_bound")
-                else:
-                    columns.append(f"(data::jsonb)->>'{field.name}' AS {field.name}")
-            self.conn.execute(
-                f"CREATE VIEW {name} AS SELECT {envelope}, {', '.join(columns)} FROM events WHERE kind = '{kind}'"
-            )
-            self._views.add(name)
+            if name not in self._views:
+                self.conn.execute(schema.kind_view_sql(kind, envelope, _jsonb_field))
+                self._views.add(name)
 
     def _insert_rows(self, rows: list[dict[str, Any]]) -> None:
         # COPY: the fastest way into PostgreSQL, and still inside the append's transaction.
