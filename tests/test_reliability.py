@@ -411,3 +411,19 @@ def test_a_postgresql_database_that_fails_under_a_query_is_named_in_one_line(pos
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "permission denied" in result.stderr
+
+
+def test_an_edit_that_leaves_an_infinite_number_in_a_row_is_named_by_verify(tmp_path, dataset_path):
+    """Canonical JSON has no spelling for infinity, so no append writes one; an edit that does
+    is reported at its seq, not a traceback."""
+    path = tmp_path / "kursk.db"
+    with Timeline.init(path) as timeline:
+        timeline.import_jsonl(dataset_path)
+    with sqlite3.connect(path) as conn:
+        for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            conn.execute(f"DROP TRIGGER {trigger}")
+        conn.execute("UPDATE events SET unverified = 9e999 WHERE seq = 5")
+    conn.close()
+    result = CliRunner().invoke(cli, ["verify", "--full", "--db", str(path)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "seq 5: content does not match its hash" in result.output + result.stderr

@@ -74,7 +74,13 @@ def _canonical_material(row: dict[str, Any]) -> str:
     for name, default in schema.LATER_COLUMNS.items():
         if material[name] == default:
             del material[name]
-    return canonical_json(material)
+    try:
+        return canonical_json(material)
+    except ValueError:
+        # An infinite float in a column: no append writes one (canonical JSON has no spelling
+        # for it), so only an edit put it there. Spelled anyway, so the row's hash differs from
+        # the one stored and `verify` names the row, rather than failing with a traceback.
+        return json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def row_to_record(row: dict[str, Any]) -> dict[str, Any]:
