@@ -55,6 +55,7 @@ from timeline.formats.jsonl import read_events
 from timeline.rows import record_to_row, row_hash
 from timeline.snapshot import Snapshot
 from timeline.store import BATCH_SIZE, GENESIS_HASH, EventStore
+from timeline.verify import verify_log
 
 # Each example builds a store (schema, views, triggers): fewer examples than pure-data laws.
 # The contract's tests run once per backend subclass, hence `differing_executors`; each
@@ -69,6 +70,9 @@ TAMPER_EXAMPLES = settings(
 )
 
 DAY = dt.date(2024, 8, 12)
+# A valid Ed25519 key and signature that belong to no head of any test log.
+_ANOTHER_PUBLIC_KEY = "CruASsGiNA+veYsJQJJ6R4ngvJ19HsDOpQw3e5hBRFI="
+_ANOTHER_SIGNATURE = "A" * 86 + "=="
 RECORDED_AT = "2024-08-12T00:00:00+00:00"
 DATASET = Path(__file__).parent.parent / "timeline" / "datasets" / "kursk-2024.jsonl"
 
@@ -149,7 +153,7 @@ class EventStoreContract:
     def test_a_new_store_is_empty_and_intact(self, store):
         assert store.head() == (0, GENESIS_HASH)
         assert list(store.events()) == []
-        report = store.verify()
+        report = verify_log(store)
         assert report.ok and report.events == 0 and report.head_hash == GENESIS_HASH
 
     @STORE_EXAMPLES
@@ -165,7 +169,7 @@ class EventStoreContract:
             assert [r.event for r in recorded] == log
             assert [r.seq for r in recorded] == list(range(1, len(log) + 1))
             assert list(first.appended + second.appended) == recorded
-            report = store.verify()
+            report = verify_log(store)
             assert report.ok and report.events == len(log) and report.head_hash == recorded[-1].hash
 
     @STORE_EXAMPLES
@@ -297,7 +301,7 @@ class EventStoreContract:
         store.append([statement("a")])
         result = store.append([retraction("ra", "a"), statement("b"), retraction("rb", "b")])
         assert [r.event_id for r in result.appended] == ["ra", "b", "rb"]
-        assert store.verify().ok
+        assert verify_log(store).ok
 
     def test_retracting_an_event_later_in_the_same_batch_is_refused(self, store):
         with pytest.raises(BadEvent):
@@ -321,7 +325,7 @@ class EventStoreContract:
         with pytest.raises(self.database_error, match="append-only"):
             self.raw_sql(store, sql)
         assert self.dump(store) == before
-        assert store.verify().ok
+        assert verify_log(store).ok
         assert store.append([statement("c")]).head == 3
 
     # -- verify detects tampering --------------------------------------------------------------
@@ -346,7 +350,7 @@ class EventStoreContract:
         with self.new_store(tmp_path) as store:
             store.append(log)
             self.tamper(store, self.EDITS[edit].format(k=k, **self.SQL))
-            report = store.verify()
+            report = verify_log(store)
             assert not report.ok
             assert report.first_bad_seq == k, report.problem
 
@@ -358,26 +362,151 @@ class EventStoreContract:
         self.tamper(
             store, (f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
         )
-        report = store.verify()
+        report = verify_log(store)
         assert not report.ok and report.first_bad_seq == 3
 
     def test_verify_catches_a_rewound_head(self, store):
         store.append([statement("a"), statement("b")])
         self.raw_sql(store, "UPDATE log_head SET seq = 1")
-        report = store.verify()
+        report = verify_log(store)
         assert not report.ok and report.first_bad_seq == 2
 
     def test_verify_catches_an_emptied_log(self, store):
         store.append([statement("a"), statement("b")])
         self.tamper(store, "DELETE FROM events")
-        report = store.verify()
+        report = verify_log(store)
         assert not report.ok and report.first_bad_seq == 1
 
     def test_verify_reports_missing_triggers(self, store):
         store.append([statement("a")])
         self.raw_sql(store, self.SQL["drop_delete_guard"])
-        report = store.verify()
+        report = verify_log(store)
         assert not report.ok and "trigger" in report.problem
+
+    # -- verify after a first check: every stored column, edited with the guards put back ------
+
+    # One edit of each stored column of `events` at seq 3 of 5, and of the rows themselves; each
+    # expected to be named at its seq by the plain check that follows an intact one.
+    EDITS_AFTER_A_CHECK = {
+        "event_id": ("UPDATE events SET event_id = event_id || '-x' WHERE seq = 3", 3),
+        "kind": ("UPDATE events SET kind = 'territory.claimed' WHERE seq = 3", 3),
+        "schema_version": ("UPDATE events SET schema_version = schema_version + 1 WHERE seq = 3", 3),
+        "occurred_on": ("UPDATE events SET occurred_on = {day_before} WHERE seq = 3", 3),
+        "reported_on": ("UPDATE events SET reported_on = {day_before} WHERE seq = 3", 3),
+        "source": ("UPDATE events SET source = 'Kaluga Oblast' WHERE seq = 3", 3),
+        "unverified": ("UPDATE events SET unverified = 1 - unverified WHERE seq = 3", 3),
+        "note": ("UPDATE events SET note = 'added later' WHERE seq = 3", 3),
+        "data": ("UPDATE events SET data = {data_tampered} WHERE seq = 3", 3),
+        "date_precision": ("UPDATE events SET date_precision = 'month' WHERE seq = 3", 3),
+        "recorded_at": ("UPDATE events SET recorded_at = '2000-01-01T00:00:00+00:00' WHERE seq = 3", 3),
+        "prev_hash": ("UPDATE events SET prev_hash = {other_hash} WHERE seq = 3", 3),
+        "hash": ("UPDATE events SET hash = {other_hash} WHERE seq = 3", 3),
+        "seq": ("UPDATE events SET seq = 30 WHERE seq = 3", 3),
+        "a deleted middle row": ("DELETE FROM events WHERE seq = 3", 3),
+        "a deleted last row": ("DELETE FROM events WHERE seq = 5", 5),
+        "swapped rows": (
+            [
+                "UPDATE events SET seq = 40 WHERE seq = 3",
+                "UPDATE events SET seq = 3 WHERE seq = 4",
+                "UPDATE events SET seq = 4 WHERE seq = 40",
+            ],
+            3,
+        ),
+    }
+
+    def _checked_log(self, store: EventStore) -> Timeline:
+        """Five events, signed, and checked once: the next check must not trust what this one read."""
+        timeline = Timeline(store)
+        store.append([statement(f"e{n}", note="a note" if n == 2 else None) for n in range(1, 6)])
+        timeline.sign(Ed25519PrivateKey.generate())
+        assert timeline.verify().ok
+        return timeline
+
+    @pytest.mark.parametrize("edit", sorted(EDITS_AFTER_A_CHECK))
+    def test_verify_after_a_check_names_the_seq_of_any_edit(self, store, edit):
+        timeline = self._checked_log(store)
+        sql, seq = self.EDITS_AFTER_A_CHECK[edit]
+        self.tamper(store, *[part.format(**self.SQL) for part in ([sql] if isinstance(sql, str) else sql)])
+        report = timeline.verify()
+        assert not report.ok and report.first_bad_seq == seq, report.findings
+        assert timeline.verify().first_bad_seq == seq  # and the next check again: a failed check vouches for nothing
+
+    SIGNED_HEAD_EDITS = {
+        "seq": ("UPDATE signed_heads SET seq = seq - 1", 4),
+        "hash": ("UPDATE signed_heads SET hash = {other_hash_text}", 5),
+        "signed_at": ("UPDATE signed_heads SET signed_at = '2000-01-01T00:00:00+00:00'", 5),
+        "public_key": (f"UPDATE signed_heads SET public_key = '{_ANOTHER_PUBLIC_KEY}'", 5),
+        "signature": (f"UPDATE signed_heads SET signature = '{_ANOTHER_SIGNATURE}'", 5),
+    }
+
+    @pytest.mark.parametrize("edit", sorted(SIGNED_HEAD_EDITS))
+    def test_verify_after_a_check_names_any_edit_of_a_signed_head(self, store, edit):
+        timeline = self._checked_log(store)
+        sql, seq = self.SIGNED_HEAD_EDITS[edit]
+        self.tamper(store, sql.format(**self.SQL))
+        report = timeline.verify()
+        assert not report.ok and report.first_bad_seq == seq, report.findings
+        assert "signed head" in report.problem or "signature" in report.problem
+
+    def test_verify_reports_every_finding_an_edited_row_and_a_missing_trigger(self, store):
+        timeline = self._checked_log(store)
+        self.tamper(store, "UPDATE events SET source = 'Kaluga Oblast' WHERE seq = 2")
+        self.raw_sql(store, self.SQL["drop_delete_guard"])
+        report = timeline.verify()
+        problems = [(finding.seq, finding.problem) for finding in report.findings]
+        assert (2, "content does not match its hash (the event was edited)") in problems
+        assert any(seq is None and "events_refuse_delete" in problem for seq, problem in problems)
+
+    def test_verify_reports_a_trigger_altered_to_let_edits_through(self, store):
+        timeline = self._checked_log(store)
+        self.raw_sql(store, *self.SQL["neuter_update_guard"])
+        report = timeline.verify()
+        assert not report.ok and report.first_bad_seq is None
+        assert any("events_refuse_update" in finding.problem for finding in report.findings), report.findings
+
+    def test_rows_removed_at_the_end_with_the_head_rewritten_are_found_by_the_head_a_check_recorded(self, store):
+        timeline = self._checked_log(store)
+        rows = list(store.rows())
+        self.tamper(
+            store,
+            "DELETE FROM events WHERE seq = 5",
+            "DELETE FROM signed_heads",
+            ("UPDATE log_head SET seq = 4, hash = ? WHERE id = 1", [rows[3]["hash"]]),
+        )
+        report = timeline.verify()  # the head the first check recorded is gone with the row
+        assert not report.ok and report.first_bad_seq == 5, report.findings
+
+    @STORE_EXAMPLES
+    @given(texts=st.lists(st.text(st.characters(blacklist_characters="\x00")), min_size=1, max_size=4))
+    def test_the_fast_scan_spells_every_row_as_the_reference_does(self, tmp_path, texts):
+        # Rows written past the envelope's checks, so any text reaches every text column: quotes,
+        # backslashes, control characters, emoji. (NUL is left out: PostgreSQL text cannot hold it.)
+        rows, prev = [], GENESIS_HASH
+        for seq, text in enumerate(texts, start=1):
+            record = {
+                "event_id": f"{seq}{text}",
+                "kind": "statement.made",
+                "schema_version": 1,
+                "occurred_on": "2024-08-12",
+                "reported_on": "2024-08-12",
+                "source": text,
+                "note": text,
+                "date_precision": "day" if seq % 2 else text,
+                "data": {"speaker": text, "summary": text},
+            }
+            rows.append(record_to_row(record, seq, text, prev))
+            prev = rows[-1]["hash"]
+        with self.new_store(tmp_path) as store:
+            columns = list(rows[0])
+            insert = f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            self.raw_sql(
+                store,
+                *[(insert, [row[name] for name in columns]) for row in rows],
+                ("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [len(rows), prev]),
+            )
+            segment = store.scan_chain(after_seq=0, until_seq=len(rows))
+            assert segment.suspects == () and segment.rows == len(rows)
+            assert segment.last == store.head()
 
     # -- old schema versions -------------------------------------------------------------------
 
@@ -411,7 +540,7 @@ class EventStoreContract:
         (recorded,) = store.events()
         assert recorded.event == self.V1_AS_CURRENT
         assert recorded.event.schema_version == 2
-        assert store.verify().ok
+        assert verify_log(store).ok
         # Read, never rewritten: the stored row still says version 1.
         assert next(iter(store.rows())) == row
 
@@ -421,7 +550,7 @@ class EventStoreContract:
         assert result.appended == () and result.unchanged == 1
         result = store.append([statement("next")])
         assert result.appended[0].prev_hash == store.get("syrskyi-1000").hash
-        assert store.verify().ok
+        assert verify_log(store).ok
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -470,7 +599,7 @@ class EventStoreContract:
         bundled = Timeline.bundled()
         try:
             assert store.head() == bundled.store.head()
-            assert store.verify().ok
+            assert verify_log(store).ok
         finally:
             bundled.close()
 
@@ -577,11 +706,9 @@ class EventStoreContract:
         report = Timeline(store).verify(Ed25519PrivateKey.generate().public_key())
         assert not report.ok and "nothing to trust" in report.problem
 
-    def test_a_rewritten_log_with_every_hash_recomputed_fails_trusted_verify_only(self, store):
-        key = Ed25519PrivateKey.generate()
-        store.append([statement(f"e{n}") for n in range(1, 6)])
-        Timeline(store).sign(key)  # signs seq 5
-        # Rewrite seq 3 and recompute every hash after it, and the recorded head: a perfect forgery.
+    def _rewrite_seq_3_recomputing_every_hash(self, store: EventStore, *more: str) -> None:
+        """Rewrite seq 3 and recompute every hash after it, and the recorded head: a perfect forgery
+        of the chain; `more` statements run with it."""
         rows = list(store.rows())
         rows[2]["source"] = "someone else"
         prev = rows[1]["hash"]
@@ -596,12 +723,26 @@ class EventStoreContract:
                 )
             )
         statements.append(("UPDATE log_head SET hash = ? WHERE id = 1", [prev]))
-        self.tamper(store, *statements)
-        assert store.verify().ok  # the chain alone cannot see it
-        report = Timeline(store).verify(key.public_key())
-        assert not report.ok and report.first_bad_seq == 5 and "rewritten" in report.problem
+        self.tamper(store, *statements, *more)
 
-    def test_a_truncated_log_fails_trusted_verify_at_its_end(self, store):
+    def test_a_rewritten_log_is_found_by_the_heads_signed_in_it(self, store):
+        key = Ed25519PrivateKey.generate()
+        store.append([statement(f"e{n}") for n in range(1, 6)])
+        Timeline(store).sign(key)  # signs seq 5
+        self._rewrite_seq_3_recomputing_every_hash(store)
+        for report in (verify_log(store), Timeline(store).verify(key.public_key())):
+            assert not report.ok and report.first_bad_seq == 5 and "rewritten" in report.problem
+
+    def test_a_rewritten_log_whose_signed_heads_are_removed_fails_trusted_verify_only(self, store):
+        key = Ed25519PrivateKey.generate()
+        store.append([statement(f"e{n}") for n in range(1, 6)])
+        Timeline(store).sign(key)
+        self._rewrite_seq_3_recomputing_every_hash(store, "DELETE FROM signed_heads")
+        assert verify_log(store).ok  # the chain alone cannot see it
+        report = Timeline(store).verify(key.public_key())
+        assert not report.ok and "nothing to trust" in report.problem
+
+    def test_a_truncated_log_is_found_at_its_end_by_a_head_signed_past_it(self, store):
         key = Ed25519PrivateKey.generate()
         store.append([statement(f"e{n}") for n in range(1, 4)])
         Timeline(store).sign(key)
@@ -611,9 +752,8 @@ class EventStoreContract:
             "DELETE FROM events WHERE seq = 3",
             ("UPDATE log_head SET seq = 2, hash = ? WHERE id = 1", [rows[1]["hash"]]),
         )
-        assert store.verify().ok
-        report = Timeline(store).verify(key.public_key())
-        assert not report.ok and report.first_bad_seq == 3
+        for report in (verify_log(store), Timeline(store).verify(key.public_key())):
+            assert not report.ok and report.first_bad_seq == 3, report.findings
 
     @pytest.mark.parametrize("sql", ["UPDATE signed_heads SET seq = 1", "DELETE FROM signed_heads"])
     def test_the_database_refuses_to_edit_signed_heads(self, store, sql):
@@ -730,7 +870,7 @@ class SharedStoreContract(EventStoreContract):
         assert [r.seq for r in store.events()] == list(range(1, len(ids) + 1))  # no gap
         # Each batch's two events sit next to each other, whoever else was writing.
         assert all(ids[i + 1] == ids[i] + "-b" for i in range(0, len(ids), 2))
-        assert store.verify().ok
+        assert verify_log(store).ok
 
     def test_writers_on_several_connections_in_one_process_lose_nothing(self, store):
         target = self.target(store)
@@ -751,7 +891,7 @@ class SharedStoreContract(EventStoreContract):
         rows = list(store.rows())
         assert [row["seq"] for row in rows] == list(range(1, 4 * 20 * 2 + 1))
         assert all(after["prev_hash"] == before["hash"] for before, after in itertools.pairwise(rows))
-        assert store.verify().ok
+        assert verify_log(store).ok
 
     def test_a_stale_writer_on_another_connection_conflicts(self, store):
         other = EventStore.open(self.target(store))
@@ -763,7 +903,7 @@ class SharedStoreContract(EventStoreContract):
             # Without expected_head, the later writer chains onto the other's event.
             store.append([statement("mine")])
             assert [r.event_id for r in store.events()] == ["theirs", "mine"]
-            assert store.verify().ok
+            assert verify_log(store).ok
         finally:
             other.close()
 
@@ -786,7 +926,7 @@ class SharedStoreContract(EventStoreContract):
         assert self.dump(store) == before
         assert store.append([statement("after")]).head == 2
         assert [r.event_id for r in store.events()] == ["kept", "after"]
-        assert store.verify().ok
+        assert verify_log(store).ok
 
     def test_a_follower_sees_another_writer_s_events_as_they_come(self, store):
         target = self.target(store)

@@ -60,24 +60,41 @@ def test_an_edited_line_of_an_export_fails_verify_at_its_seq(signed, tmp_path, f
     assert result.exit_code == 1 and "seq 10" in result.stderr and "content does not match" in result.stderr
 
 
-def test_a_rewritten_export_with_every_hash_recomputed_fails_trusted_verify_only(signed, tmp_path):
-    db, public = signed
-    exported = tmp_path / "published.jsonl"
-    ok("export", "-o", exported, "--db", db)
-    lines = [json.loads(line) for line in exported.read_text().splitlines()]
-    events, signatures = lines[:-1], lines[-1]
-    events[19]["source"] = "someone else"
-    prev = events[18]["hash"]
-    for line in events[19:]:
+def _rewrite_from_seq_20(lines: list[dict]) -> None:
+    """Edit seq 20 of an export and recompute every hash after it: a perfect forgery of the chain."""
+    lines[19]["source"] = "someone else"
+    prev = lines[18]["hash"]
+    for line in lines[19:]:
         record = {
             name: value for name, value in line.items() if name not in ("seq", "recorded_at", "prev_hash", "hash")
         }
         line["prev_hash"] = prev
         line["hash"] = prev = record_to_row(record, line["seq"], line["recorded_at"], prev)["hash"]
+
+
+def test_a_rewritten_export_is_found_by_the_head_signed_in_it(signed, tmp_path):
+    db, public = signed
+    exported = tmp_path / "published.jsonl"
+    ok("export", "-o", exported, "--db", db)
+    lines = [json.loads(line) for line in exported.read_text().splitlines()]
+    events, signatures = lines[:-1], lines[-1]
+    _rewrite_from_seq_20(events)
     exported.write_text("\n".join(json.dumps(line) for line in [*events, signatures]) + "\n")
+    for trust in ([], ["--trust", public]):
+        result = run("verify", exported, *trust)
+        assert result.exit_code == 1 and "rewritten" in result.stderr and "seq 47" in result.stderr
+
+
+def test_a_rewritten_export_without_its_signatures_fails_trusted_verify_only(signed, tmp_path):
+    db, public = signed
+    exported = tmp_path / "published.jsonl"
+    ok("export", "-o", exported, "--db", db)
+    events = [json.loads(line) for line in exported.read_text().splitlines()][:-1]
+    _rewrite_from_seq_20(events)
+    exported.write_text("\n".join(json.dumps(line) for line in events) + "\n")
     assert run("verify", exported).exit_code == 0  # the chain alone is intact
     result = run("verify", exported, "--trust", public)
-    assert result.exit_code == 1 and "rewritten" in result.stderr and "seq 47" in result.stderr
+    assert result.exit_code == 1 and "nothing to trust" in result.stderr
 
 
 def test_a_published_copy_imported_into_an_empty_log_is_a_replica(signed, tmp_path):

@@ -23,6 +23,7 @@ from timeline.api import Timeline
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
 from timeline.rows import COLUMNS
 from timeline.store import EventStore
+from timeline.verify import verify_log
 
 
 class SQLiteContract:
@@ -30,10 +31,18 @@ class SQLiteContract:
 
     database_error = sqlite3.DatabaseError
     integrity_error = sqlite3.IntegrityError
-    SQL = {
+    SQL: dict[str, Any] = {
         "data_tampered": "json_set(data, '$.tampered', 1)",
         "day_before": "date(occurred_on, '-1 day')",
         "drop_delete_guard": "DROP TRIGGER events_refuse_delete",
+        "other_hash": "X'" + "ee" * 32 + "'",
+        "other_hash_text": "'" + "e" * 64 + "'",
+        # Still named as the guard, but only an UPDATE of `note` is refused.
+        "neuter_update_guard": [
+            "DROP TRIGGER events_refuse_update",
+            "CREATE TRIGGER events_refuse_update BEFORE UPDATE OF note ON events "
+            "BEGIN SELECT RAISE(ABORT, 'the events of the log are append-only: UPDATE refused'); END",
+        ],
     }
 
     def raw_connection(self, store: Any) -> tuple[sqlite3.Connection, bool]:
@@ -87,7 +96,7 @@ class TestSQLiteFileStore(SQLiteContract, SharedStoreContract):
         reopened = EventStore.open(db_path)
         try:
             assert [r.event_id for r in reopened.events()] == ["a", "b"]
-            assert reopened.verify().ok
+            assert verify_log(reopened).ok
         finally:
             reopened.close()
 
@@ -129,7 +138,7 @@ class TestSQLiteFileStore(SQLiteContract, SharedStoreContract):
             # Once the lock is free the same store writes again, chained onto the last event.
             store.append([statement("after")])
             assert [r.event_id for r in store.events()] == ["first", "after"]
-            assert store.verify().ok
+            assert verify_log(store).ok
         finally:
             holder.close()
             store.close()
@@ -284,7 +293,7 @@ def test_a_schema_4_store_with_signed_heads_is_read_as_it_is_and_its_first_write
         assert list(writer.store.rows())[:2] == rows_before  # every hash kept, read back as hex
         assert writer.store.signed_heads() == [signed]
         assert writer.checkpoints.usable() and writer.checkpoints.count() == 2
-        report = writer.verify(key.public_key(), full=True)
+        report = writer.verify(key.public_key(), decode=True)
         assert report.ok and report.signed_seq == signed.seq
         stored = writer.store.db.execute("SELECT typeof(hash), typeof(prev_hash) FROM events").fetchall()
         assert set(stored) == {("blob", "blob")}

@@ -33,7 +33,7 @@ from timeline.rows import decode_row
 from timeline.signing import SignedHead
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, CopyResult, EventStore, is_postgres_url
-from timeline.verify import VerifyReport, verify_trusted
+from timeline.verify import VerifyReport, failed, verify_log
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -544,16 +544,17 @@ class Timeline:
 
         return events, event_ids
 
-    def verify(self, trust: Ed25519PublicKey | None = None, *, full: bool = True) -> VerifyReport:
-        """Check the hash chain; with a trusted public key, also every head that key signed (a
-        trusted check always reads every row). `full=False` starts after the head the last intact
-        check recorded (it records its own head when the store can be written), so a daily check
-        of a growing log reads only what is new; a full check reads every row."""
-        if trust is not None:
-            return verify_trusted(self.store, trust)
-        report = self.store.verify(full=full)
+    def verify(
+        self, trust: Ed25519PublicKey | None = None, *, quick: bool = False, decode: bool = False
+    ) -> VerifyReport:
+        """Read every row and report every finding (`timeline.verify`): content against hash, links,
+        the recorded head, the append-only triggers, the signed heads; with a trusted public key,
+        also the heads that key signed. `quick` re-hashes only the rows after the head an earlier
+        intact check recorded (each intact check records its head when the store can be
+        written); `decode` also decodes every event."""
+        report = verify_log(self.store, trusted=trust, quick=quick, decode=decode)
         if report.ok:
-            self.store.record_verified(report)
+            self.store.record_verified(report.events, report.head_hash)
         return report
 
     @classmethod
@@ -570,7 +571,7 @@ class Timeline:
                 except ChainBroken as exc:
                     count = exc.seq - 1
                     problem = f"{exc.where}: {exc.message}" if exc.where else exc.message
-                    return VerifyReport(False, count, replica.store.hash_at(count) or "", exc.seq, problem)
+                    return failed(count, replica.store.hash_at(count) or "", exc.seq, problem)
             return replica.verify(trust)
         except OSError as exc:
             raise BadInput(f"{path}: cannot read: {exc.strerror}") from None

@@ -123,6 +123,7 @@ def acled_import_result(result: AcledImportResult, as_json: bool) -> str:
 
 
 def verify_report(report: VerifyReport, as_json: bool) -> str:
+    """`ok: ...` naming what was read, or one `FAILED: ...` line per finding, the first bad seq first."""
     if as_json:
         data: dict[str, Any] = {
             "ok": report.ok,
@@ -130,12 +131,21 @@ def verify_report(report: VerifyReport, as_json: bool) -> str:
             "head_hash": report.head_hash,
             "first_bad_seq": report.first_bad_seq,
             "problem": report.problem,
+            "findings": [{"seq": finding.seq, "problem": finding.problem} for finding in report.findings],
+            "more_bad_rows": report.more_bad_rows,
+            "checked": report.checked,
+            "content_checked_from": report.quick_from or 1,
         }
         if report.trusted_key is not None:
             data.update(trusted_key=report.trusted_key, signed_seq=report.signed_seq, signed_at=report.signed_at)
         return dumps(data)
     if report.ok:
-        text = f"ok: {report.events} events, hash chain intact; head hash {report.head_hash}"
+        text = f"ok: {report.events} events; head hash {report.head_hash}\nchecked: {'; '.join(report.checked)}"
+        if report.quick_from is not None and report.quick_from > 1:
+            text += (
+                f"\n(quick: seq 1 to {report.quick_from - 1} were not re-hashed, an earlier check found them "
+                "intact; run without --quick to re-read them)"
+            )
         if report.signed_seq is not None:
             unsigned = report.events - report.signed_seq
             text += (
@@ -144,11 +154,15 @@ def verify_report(report: VerifyReport, as_json: bool) -> str:
                 + (f"; {unsigned} event{'s' if unsigned != 1 else ''} after it not yet signed" if unsigned else "")
             )
         return text
-    where = f"seq {report.first_bad_seq}: " if report.first_bad_seq is not None else ""
-    text = f"FAILED: {where}{report.problem}"
+    ordered = sorted(report.findings, key=lambda finding: (finding.seq is None, finding.seq or 0))
+    lines = [
+        f"FAILED: {f'seq {finding.seq}: ' if finding.seq is not None else ''}{finding.problem}" for finding in ordered
+    ]
+    if report.more_bad_rows:
+        lines.append(f"FAILED: {report.more_bad_rows} more event{'s' if report.more_bad_rows != 1 else ''} do not hold")
     if report.trusted_key is not None and report.signed_seq is not None:
-        text += f"\n(the log holds the heads signed by key {report.trusted_key} up to seq {report.signed_seq})"
-    return text
+        lines.append(f"(the log holds the heads signed by key {report.trusted_key} up to seq {report.signed_seq})")
+    return "\n".join(lines)
 
 
 def signed_head(signed: SignedHead, as_json: bool) -> str:

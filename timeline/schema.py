@@ -29,6 +29,7 @@ A migration runs inside the caller's write transaction: a store is upgraded whol
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -77,9 +78,25 @@ BOUNDS_SQL = (
 )
 
 
-def guards(version: int) -> list[str]:
-    """The append-only triggers a store of `version` has."""
-    return [*APPEND_ONLY_TRIGGERS, *(SIGNED_HEADS_TRIGGERS if version >= 4 else ())]
+def guards(version: int) -> dict[str, tuple[str, str]]:
+    """The append-only triggers a store of `version` has: name -> (table, action)."""
+    found = {name: ("events", action) for name, action in APPEND_ONLY_TRIGGERS.items()}
+    if version >= 4:
+        found.update({name: ("signed_heads", action) for name, action in SIGNED_HEADS_TRIGGERS.items()})
+    return found
+
+
+def refuses(sql: str | None, name: str, table: str, action: str) -> bool:
+    """Whether a trigger's CREATE statement refuses every `action` on `table`: a BEFORE trigger
+    with no WHEN clause and no column list, whose only step aborts. Its message may be any text
+    (it has changed between versions); anything else in it could let an edit through."""
+    if sql is None:
+        return False
+    pattern = (
+        rf"CREATE\s+TRIGGER\s+[\"`\[]?{name}[\"`\]]?\s+BEFORE\s+{action}\s+ON\s+[\"`\[]?{table}[\"`\]]?\s+"
+        r"(?:FOR\s+EACH\s+ROW\s+)?BEGIN\s+SELECT\s+RAISE\s*\(\s*ABORT\s*,\s*'(?:[^']|'')*'\s*\)\s*;\s*END"
+    )
+    return re.fullmatch(pattern, sql.strip(), flags=re.IGNORECASE) is not None
 
 
 def version_of(db: sqlite3.Connection | sqlite_utils.Database) -> int:

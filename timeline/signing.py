@@ -94,6 +94,18 @@ def signature_holds(signed: SignedHead, trusted: Ed25519PublicKey) -> bool:
     return True
 
 
+def signature_holds_under_its_key(signed: SignedHead) -> bool:
+    """True when `signed` was made over exactly its seq, hash and time by the key it names: it
+    was not edited. Who that key belongs to is for `signature_holds` with a trusted key to say."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        named = Ed25519PublicKey.from_public_bytes(base64.b64decode(signed.public_key, validate=True))
+    except ValueError:  # not base64, or not 32 bytes: an edited key
+        return False
+    return signature_holds(signed, named)
+
+
 # -- keys in files ---------------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ from synthetic import FIRST_DAY, write_jsonl  # noqa: E402
 
 from timeline import Timeline  # noqa: E402
 from timeline.store import EventStore  # noqa: E402
+from timeline.verify import verify_log  # noqa: E402
 
 WRITERS = 4
 APPENDS_PER_WRITER = 250
@@ -125,7 +126,7 @@ def measure(target: str, source: Path, *, samples: int, seed: int) -> dict[str, 
     figures[f"{WRITERS}_writers_appends_per_s"] = round(writers_throughput(target))
     check = EventStore.open(target)
     try:
-        report = check.verify()
+        report = verify_log(check)
         figures["verify_ok_after_writers"] = report.ok and report.events == result.count + WRITERS * APPENDS_PER_WRITER
     finally:
         check.close()

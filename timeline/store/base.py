@@ -24,7 +24,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import attrs
 
@@ -35,9 +35,6 @@ from timeline.checkpoint_store import CheckpointStore
 from timeline.errors import BadEvent, ChainBroken, ConflictError, ReadOnlyTimeline
 from timeline.rows import COLUMNS, REPLAY_COLUMNS, decode_row, decode_values, record_to_row, row_hash
 from timeline.signing import SignedHead
-
-if TYPE_CHECKING:
-    from timeline.verify import VerifyReport
 
 GENESIS_HASH = schema.GENESIS_HASH
 RETRACTION = "event.retracted"
@@ -83,6 +80,83 @@ class Mentions:
 
     versions: tuple[tuple[str, int], ...]  # (kind, current payload version)
     texts: tuple[str, ...]
+
+
+@attrs.frozen
+class Suspect:
+    """A row the fast chain scan could not vouch for, with the row before it in seq order as the
+    scan saw it (None for the first row of a scanned range: the caller knows that one)."""
+
+    seq: int
+    before_seq: int | None
+    before_hash: str | None
+
+
+@attrs.frozen
+class ChainSegment:
+    """What a scan of the rows with after_seq < seq <= until_seq found: how many rows, the first
+    row's seq and prev_hash and the last row's seq and hash (to link it to the ranges beside it),
+    and the rows whose content or link did not hold (the first SUSPECT_LIMIT, and how many)."""
+
+    after_seq: int
+    until_seq: int
+    rows: int
+    first: tuple[int, str] | None  # (seq, prev_hash)
+    last: tuple[int, str] | None  # (seq, hash)
+    suspects: tuple[Suspect, ...]
+    suspects_total: int
+
+
+SUSPECT_LIMIT = 100
+
+
+def _hex(value: Any) -> str:
+    """A hash as the store reads it: bytes as lowercase hex, text as it is."""
+    return value.hex() if isinstance(value, bytes) else str(value)
+
+
+def segment_of(after_seq: int, until_seq: int, rows: Iterable[tuple[int, Any, Any, bool]]) -> ChainSegment:
+    """A ChainSegment from (seq, prev_hash, hash, content matches) rows in seq order: a row is a
+    suspect when its content does not match its hash, or it does not follow the row before."""
+    suspects: list[Suspect] = []
+    total = count = 0
+    first: tuple[int, str] | None = None
+    before_seq: int | None = None
+    before_hash: Any = None
+    for seq, prev_hash, hash_, content_ok in rows:
+        if before_seq is None:
+            first = (seq, _hex(prev_hash))
+            if not content_ok:
+                total += 1
+                suspects.append(Suspect(seq, None, None))
+        elif not content_ok or seq != before_seq + 1 or prev_hash != before_hash:
+            total += 1
+            if len(suspects) < SUSPECT_LIMIT:
+                suspects.append(Suspect(seq, before_seq, _hex(before_hash)))
+        before_seq, before_hash = seq, hash_
+        count += 1
+    last = None if before_seq is None else (before_seq, _hex(before_hash))
+    return ChainSegment(after_seq, until_seq, count, first, last, tuple(suspects), total)
+
+
+def scan_failed(store: EventStore, after_seq: int, until_seq: int, problem: Exception) -> ChainSegment:
+    """The reference scan, row by row in Python, for a range the fast scan could not read (a
+    value edited into a type the database cannot spell as JSON): slow, and only on an edited log."""
+
+    def judged() -> Iterator[tuple[int, Any, Any, bool]]:
+        for row in store.rows_for_check(after_seq, until_seq):
+            yield row["seq"], row["prev_hash"], row["hash"], content_matches(row)
+
+    return segment_of(after_seq, until_seq, judged())
+
+
+def content_matches(row: dict[str, Any]) -> bool:
+    """Whether a row's content matches its hash, by the reference spelling (`rows.row_hash`); a
+    row that cannot be spelled at all (a value edited into bytes, or text that is not UTF-8) does not."""
+    try:
+        return bool(row_hash(row) == row["hash"])
+    except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+        return False
 
 
 @attrs.frozen
@@ -184,8 +258,29 @@ class EventStore(abc.ABC):
         """Every signed head, in the order they were recorded."""
 
     @abc.abstractmethod
-    def missing_guards(self) -> list[str]:
-        """The database's own refusals of UPDATE and DELETE (triggers) that are missing or disabled."""
+    def guard_problems(self) -> list[str]:
+        """What is wrong with the database's own refusals of UPDATE and DELETE (triggers): each
+        missing, disabled or altered one, in a sentence naming it; empty when all are in place."""
+
+    @abc.abstractmethod
+    def first_seq_by_kind(self) -> dict[str, int]:
+        """Each kind in the log, with the seq of its first event."""
+
+    @abc.abstractmethod
+    def scan_chain(self, *, after_seq: int, until_seq: int) -> ChainSegment:
+        """Read every row with after_seq < seq <= until_seq: re-hash its content, check it follows
+        the row before (`segment_of`). A fast path of the reference `rows.row_hash`: a backend may
+        flag more rows than the reference would (they are judged again), never fewer."""
+
+    @abc.abstractmethod
+    def rows_for_check(self, after_seq: int, until_seq: int) -> Iterator[dict[str, Any]]:
+        """Rows as dicts in seq order, every column as stored, read so that no edited value (text
+        that is not UTF-8, say) stops the read: what the reference check judges."""
+
+    def reopen_target(self) -> str | None:
+        """What another process may open to read this log (its path or URL); None when only this
+        connection can reach it (in memory)."""
+        return None
 
     @abc.abstractmethod
     def read_transaction(self) -> contextlib.AbstractContextManager[None]:
@@ -596,17 +691,6 @@ class EventStore(abc.ABC):
 
     # -- checking ----------------------------------------------------------------------------
 
-    def verify(self, *, full: bool = True) -> VerifyReport:
-        """Walk the chain from the first event; report the first seq that does not hold.
-
-        With `full=False`, start after the head the last intact walk recorded (see
-        `record_verified`), checking that its row still holds the hash it had.
-        """
-        from timeline.verify import verify_chain
-
-        since = None if full else self.verified_head()
-        return verify_chain(self, since=since)
-
     def hash_links(self, *, until_seq: int) -> Iterator[tuple[int, str, str]]:
         """(seq, prev_hash, hash) of the rows up to `until_seq`, in seq order: the chain's links alone."""
         return self.row_values("seq <= ?", [until_seq], columns=("seq", "prev_hash", "hash"))
@@ -618,11 +702,11 @@ class EventStore(abc.ABC):
         rows = self.query("SELECT seq, hash FROM verified_head WHERE id = 1")
         return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
-    def record_verified(self, report: VerifyReport) -> bool:
-        """Remember an intact chain's head for the next incremental `verify`; a best effort through a
-        connection of its own (a read-only handle can record it), skipped when the store cannot be
-        written or another writer holds it. Returns whether it was recorded."""
-        if not report.ok or not self._can_record_verified() or not self.has_table("verified_head"):
+    def record_verified(self, seq: int, hash_: str) -> bool:
+        """Remember the head of a chain `verify` found intact, for a later `verify --quick`; a best
+        effort through a connection of its own (a read-only handle can record it), skipped when
+        the store cannot be written or another writer holds it. Returns whether it was recorded."""
+        if not self._can_record_verified() or not self.has_table("verified_head"):
             return False
         try:
             session = self.cache_session()
@@ -631,7 +715,7 @@ class EventStore(abc.ABC):
         try:
             if not session.begin_write():
                 return False
-            session.execute(_UPSERT_VERIFIED_HEAD, [report.events, report.head_hash])
+            session.execute(_UPSERT_VERIFIED_HEAD, [seq, hash_])
             session.commit()
             return True
         except Exception:  # a database that refuses the write (permissions, read-only)

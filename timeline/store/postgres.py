@@ -41,7 +41,16 @@ from timeline import schema
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
 from timeline.rows import COLUMNS
 from timeline.signing import SignedHead
-from timeline.store.base import GENESIS_HASH, EventStore, is_postgres_url, retraction_filter, safe_label
+from timeline.store.base import (
+    GENESIS_HASH,
+    SUSPECT_LIMIT,
+    ChainSegment,
+    EventStore,
+    Suspect,
+    is_postgres_url,
+    retraction_filter,
+    safe_label,
+)
 
 CURRENT_VERSION = 4
 LOCK_TIMEOUT_S = 60.0
@@ -53,6 +62,12 @@ STREAM_PAGE = 2_000  # rows fetched per round trip from a server-side cursor
 _CREATE_LOCK = 7_152_024
 
 _cursor_names = itertools.count(1)
+
+# What the guards' function does: refuse. `guard_problems` checks that its body is still this.
+_REFUSE_EDIT_BODY = """
+    BEGIN
+        RAISE EXCEPTION '% are append-only: % refused', TG_ARGV[0], TG_OP;
+    END """
 
 # The tables, their guards and the head row, at CURRENT_VERSION. Text columns compare byte by byte
 # (COLLATE "C"): days are ISO strings, and their order must not depend on the server's locale.
@@ -88,10 +103,7 @@ _CREATE = [
         signature TEXT NOT NULL,
         PRIMARY KEY (public_key, seq)
     )""",
-    """CREATE FUNCTION timeline_refuse_edit() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        RAISE EXCEPTION '% are append-only: % refused', TG_ARGV[0], TG_OP;
-    END $$""",
+    f"CREATE FUNCTION timeline_refuse_edit() RETURNS trigger LANGUAGE plpgsql AS $${_REFUSE_EDIT_BODY}$$",
 ]
 GUARDS = {
     f"{table}_refuse_{action.lower()}": (table, action, what)
@@ -185,6 +197,61 @@ MIGRATIONS: dict[int, list[str]] = {
         "UPDATE checkpoint_head SET log_seq = -1 WHERE id = 1",
     ],
 }
+
+
+# What `guard_problems` reads of each trigger on the guarded tables, and what a guard must be:
+# a BEFORE trigger for each statement (pg_trigger.tgtype: bit 1 BEFORE, no row bit) of exactly
+# one action, with no WHEN and no column list, calling the refusing function, whose body is
+# still the one created here (its return value is ignored, so only the RAISE refuses).
+_GUARDS_SQL = """SELECT t.tgname, c.relname, t.tgenabled, t.tgtype, t.tgqual IS NULL AND t.tgattr::text = '',
+    p.proname, p.prosrc
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+WHERE c.relname IN ('events', 'signed_heads') AND c.relnamespace = current_schema()::regnamespace
+    AND NOT t.tgisinternal"""
+_TRIGGER_BEFORE = 2
+_TRIGGER_ACTIONS = {"DELETE": 8, "UPDATE": 16, "TRUNCATE": 32}
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _canonical_json_sql() -> str:
+    """SQL spelling a row's hashed columns as `rows.row_hash` does: keys sorted, a later column
+    left out where it holds the value older rows read as; `to_json` escapes text as the engine's
+    JSON encoder does. NULL (a constraint dropped and a value cleared) makes the whole spelling
+    NULL, which matches no hash."""
+    integers = {name for name, kind in schema.EVENT_COLUMNS.items() if kind is int}
+    parts = []
+    for position, name in enumerate(sorted(name for name in COLUMNS if name != "hash")):
+        value = f"{name}::text" if name in integers else f"to_json({name})::text"
+        if name == "note":
+            value = f"COALESCE({value}, 'null')"
+        key = ("{" if position == 0 else ",") + f'"{name}":'
+        if name in schema.LATER_COLUMNS:
+            assert position > 0  # the first key opens the object
+            default = schema.LATER_COLUMNS[name]
+            parts.append(f"CASE WHEN {name} = '{default}' THEN '' ELSE '{key}' || {value} END")
+        else:
+            parts.append(f"'{key}' || {value}")
+    return " || ".join(parts) + " || '}'"
+
+
+# One pass over the range, on the server: every row re-hashed and linked to the one before; back
+# come the first SUSPECT_LIMIT rows that did not hold, a summary, and the range's first and last rows.
+_SCAN_SQL = f"""WITH scanned AS MATERIALIZED (
+    SELECT seq, prev_hash, hash, lag(seq) OVER w AS before_seq, lag(hash) OVER w AS before_hash,
+        (encode(sha256(convert_to({_canonical_json_sql()}, 'UTF8')), 'hex') = hash) IS TRUE AS content_ok
+    FROM events WHERE seq > %s AND seq <= %s WINDOW w AS (ORDER BY seq)
+), flagged AS (
+    SELECT *, NOT content_ok OR (before_seq IS NOT NULL
+        AND (seq <> before_seq + 1 OR prev_hash IS DISTINCT FROM before_hash)) AS suspect FROM scanned
+)
+SELECT * FROM (SELECT 'row', seq, before_seq, before_hash FROM flagged WHERE suspect ORDER BY seq
+    LIMIT {SUSPECT_LIMIT}) AS suspects
+UNION ALL SELECT 'summary', count(*), count(*) FILTER (WHERE suspect), NULL FROM flagged
+UNION ALL SELECT * FROM (SELECT 'first', seq, NULL::bigint, prev_hash FROM flagged ORDER BY seq LIMIT 1) AS first_row
+UNION ALL SELECT * FROM (SELECT 'last', seq, NULL::bigint, hash FROM flagged ORDER BY seq DESC LIMIT 1) AS last_row"""
 
 
 def _jsonb_field(*path: str) -> str:
@@ -394,12 +461,52 @@ class PostgresEventStore(EventStore):
         ).fetchall()
         return [SignedHead(int(seq), *rest) for seq, *rest in rows]
 
-    def missing_guards(self) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid IN ('events'::regclass, 'signed_heads'::regclass) "
-            "AND NOT tgisinternal AND tgenabled <> 'D'"
-        ).fetchall()
-        return sorted(set(GUARDS) - {row[0] for row in rows})
+    def guard_problems(self) -> list[str]:
+        rows = self.conn.execute(_GUARDS_SQL).fetchall()
+        found = {name: rest for name, *rest in rows}
+        problems = []
+        for name, (table, action, _) in GUARDS.items():
+            if name not in found:
+                problems.append(f"append-only trigger {name} is missing: {action} on {table} is not refused")
+                continue
+            on_table, enabled, kind, plain, function, body = found[name]
+            if enabled not in ("O", "A"):  # D: disabled; R: fires only for a replica's sessions
+                problems.append(f"append-only trigger {name} is disabled: {action} on {table} is not refused")
+            elif (
+                on_table != table
+                or kind != _TRIGGER_BEFORE | _TRIGGER_ACTIONS[action]
+                or not plain
+                or function != "timeline_refuse_edit"
+                or body.split() != _REFUSE_EDIT_BODY.split()
+            ):
+                problems.append(
+                    f"append-only trigger {name} was altered: it no longer refuses every {action} on {table}"
+                )
+        return problems
+
+    def scan_chain(self, *, after_seq: int, until_seq: int) -> ChainSegment:
+        """The server re-hashes every row (its `sha256` over the row's canonical JSON, spelled in
+        SQL) and checks each link, and sends back only what did not hold and the range's ends."""
+        rows = self.conn.execute(_SCAN_SQL, [after_seq, until_seq]).fetchall()
+        suspects = [Suspect(int(seq), _int_or_none(b), h) for what, seq, b, h in rows if what == "row"]
+        summary = {what: (seq, b, h) for what, seq, b, h in rows if what != "row"}
+        count, total, _ = summary["summary"]
+        first = (int(summary["first"][0]), str(summary["first"][2])) if "first" in summary else None
+        last = (int(summary["last"][0]), str(summary["last"][2])) if "last" in summary else None
+        return ChainSegment(after_seq, until_seq, int(count), first, last, tuple(suspects), int(total))
+
+    def first_seq_by_kind(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT kind, min(seq) FROM events GROUP BY kind").fetchall()
+        return {str(kind): int(seq) for kind, seq in rows}
+
+    def rows_for_check(self, after_seq: int, until_seq: int) -> Iterator[dict[str, Any]]:
+        rows = self._stream(
+            f"SELECT {', '.join(COLUMNS)} FROM events WHERE seq > ? AND seq <= ? ORDER BY seq", [after_seq, until_seq]
+        )
+        return (dict(zip(COLUMNS, values, strict=True)) for values in rows)
+
+    def reopen_target(self) -> str | None:
+        return self.url
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = self.conn.execute(_sql(sql), list(params))

@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
+import itertools
 import operator
 import os
 import sqlite3
@@ -28,7 +30,15 @@ from timeline import schema
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
 from timeline.rows import COLUMNS
 from timeline.signing import SignedHead
-from timeline.store.base import BATCH_SIZE, AppendResult, EventStore, retraction_filter
+from timeline.store.base import (
+    BATCH_SIZE,
+    AppendResult,
+    ChainSegment,
+    EventStore,
+    retraction_filter,
+    scan_failed,
+    segment_of,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -209,9 +219,52 @@ class SQLiteEventStore(EventStore):
         rows = self.conn.execute(f"SELECT {', '.join(schema.SIGNED_HEAD_COLUMNS)} FROM signed_heads ORDER BY rowid")
         return [SignedHead(*row) for row in rows]
 
-    def missing_guards(self) -> list[str]:
-        triggers = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        return sorted(set(schema.guards(self.schema_version)) - triggers)
+    def guard_problems(self) -> list[str]:
+        found = dict(self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+        problems = []
+        for name, (table, action) in schema.guards(self.schema_version).items():
+            if name not in found:
+                problems.append(f"append-only trigger {name} is missing: {action} on {table} is not refused")
+            elif not schema.refuses(found[name], name, table, action):
+                problems.append(
+                    f"append-only trigger {name} was altered: it no longer refuses every {action} on {table}"
+                )
+        return problems
+
+    def first_seq_by_kind(self) -> dict[str, int]:
+        # Covered by the (kind, occurred_on) index, which holds each row's seq: no row is read.
+        return dict(self.conn.execute("SELECT kind, min(seq) FROM events GROUP BY kind").fetchall())
+
+    def rows_for_check(self, after_seq: int, until_seq: int) -> Iterator[dict[str, Any]]:
+        # Text that is not UTF-8 (only an edit writes it) is read with its bad bytes kept as
+        # surrogates: the row then fails its hash instead of stopping the read.
+        saved = self.conn.text_factory
+        self.conn.text_factory = lambda raw: raw.decode("utf-8", "surrogateescape")
+        try:
+            rows = self.conn.execute(
+                f"SELECT {', '.join(self._column_sql(COLUMNS))} FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
+                [after_seq, until_seq],
+            ).fetchall()
+        finally:
+            self.conn.text_factory = saved
+        return (dict(zip(COLUMNS, values, strict=True)) for values in rows)
+
+    def reopen_target(self) -> str | None:
+        return None if self.path is None else str(self.path)
+
+    def scan_chain(self, *, after_seq: int, until_seq: int) -> ChainSegment:
+        """SQLite spells each row's canonical JSON itself (`json_object` escapes as the engine's
+        JSON encoder does) and Python hashes it: re-serialising in Python was two thirds of a check.
+        A row the database cannot spell (a value edited into a blob) is left to the reference check."""
+        sql = (
+            f"SELECT seq, prev_hash, hash, CAST({_CANONICAL_JSON_SQL} AS BLOB) FROM events "
+            "WHERE seq > ? AND seq <= ? ORDER BY seq"
+        )
+        try:
+            cursor = self.conn.execute(sql, [after_seq, until_seq])
+            return segment_of(after_seq, until_seq, _hashed_rows(cursor))
+        except sqlite3.OperationalError as exc:
+            return scan_failed(self, after_seq, until_seq, exc)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.conn.execute(sql, list(params)).fetchall())
@@ -224,7 +277,9 @@ class SQLiteEventStore(EventStore):
         return found.fetchone() is not None
 
     def _can_record_verified(self) -> bool:
-        return self.path is not None and os.access(self.path, os.W_OK)
+        if self.path is None:
+            return self.writable  # in memory: its one connection records it
+        return os.access(self.path, os.W_OK)
 
     def cache_session(self) -> SQLiteSession:
         if self.path is None:
@@ -333,6 +388,52 @@ class SQLiteSession:
 
 
 _HASH_POSITIONS = tuple(COLUMNS.index(name) for name in schema.HASH_COLUMNS)
+
+
+def _canonical_json_sql() -> str:
+    """SQL spelling a row's hashed columns as `rows.row_hash` does: keys sorted, a later column
+    left out where it holds the value older rows read as, and the hashes as lowercase hex."""
+    names = sorted(name for name in COLUMNS if name != "hash")
+
+    def value(name: str) -> str:
+        if name in schema.HASH_COLUMNS:
+            return f"CASE WHEN typeof({name}) = 'blob' THEN lower(hex({name})) ELSE {name} END"
+        return name
+
+    def spelled(present: set[str]) -> str:
+        kept = [name for name in names if name not in schema.LATER_COLUMNS or name in present]
+        return "json_object(" + ", ".join(f"'{name}', {value(name)}" for name in kept) + ")"
+
+    later = sorted(schema.LATER_COLUMNS)
+    cases = []
+    for flags in itertools.product((True, False), repeat=len(later)):
+        present = {name for name, flag in zip(later, flags, strict=True) if flag}
+        condition = " AND ".join(
+            f"{name} IS NOT '{schema.LATER_COLUMNS[name]}'"
+            if name in present
+            else f"{name} IS '{schema.LATER_COLUMNS[name]}'"
+            for name in later
+        )
+        cases.append(f"WHEN {condition} THEN {spelled(present)}")
+    return "CASE " + " ".join(cases) + " END" if cases else spelled(set())
+
+
+_CANONICAL_JSON_SQL = _canonical_json_sql()
+
+
+def _hashed_rows(cursor: sqlite3.Cursor) -> Iterator[tuple[int, Any, Any, bool]]:
+    """(seq, prev_hash, hash, whether the content matches the hash) of each row: the hashes as
+    stored (32 bytes, or hex text written by another tool), compared as the store reads them."""
+    sha256 = hashlib.sha256
+    while rows := cursor.fetchmany(5_000):
+        for seq, prev_hash, hash_, material in rows:
+            digest = sha256(material).digest() if material is not None else None
+            if type(hash_) is bytes:
+                yield seq, prev_hash, hash_, digest == hash_
+            else:
+                yield seq, prev_hash, hash_, digest is not None and digest.hex() == hash_
+
+
 _ROW_VALUES = operator.itemgetter(*COLUMNS)
 
 
