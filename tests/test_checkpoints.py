@@ -291,7 +291,7 @@ def test_a_backfill_updates_the_checkpoints_of_its_day_and_later_only(tmp_path, 
 
 def test_a_backfill_decodes_only_the_events_that_name_what_it_touches(tmp_path, dataset_path, monkeypatch):
     """Fails if the patch stops searching the log for the touched keys and decodes every row of their kinds."""
-    from timeline import checkpoint_patch
+    from timeline.checkpoints import patch as checkpoint_patch
 
     timeline = Timeline.init(tmp_path / "kursk.db")
     timeline.import_jsonl(dataset_path)

@@ -24,11 +24,11 @@ from hypothesis import HealthCheck, given, settings
 from strategies import AUGUST_2024, event_logs
 
 from events.codec import event_from_record, event_to_record
-from timeline import schema
 from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.formats.jsonl import write_events
-from timeline.rows import record_to_row
+from timeline.store import schema
+from timeline.store.rows import record_to_row
 
 # --------------------------------------------------------------------------------------------
 # Records and helpers

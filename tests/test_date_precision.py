@@ -12,13 +12,12 @@ from click.testing import CliRunner
 
 from events.codec import event_from_record, event_to_record
 from events.envelope import DatePrecision
-from timeline import schema
 from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.errors import BadEvent
 from timeline.render import describe
-from timeline.rows import record_to_row
-from timeline.store import EventStore
+from timeline.store import EventStore, schema
+from timeline.store.rows import record_to_row
 
 
 def statement(event_id: str, **envelope: object) -> dict[str, object]:

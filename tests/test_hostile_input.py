@@ -47,12 +47,11 @@ from strategies import event_logs, events, payloads
 
 from events import registry
 from events.codec import converter, event_to_record
-from timeline import schema
 from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.errors import NotATimeline
 from timeline.formats.jsonl import MAX_LINE_BYTES
-from timeline.store import BATCH_SIZE
+from timeline.store import BATCH_SIZE, schema
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from strategies import AUGUST_2024, events
 
 from events.codec import event_to_record
-from timeline.rows import COLUMNS, _canonical_material, _hashed_json, record_to_row
+from timeline.store.rows import COLUMNS, _canonical_material, _hashed_json, record_to_row
 
 ANY_VALUE = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from timeline.cli import cli
-from timeline.rows import record_to_row
+from timeline.store.rows import record_to_row
 
 DATASET = Path(__file__).parent.parent / "timeline" / "datasets" / "kursk-2024.jsonl"
 

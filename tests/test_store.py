@@ -18,11 +18,10 @@ from strategies import AUGUST_2024, event_logs, events
 import timeline.store.sqlite
 from events import registry
 from events.quantity import Bound, Quantity
-from timeline import schema
 from timeline.api import Timeline
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
-from timeline.rows import COLUMNS
-from timeline.store import EventStore
+from timeline.store import EventStore, schema
+from timeline.store.rows import COLUMNS
 from timeline.verify import verify_log
 
 

@@ -29,10 +29,10 @@ from timeline.formats.acled_history import AcledImport, AcledImportResult
 from timeline.formats.jsonl import read_records, write_events
 from timeline.formats.published import published_rows, read_lines, write_published
 from timeline.projectors.base import Fact, State
-from timeline.rows import decode_row
 from timeline.signing import SignedHead
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, CopyResult, EventStore, is_postgres_url
+from timeline.store.rows import decode_row
 from timeline.verify import VerifyReport, failed, verify_log
 
 if TYPE_CHECKING:

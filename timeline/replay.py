@@ -19,8 +19,8 @@ from events.envelope import Event, RecordedEvent
 from timeline.errors import NotATimeline
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import State
-from timeline.rows import COLUMNS, EVENT_ID, KIND, OCCURRED_ON, decode_replay_row, decode_values
 from timeline.store import EventStore
+from timeline.store.rows import COLUMNS, EVENT_ID, KIND, OCCURRED_ON, decode_replay_row, decode_values
 
 Day = str  # YYYY-MM-DD, as stored
 

@@ -36,10 +36,10 @@ from events import registry
 from events.codec import event_from_record
 from events.errors import InvalidEvent
 from events.fastpath import Unsure, record_from_dict
-from timeline.rows import row_to_record
-from timeline.schema import GENESIS_HASH
 from timeline.signing import SignedHead, key_id, signature_holds_under_its_key
 from timeline.store.base import ChainSegment, Suspect, content_matches, segment_of
+from timeline.store.rows import row_to_record
+from timeline.store.schema import GENESIS_HASH
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey

@@ -73,7 +73,7 @@ def test_events_of_other_kinds_touch_no_key(projector, event):
 @given(data=st.data())
 def test_an_event_names_a_part_of_every_key_it_touches_in_its_data(projector, data):
     """What lets a refold search the log for the touched keys instead of decoding every row
-    (timeline/checkpoint_patch.py), for the rows it searches: those at the current payload version."""
+    (timeline/checkpoints/patch.py), for the rows it searches: those at the current payload version."""
     kinds = tuple(sorted(registry.kind_of_class(cls) for cls in projector.reads))
     event = data.draw(events(window=AUGUST_2024, small_pools=False, kinds=kinds))
     stored = canonical_json(event_to_record(event)["data"])

@@ -42,7 +42,7 @@ class Projector:
     # The keys an event of a kind it reads can change. With it the projector is key-local: `apply`
     # reads and writes only those keys, and each one's new fact depends only on that key's old
     # fact and the event (a law the tests check). A write that lands in the past then refolds
-    # only the facts it touches (timeline/checkpoint_patch.py). None: every write refolds it whole.
+    # only the facts it touches (timeline/checkpoints/patch.py). None: every write refolds it whole.
     keys: Callable[[Event], tuple[FactKey, ...]] | None = None
 
     def initial(self) -> State:

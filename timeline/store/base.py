@@ -30,11 +30,11 @@ import attrs
 
 from events.codec import CheckedRecord, event_to_record
 from events.envelope import Event, RecordedEvent
-from timeline import schema
-from timeline.checkpoint_store import CheckpointStore
 from timeline.errors import BadEvent, ChainBroken, ConflictError, ReadOnlyTimeline
-from timeline.rows import COLUMNS, REPLAY_COLUMNS, decode_row, decode_values, record_to_row, row_hash
 from timeline.signing import SignedHead
+from timeline.store import schema
+from timeline.store.checkpoint_tables import CheckpointStore
+from timeline.store.rows import COLUMNS, REPLAY_COLUMNS, decode_row, decode_values, record_to_row, row_hash
 
 GENESIS_HASH = schema.GENESIS_HASH
 RETRACTION = "event.retracted"

@@ -37,10 +37,9 @@ from psycopg.pq import TransactionStatus
 
 from events import registry
 from events.errors import InvalidEvent
-from timeline import schema
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
-from timeline.rows import COLUMNS
 from timeline.signing import SignedHead
+from timeline.store import schema
 from timeline.store.base import (
     GENESIS_HASH,
     SUSPECT_LIMIT,
@@ -51,6 +50,7 @@ from timeline.store.base import (
     retraction_filter,
     safe_label,
 )
+from timeline.store.rows import COLUMNS
 
 CURRENT_VERSION = 4
 LOCK_TIMEOUT_S = 60.0

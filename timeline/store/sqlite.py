@@ -26,10 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from events.errors import InvalidEvent
-from timeline import schema
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
-from timeline.rows import COLUMNS
 from timeline.signing import SignedHead
+from timeline.store import schema
 from timeline.store.base import (
     BATCH_SIZE,
     AppendResult,
@@ -39,6 +38,7 @@ from timeline.store.base import (
     scan_failed,
     segment_of,
 )
+from timeline.store.rows import COLUMNS
 
 if TYPE_CHECKING:
     import sqlite_utils

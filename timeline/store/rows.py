@@ -14,8 +14,8 @@ from events import registry
 from events.codec import canonical_json, event_from_record, event_from_trusted_row
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from timeline import schema
 from timeline.errors import NotATimeline
+from timeline.store import schema
 
 COLUMNS = (*schema.EVENT_COLUMNS, *schema.LATER_COLUMNS)
 # What a fold needs of a row: no position, no hashes.

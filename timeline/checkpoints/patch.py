@@ -28,13 +28,15 @@ from typing import TYPE_CHECKING, Any
 from events import registry
 from events.codec import canonical_json
 from timeline import replay
-from timeline.checkpoint_store import CheckpointRow, CheckpointStore
-from timeline.checkpoints import Writer, chain_of, load
+from timeline.checkpoints.chains import chain_of
+from timeline.checkpoints.stored import load
+from timeline.checkpoints.writer import Writer
 from timeline.facts import FactMap
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import FactKey, State
-from timeline.rows import EVENT_ID, KIND, OCCURRED_ON, REPLAY_COLUMNS, REPORTED_ON, decode_replay_row
 from timeline.store.base import Mentions
+from timeline.store.checkpoint_tables import CheckpointRow, CheckpointStore
+from timeline.store.rows import EVENT_ID, KIND, OCCURRED_ON, REPLAY_COLUMNS, REPORTED_ON, decode_replay_row
 
 if TYPE_CHECKING:
     from timeline.store import EventStore
