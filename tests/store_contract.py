@@ -477,7 +477,7 @@ class EventStoreContract:
         assert not report.ok and report.first_bad_seq == 5, report.findings
 
     @STORE_EXAMPLES
-    @given(texts=st.lists(st.text(st.characters(blacklist_characters="\x00")), min_size=1, max_size=4))
+    @given(
         texts=st.lists(
             st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00")), min_size=1, max_size=4
         )
