@@ -53,7 +53,7 @@ from timeline.api import BUNDLED_RECORDED_AT, Timeline
 from timeline.errors import BadEvent, ChainBroken, ConflictError
 from timeline.formats.jsonl import read_events
 from timeline.snapshot import Snapshot
-from timeline.store import BATCH_SIZE, GENESIS_HASH, EventStore
+from timeline.store import BATCH_SIZE, GENESIS_HASH, EventStore, memory_store, open_store
 from timeline.store.rows import record_to_row, row_hash
 from timeline.verify import verify_log
 
@@ -93,7 +93,7 @@ def retraction(event_id: str, target: str) -> Event:
 
 def reference_store(log: list[Event], recorded_at: str = RECORDED_AT) -> EventStore:
     """The same events in an in-memory SQLite store: what every backend's chain must equal."""
-    store = EventStore.in_memory()
+    store = memory_store()
     store.append(log, recorded_at=recorded_at)
     return store
 
@@ -785,7 +785,7 @@ class EventStoreContract:
             assert (result.copied, result.head, result.head_hash) == (len(log), *source.head())
             assert list(store.rows()) == list(source.rows()) and store.signed_heads() == source.signed_heads()
             assert Timeline(store).verify(key.public_key()).ok
-            back = EventStore.in_memory()
+            back = memory_store()
             back.append_rows(((row, None) for row in store.rows()), store.signed_heads())
             assert back.head() == source.head() and Timeline(back).verify(key.public_key()).ok
             # A second copy finds everything there already.
@@ -825,7 +825,7 @@ class EventStoreContract:
 
 def _append_pairs(target: str, writer: str, rounds: int) -> None:
     """One writer process: append `rounds` batches of two events, `<id>` then `<id>-b`."""
-    store = EventStore.open(target)
+    store = open_store(target)
     try:
         for n in range(rounds):
             store.append([statement(f"{writer}-{n}"), statement(f"{writer}-{n}-b")])
@@ -840,7 +840,7 @@ _KILLED_WRITER = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from store_contract import statement
-    from timeline.store import EventStore
+    from timeline.store import open_store
 
     def events():
         for n in range(3 * 50):
@@ -848,7 +848,7 @@ _KILLED_WRITER = textwrap.dedent(
         Path({ready!r}).write_text("written")
         time.sleep(600)
 
-    EventStore.open({target!r}).append(events(), batch_size=50)
+    open_store({target!r}).append(events(), batch_size=50)
     """
 )
 
@@ -857,7 +857,7 @@ class SharedStoreContract(EventStoreContract):
     """What a store that several processes and connections open at once must do."""
 
     def target(self, store: EventStore) -> str:
-        """What another process passes to `EventStore.open` to reach this store."""
+        """What another process passes to `open_store` to reach this store."""
         raise NotImplementedError
 
     def test_writers_in_several_processes_never_interleave_batches_or_fork_the_chain(self, store):
@@ -898,7 +898,7 @@ class SharedStoreContract(EventStoreContract):
         assert verify_log(store).ok
 
     def test_a_stale_writer_on_another_connection_conflicts(self, store):
-        other = EventStore.open(self.target(store))
+        other = open_store(self.target(store))
         try:
             head = store.head()[0]
             other.append([statement("theirs")], expected_head=head)
@@ -937,7 +937,7 @@ class SharedStoreContract(EventStoreContract):
         store.append([statement("first")])
 
         def write_later() -> None:
-            other = EventStore.open(target)  # a connection of its own, on the writer's thread
+            other = open_store(target)  # a connection of its own, on the writer's thread
             try:
                 time.sleep(0.3)
                 other.append([statement("second")])

@@ -21,7 +21,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from timeline.api import Timeline
-from timeline.store import EventStore
+from timeline.store import memory_store
 
 FIRST_DAY = dt.date(2024, 8, 1)
 FIRST_EXPORT_DAY = dt.date(2024, 8, 12)  # every timestamp of the first export is on or before it
@@ -74,7 +74,7 @@ def two_exports(draw: st.DrawFn):
 
 
 def _timeline(*exports):
-    timeline = Timeline(EventStore.in_memory())
+    timeline = Timeline(memory_store())
     results = [timeline.import_acled(io.BytesIO(csv_bytes(export))) for export in exports if export]
     return timeline, results
 

@@ -17,7 +17,7 @@ from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.errors import BadEvent
 from timeline.formats.acled import claim_id, incident_id
-from timeline.store import EventStore
+from timeline.store import memory_store
 
 AUG = dt.date(2024, 8, 1)
 
@@ -27,7 +27,7 @@ def day(n: int) -> dt.date:
 
 
 def memory_timeline() -> Timeline:
-    return Timeline(EventStore.in_memory())
+    return Timeline(memory_store())
 
 
 def imported(timeline: Timeline, rows, **options):

@@ -25,7 +25,7 @@ from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.diff import diff_facts
 from timeline.fact_shapes import shape_tag
-from timeline.store import EventStore
+from timeline.store import memory_store
 
 DAYS = st.dates(min_value=AUGUST_2024[0] - dt.timedelta(days=1), max_value=AUGUST_2024[1])
 KNOWN_ON = st.one_of(st.none(), DAYS)
@@ -180,7 +180,7 @@ LOGS = event_logs(min_size=1, max_size=25, window=AUGUST_2024, small_pools=True)
 
 
 def timeline_of(log) -> Timeline:
-    timeline = Timeline(EventStore.in_memory())
+    timeline = Timeline(memory_store())
     timeline.store.append(log)
     return timeline
 

@@ -16,7 +16,7 @@ from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.errors import BadEvent
 from timeline.render import describe
-from timeline.store import EventStore, schema
+from timeline.store import memory_store, schema
 from timeline.store.rows import record_to_row
 
 
@@ -60,7 +60,7 @@ def test_a_coarser_precision_round_trips_through_the_record():
 
 def test_an_unknown_precision_is_an_error_naming_the_field():
     with pytest.raises(BadEvent) as error:
-        Timeline(EventStore.in_memory()).append(statement("s-1", date_precision="fortnight"))
+        Timeline(memory_store()).append(statement("s-1", date_precision="fortnight"))
     assert error.value.field == "date_precision"
     assert "day, week, month" in str(error.value)
 

@@ -21,7 +21,7 @@ from datasette.app import Datasette
 from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.formats.csv_table import neutralise
-from timeline.store import EventStore
+from timeline.store import memory_store
 
 AUG = dt.date(2024, 8, 1)
 
@@ -241,7 +241,7 @@ def test_timelinejs_has_a_slide_per_event_with_source_group_and_unverified_marke
 
 
 def test_timelinejs_escapes_html_and_dates_a_month_without_a_day(tmp_path):
-    timeline = Timeline(EventStore.in_memory())
+    timeline = Timeline(memory_store())
     timeline.import_acled(
         io.BytesIO(csv_bytes([row("RUS1", day(15), time_precision=3, notes="<script>alert(1)</script>")]))
     )

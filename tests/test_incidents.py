@@ -15,7 +15,7 @@ from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.formats.acled import incident_id
 from timeline.projectors.incidents import PROVENANCE_LIMIT, add_tolls
-from timeline.store import EventStore
+from timeline.store import memory_store
 
 AUG = dt.date(2024, 8, 1)
 
@@ -34,7 +34,7 @@ ROWS = [
 
 
 def timeline_of(rows) -> Timeline:
-    timeline = Timeline(EventStore.in_memory())
+    timeline = Timeline(memory_store())
     timeline.import_acled(io.BytesIO(csv_bytes(rows)))
     return timeline
 

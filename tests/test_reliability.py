@@ -27,7 +27,7 @@ from events.codec import event_from_record
 from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.errors import ConflictError
-from timeline.store import EventStore
+from timeline.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent
 needs_fork_and_kill = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
@@ -109,7 +109,7 @@ def test_importers_and_appenders_in_separate_processes_lose_nothing_and_fork_not
 
 def _race_with_expected_head(db: str, writer: int, barrier, results) -> None:
     """One racer: read the head, wait for the others to read it too, then append expecting it."""
-    store = EventStore.open(db)
+    store = open_store(db)
     try:
         head = store.count()
         barrier.wait(timeout=30)

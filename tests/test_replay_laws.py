@@ -13,7 +13,7 @@ from strategies import AUGUST_2024, event_logs, events
 from events.kinds import EventRetracted
 from timeline.api import Timeline
 from timeline.diff import apply_changes, diff_facts
-from timeline.store import EventStore
+from timeline.store import memory_store
 
 DAYS = st.dates(min_value=AUGUST_2024[0] - dt.timedelta(days=1), max_value=AUGUST_2024[1])
 KNOWN_ON = st.one_of(st.none(), DAYS)
@@ -21,7 +21,7 @@ LOGS = event_logs(min_size=1, max_size=25, window=AUGUST_2024, small_pools=True)
 
 
 def timeline_of(log) -> Timeline:
-    timeline = Timeline(EventStore.in_memory())
+    timeline = Timeline(memory_store())
     timeline.store.append(log)
     return timeline
 
@@ -40,7 +40,7 @@ def test_a_snapshot_depends_on_the_events_not_on_how_they_were_appended(log, as_
     # query after each: other transactions, other recording times, and what a query keeps (the
     # retracted ids; checkpoints, saved here after every event) made on a shorter log.
     at_once = timeline_of(log).state(as_of, known_on)
-    one_by_one = Timeline(EventStore.in_memory())
+    one_by_one = Timeline(memory_store())
     one_by_one.auto_checkpoint_events = 1
     for event in log:
         one_by_one.append(event)
@@ -152,7 +152,7 @@ def test_retracting_a_retraction_restores_its_target():
             "data": data,
         }
 
-    timeline = Timeline(EventStore.in_memory())
+    timeline = Timeline(memory_store())
     timeline.append(
         record(
             "claim",

@@ -20,7 +20,7 @@ from events import registry
 from events.quantity import Bound, Quantity
 from timeline.api import Timeline
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
-from timeline.store import EventStore, schema
+from timeline.store import EventStore, create_store, memory_store, open_store, schema
 from timeline.store.rows import COLUMNS
 from timeline.verify import verify_log
 
@@ -80,7 +80,7 @@ class SQLiteContract:
 
 class TestSQLiteFileStore(SQLiteContract, SharedStoreContract):
     def make_store(self, tmp_path: Path) -> EventStore:
-        return EventStore.create(tmp_path / "timeline.db")
+        return create_store(tmp_path / "timeline.db")
 
     def raw_connection(self, store: Any) -> tuple[sqlite3.Connection, bool]:
         return sqlite3.connect(store.label), True
@@ -89,10 +89,10 @@ class TestSQLiteFileStore(SQLiteContract, SharedStoreContract):
         return store.label
 
     def test_the_log_survives_reopening(self, db_path):
-        store = EventStore.create(db_path)
+        store = create_store(db_path)
         store.append([statement("a"), statement("b")])
         store.close()
-        reopened = EventStore.open(db_path)
+        reopened = open_store(db_path)
         try:
             assert [r.event_id for r in reopened.events()] == ["a", "b"]
             assert verify_log(reopened).ok
@@ -103,17 +103,17 @@ class TestSQLiteFileStore(SQLiteContract, SharedStoreContract):
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
     def test_creating_over_an_existing_timeline_opens_it_unchanged(self, db_path, fingerprint):
-        store = EventStore.create(db_path)
+        store = create_store(db_path)
         store.append([statement("a")])
         store.close()
         before = fingerprint(db_path)
-        EventStore.create(db_path).close()
+        create_store(db_path).close()
         assert fingerprint(db_path) == before
 
     def test_a_read_only_store_refuses_to_append(self, db_path, fingerprint):
-        EventStore.create(db_path).close()
+        create_store(db_path).close()
         before = fingerprint(db_path)
-        store = EventStore.open(db_path, writable=False)
+        store = open_store(db_path, writable=False)
         try:
             with pytest.raises(ReadOnlyTimeline):
                 store.append([statement("a")])
@@ -125,7 +125,7 @@ class TestSQLiteFileStore(SQLiteContract, SharedStoreContract):
         # Writers queue on SQLite's lock for BUSY_TIMEOUT_S; one that waits it out gets a
         # ConflictError (exit 2) and writes nothing. The wait is cut from 60 s for the test.
         monkeypatch.setattr(timeline.store.sqlite, "BUSY_TIMEOUT_S", 0.05)
-        store = EventStore.create(db_path)
+        store = create_store(db_path)
         store.append([statement("first")])
         holder = sqlite3.connect(db_path, isolation_level=None)
         try:
@@ -145,16 +145,16 @@ class TestSQLiteFileStore(SQLiteContract, SharedStoreContract):
     def test_opening_a_missing_path_fails_without_creating_it(self, tmp_path):
         path = tmp_path / "nothing-here.db"
         with pytest.raises(NotATimeline, match="no such file"):
-            EventStore.open(path)
+            open_store(path)
         assert not path.exists()
 
     def test_a_text_file_is_not_a_timeline_and_is_left_alone(self, tmp_path, read_bytes):
         path = tmp_path / "notes.db"
         path.write_text("these are my notes\n")
         with pytest.raises(NotATimeline):
-            EventStore.open(path)
+            open_store(path)
         with pytest.raises(NotATimeline):
-            EventStore.create(path)
+            create_store(path)
         assert read_bytes(path) == b"these are my notes\n"
 
     def test_an_sqlite_database_without_an_event_log_is_not_a_timeline(self, tmp_path):
@@ -163,23 +163,23 @@ class TestSQLiteFileStore(SQLiteContract, SharedStoreContract):
             conn.execute("CREATE TABLE things (a)")
             conn.commit()
         with pytest.raises(NotATimeline, match="not a timeline"):
-            EventStore.open(path)
+            open_store(path)
 
     def test_a_log_from_a_newer_version_is_refused(self, db_path):
-        EventStore.create(db_path).close()
+        create_store(db_path).close()
         with contextlib.closing(sqlite3.connect(db_path)) as conn:
             conn.execute("PRAGMA user_version = 99")
         with pytest.raises(NotATimeline, match="newer version"):
-            EventStore.open(db_path)
+            open_store(db_path)
 
     def test_a_directory_is_not_a_timeline(self, tmp_path):
         with pytest.raises(NotATimeline, match="directory"):
-            EventStore.open(tmp_path)
+            open_store(tmp_path)
 
 
 class TestInMemoryStore(SQLiteContract, EventStoreContract):
     def make_store(self, tmp_path: Path) -> EventStore:
-        return EventStore.in_memory()
+        return memory_store()
 
     def raw_connection(self, store: Any) -> tuple[sqlite3.Connection, bool]:
         return store.db.conn, False
@@ -221,11 +221,11 @@ class TestTimelineWrites:
     @STORE_EXAMPLES
     @given(log=event_logs(min_size=1, max_size=6))
     def test_exported_log_reimports_as_a_no_op(self, log):
-        source = Timeline(EventStore.in_memory())
+        source = Timeline(memory_store())
         source.store.append(log)
         exported = io.StringIO()
         assert source.export_jsonl(exported) == len(log)
-        target = Timeline(EventStore.in_memory())
+        target = Timeline(memory_store())
         first = target.import_jsonl(io.BytesIO(exported.getvalue().encode("utf-8")))
         again = target.import_jsonl(io.BytesIO(exported.getvalue().encode("utf-8")))
         assert first.count == len(log) and first.appended == ()  # an import keeps counts, not events
@@ -235,7 +235,7 @@ class TestTimelineWrites:
     @STORE_EXAMPLES
     @given(event=events(window=AUGUST_2024, kinds=tuple(k for k in registry.kind_names() if k != "event.retracted")))
     def test_a_recorded_event_exposes_its_envelope(self, event):
-        store = EventStore.in_memory()
+        store = memory_store()
         (recorded,) = store.append([event]).appended
         assert (recorded.event_id, recorded.kind, recorded.payload) == (event.event_id, event.kind, event.payload)
         assert (recorded.occurred_on, recorded.reported_on) == (event.occurred_on, event.reported_on)
@@ -268,7 +268,7 @@ def _schema_4_copy(source: EventStore, path: Path) -> None:
 def test_a_schema_4_store_with_signed_heads_is_read_as_it_is_and_its_first_write_keeps_every_hash(tmp_path):
     """Schema 5 stores hashes as blobs: the upgrade must keep every hash, the head and the signed heads."""
     key = Ed25519PrivateKey.generate()
-    source = Timeline(EventStore.in_memory())
+    source = Timeline(memory_store())
     source.append(statement("a"))
     source.append(statement("b", occurred_on=DAY.replace(day=DAY.day + 1)))
     signed = source.sign(key)

@@ -20,7 +20,11 @@ psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip i
 import timeline.store.postgres  # noqa: E402  (after the import check above)
 from timeline.api import Timeline  # noqa: E402
 from timeline.errors import ConflictError, NotATimeline, ReadOnlyTimeline  # noqa: E402
-from timeline.store import EventStore  # noqa: E402
+from timeline.store import (  # noqa: E402
+    EventStore,
+    create_store,
+    open_store,
+)
 from timeline.store.postgres import PostgresEventStore  # noqa: E402
 from timeline.verify import verify_log  # noqa: E402
 
@@ -56,7 +60,7 @@ class TestPostgresStore(SharedStoreContract):
     def make_store(self, tmp_path: Path) -> EventStore:
         url = self.databases.new()
         self.made.append(url)
-        return EventStore.create(url)
+        return create_store(url)
 
     def target(self, store: EventStore) -> str:
         assert isinstance(store, PostgresEventStore)
@@ -130,7 +134,7 @@ class TestPostgresStore(SharedStoreContract):
         assert [r.event_id for r in store.events()] == ["first", "after"]
 
     def test_a_store_opened_read_only_cannot_write(self, store):
-        reader = EventStore.open(self.target(store), writable=False)
+        reader = open_store(self.target(store), writable=False)
         try:
             with pytest.raises(ReadOnlyTimeline):
                 reader.append([statement("a")])
@@ -142,9 +146,9 @@ class TestPostgresStore(SharedStoreContract):
         url = self.databases.new()
         self.made.append(url)
         with pytest.raises(NotATimeline, match="not a timeline"):
-            EventStore.open(url)
-        EventStore.create(url).close()
-        EventStore.open(url).close()
+            open_store(url)
+        create_store(url).close()
+        open_store(url).close()
 
     def test_a_database_with_another_events_table_is_refused(self):
         url = self.databases.new()
@@ -152,22 +156,22 @@ class TestPostgresStore(SharedStoreContract):
         with psycopg.connect(url) as conn:
             conn.execute("CREATE TABLE events (id integer)")
         with pytest.raises(NotATimeline, match="not a timeline"):
-            EventStore.open(url)
+            open_store(url)
         with pytest.raises(NotATimeline, match="'events'"):
-            EventStore.create(url)
+            create_store(url)
 
     def test_a_log_from_a_newer_version_is_refused(self, store):
         self.raw_sql(store, "UPDATE timeline_schema SET version = 99")
         with pytest.raises(NotATimeline, match="newer version"):
-            EventStore.open(self.target(store))
+            open_store(self.target(store))
 
     def test_a_server_that_cannot_be_reached_is_one_clear_error(self):
         with pytest.raises(NotATimeline, match="cannot connect"):
-            EventStore.open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+            open_store("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
 
     def test_the_password_stays_out_of_messages(self):
         with pytest.raises(NotATimeline) as caught:
-            EventStore.open("postgresql://someone:s3cret@127.0.0.1:1/none?connect_timeout=2")
+            open_store("postgresql://someone:s3cret@127.0.0.1:1/none?connect_timeout=2")
         assert "s3cret" not in str(caught.value) and "***" in str(caught.value)
 
     def test_a_version_1_store_is_read_as_it_is_and_upgraded_by_its_first_write(self, store):

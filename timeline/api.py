@@ -19,7 +19,7 @@ import attrs
 from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from timeline import gazetteer, replay, signing
+from timeline import checkpoints, gazetteer, replay, signing
 from timeline.checkpoints import Checkpoints
 from timeline.diff import Change, Diff, changed_between, diff_snapshots
 from timeline.errors import BadEvent, BadInput, ChainBroken, NotATimeline, ReadOnlyTimeline
@@ -29,10 +29,19 @@ from timeline.formats.acled_history import AcledImport, AcledImportResult
 from timeline.formats.jsonl import read_records, write_events
 from timeline.formats.published import published_rows, read_lines, write_published
 from timeline.projectors.base import Fact, State
-from timeline.signing import SignedHead
 from timeline.snapshot import Snapshot
-from timeline.store import AppendResult, CopyResult, EventStore, is_postgres_url
+from timeline.store import (
+    AppendResult,
+    CopyResult,
+    EventStore,
+    RowQuery,
+    create_store,
+    is_postgres_url,
+    memory_store,
+    open_store,
+)
 from timeline.store.rows import decode_row
+from timeline.store.signed import SignedHead
 from timeline.verify import VerifyReport, failed, verify_log
 
 if TYPE_CHECKING:
@@ -42,6 +51,9 @@ BUNDLED_DATASET = "kursk-2024.jsonl"
 # When the bundled dataset was compiled: its events carry this recording time, so the bundled
 # log has the same hash chain (and `verify` the same head hash) on every machine.
 BUNDLED_RECORDED_AT = "2026-11-25T00:00:00+00:00"
+# "Day 1" of a log is the day of its first event of this kind (an offensive's border crossing),
+# else its first day.
+STORY_STARTS_WITH = "border.crossed"
 
 
 @attrs.frozen
@@ -100,6 +112,9 @@ class Timeline:
 
     def __init__(self, store: EventStore, *, read_only_reason: str | None = None):
         self.store = store
+        # The composition root: the store keeps the checkpoints exact by calling their upkeep
+        # inside every write's transaction, without knowing what they are.
+        store.add_write_hook(checkpoints.maintain)
         self.checkpoints = Checkpoints(store)
         self._read_only_reason = read_only_reason
         self._hidden_cache: tuple[tuple[int, dt.date | None], frozenset[str]] | None = None
@@ -109,7 +124,7 @@ class Timeline:
     @classmethod
     def init(cls, path: str | os.PathLike[str]) -> Timeline:
         """Create an empty log at `path` (an existing timeline is opened unchanged)."""
-        return cls(EventStore.create(path))
+        return cls(create_store(path))
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, read_only: bool = False, pool: Any = None) -> Timeline:
@@ -120,20 +135,21 @@ class Timeline:
             from timeline.store.postgres import PostgresEventStore
 
             return cls(PostgresEventStore.open(path, writable=not read_only, pool=pool))
-        return cls(EventStore.open(path, writable=not read_only))
+        return cls(open_store(path, writable=not read_only))
 
     @classmethod
     def bundled(cls, name: str = BUNDLED_DATASET) -> Timeline:
         """The bundled dataset, loaded into memory. It is read-only: copy it with `export` to extend it."""
-        store = EventStore.in_memory(label=f"bundled {name}")
+        store = memory_store(label=f"bundled {name}")
+        bundled = cls(
+            store,
+            read_only_reason=f"the bundled {name} is read-only; use --db (or TIMELINE_DB) to write a log of your own",
+        )
         source = resources.files("timeline") / "datasets" / name
         with source.open("rb") as stream:
             store.append(read_records(stream, name), recorded_at=BUNDLED_RECORDED_AT)
         store.writable = False
-        return cls(
-            store,
-            read_only_reason=f"the bundled {name} is read-only; use --db (or TIMELINE_DB) to write a log of your own",
-        )
+        return bundled
 
     def close(self) -> None:
         self.store.close()
@@ -260,14 +276,12 @@ class Timeline:
     def log_as_known(self, as_of: dt.date | None = None, known_on: dt.date | None = None) -> Iterator[RecordedEvent]:
         """The log in seq order as it stood on `known_on`, up to `as_of`: a copy of it answers every
         snapshot within those bounds as this log does (retractions are kept by knowledge time alone)."""
-        clauses, params = [], []
-        if known_on is not None:
-            clauses.append("reported_on <= ?")
-            params.append(known_on.isoformat())
-        if as_of is not None:
-            clauses.append("(occurred_on <= ? OR kind = 'event.retracted')")
-            params.append(as_of.isoformat())
-        for row in self.store.rows(" AND ".join(clauses), params):
+        query = RowQuery(
+            known_on=None if known_on is None else known_on.isoformat(),
+            occurred_until=None if as_of is None else as_of.isoformat(),
+            retractions_on_any_day=True,
+        )
+        for row in self.store.rows(query):
             yield decode_row(row)
 
     def visible_events(
@@ -354,9 +368,9 @@ class Timeline:
 
     def bounds(self) -> LogBounds:
         """The log's first and last days and day 1, in one query (each an index lookup)."""
-        row = self.store.bounds()
-        first, last, last_reported, crossing = (dt.date.fromisoformat(value) if value else None for value in row)
-        return LogBounds(first, last, last_reported, crossing or first)
+        first, last, last_reported = (dt.date.fromisoformat(value) if value else None for value in self.store.bounds())
+        crossing = self.store.first_day_of_kind(STORY_STARTS_WITH) if first else None
+        return LogBounds(first, last, last_reported, dt.date.fromisoformat(crossing) if crossing else first)
 
     def day_one(self) -> dt.date | None:
         """Day 1 of the story: the first border crossing, else the first event's day."""
@@ -561,7 +575,7 @@ class Timeline:
     def verify_export(cls, path: str | os.PathLike[str], trust: Ed25519PublicKey | None = None) -> VerifyReport:
         """Check an exported file (JSONL or CloudEvents) as `verify` checks a log: its rows are
         rebuilt in memory from the chain they carry, and the first broken link is reported."""
-        replica = cls(EventStore.in_memory(label=str(path)))
+        replica = cls(memory_store(label=str(path)))
         try:
             with Path(path).open("rb") as stream:
                 signed_heads: list[SignedHead] = []
@@ -597,7 +611,7 @@ class Timeline:
             and Path(target).resolve() == self.store.path.resolve()
         ):
             raise BadInput(f"{target}: is the log being copied; copy to another database")
-        destination = EventStore.create(target)
+        destination = create_store(target)
         try:
             with self.store.read_transaction():
                 rows = ((row, f"{self.store.label} seq {row['seq']}") for row in self.store.rows())

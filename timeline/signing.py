@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import attrs
-
 from timeline.errors import BadInput
+from timeline.store.signed import SignedHead
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -30,33 +28,10 @@ if TYPE_CHECKING:
 PURPOSE = "timeline signed head v1"
 
 
-@attrs.frozen
-class SignedHead:
-    """A log position (seq and hash), when it was signed, by which key, and the signature."""
-
-    seq: int
-    hash: str
-    signed_at: str
-    public_key: str  # raw Ed25519 public key, base64
-    signature: str  # base64
-
-    @property
-    def key_id(self) -> str:
-        return key_id(base64.b64decode(self.public_key))
-
-    def to_json(self) -> dict[str, object]:
-        return attrs.asdict(self)
-
-
 def message(seq: int, hash_: str, signed_at: str) -> bytes:
     """The bytes a signature covers."""
     statement = {"purpose": PURPOSE, "seq": seq, "hash": hash_, "signed_at": signed_at}
     return json.dumps(statement, sort_keys=True, separators=(",", ":")).encode()
-
-
-def key_id(raw_public_key: bytes) -> str:
-    """A short, stable name for a public key: the first 16 hex digits of its SHA-256."""
-    return hashlib.sha256(raw_public_key).hexdigest()[:16]
 
 
 # `cryptography` is imported by the functions that use it: every command reads signed heads,

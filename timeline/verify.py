@@ -36,10 +36,11 @@ from events import registry
 from events.codec import event_from_record
 from events.errors import InvalidEvent
 from events.fastpath import Unsure, record_from_dict
-from timeline.signing import SignedHead, key_id, signature_holds_under_its_key
-from timeline.store.base import ChainSegment, Suspect, content_matches, segment_of
+from timeline.signing import signature_holds_under_its_key
+from timeline.store.chain_scan import ChainSegment, Suspect, content_matches, segment_of
 from timeline.store.rows import row_to_record
 from timeline.store.schema import GENESIS_HASH
+from timeline.store.signed import SignedHead, key_id
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -254,10 +255,10 @@ def segment_from_json(data: dict[str, Any]) -> ChainSegment:
 
 def _scan_requested() -> None:
     """The other process's side: read the request on stdin, print the segment as JSON."""
-    from timeline.store import EventStore
+    from timeline.store import open_store
 
     request = json.loads(sys.stdin.read())
-    store = EventStore.open(request["target"], writable=False)
+    store = open_store(request["target"], writable=False)
     try:
         segment = store.scan_chain(after_seq=request["after_seq"], until_seq=request["until_seq"])
     finally:

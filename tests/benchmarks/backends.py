@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 from synthetic import FIRST_DAY, write_jsonl  # noqa: E402
 
 from timeline import Timeline  # noqa: E402
-from timeline.store import EventStore  # noqa: E402
+from timeline.store import open_store  # noqa: E402
 from timeline.verify import verify_log  # noqa: E402
 
 WRITERS = 4
@@ -64,7 +64,7 @@ def _writer(target: str, writer: int, appends: int, start: Any) -> None:
     from events.envelope import Event
     from events.kinds import StatementMade
 
-    store = EventStore.open(target)
+    store = open_store(target)
     # Reporters record what happened today: the log's last day. (A backfill into an early day
     # refolds the checkpoints from that day on, seconds at 100,000 events: not what a desk does
     # many times a minute.)
@@ -124,7 +124,7 @@ def measure(target: str, source: Path, *, samples: int, seed: int) -> dict[str, 
     figures["checkpoints"] = reader.checkpoints.count()
     reader.close()
     figures[f"{WRITERS}_writers_appends_per_s"] = round(writers_throughput(target))
-    check = EventStore.open(target)
+    check = open_store(target)
     try:
         report = verify_log(check)
         figures["verify_ok_after_writers"] = report.ok and report.events == result.count + WRITERS * APPENDS_PER_WRITER

@@ -31,12 +31,18 @@ from timeline.projectors.base import State
 from timeline.store.checkpoint_tables import CheckpointRow
 
 if TYPE_CHECKING:
-    from timeline.store import EventStore
+    from timeline.store import EventStore, Write
 
 from timeline.checkpoints.refresh import refresh
 from timeline.checkpoints.stored import Checkpoint, fact_types, load, parse_key
 
-__all__ = ["Checkpoint", "Checkpoints", "load", "refresh"]
+__all__ = ["Checkpoint", "Checkpoints", "load", "maintain", "refresh"]
+
+
+def maintain(store: EventStore, write: Write) -> None:
+    """The write hook that keeps the checkpoints exact: registered on a store by its opener
+    (`Timeline`), called by the store inside every write's transaction, after the write's rows."""
+    refresh(store, write.earliest_day, head_before=write.head_before, retractions=write.retractions)
 
 
 class Checkpoints:

@@ -34,8 +34,8 @@ from timeline.checkpoints.writer import Writer
 from timeline.facts import FactMap
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import FactKey, State
-from timeline.store.base import Mentions
 from timeline.store.checkpoint_tables import CheckpointRow, CheckpointStore
+from timeline.store.query import Mentions, RowQuery
 from timeline.store.rows import EVENT_ID, KIND, OCCURRED_ON, REPLAY_COLUMNS, REPORTED_ON, decode_replay_row
 
 if TYPE_CHECKING:
@@ -56,7 +56,9 @@ def patch(store: EventStore, head_before: int, retractions: list[str]) -> bool:
     write's transaction. False, having changed nothing, when the write is one to refold instead
     (too many events, an unknown kind, or checkpoints another version wrote)."""
     new_rows = list(
-        itertools.islice(store.row_values("seq > ?", [head_before], columns=REPLAY_COLUMNS), MAX_PATCHED_EVENTS + 1)
+        itertools.islice(
+            store.row_values(RowQuery(columns=REPLAY_COLUMNS, after_seq=head_before)), MAX_PATCHED_EVENTS + 1
+        )
     )
     if not new_rows or len(new_rows) > MAX_PATCHED_EVENTS:
         return not new_rows

@@ -32,7 +32,7 @@ from events.kinds import EventRetracted
 from timeline import replay
 from timeline.errors import BadEvent
 from timeline.formats.acled import DATASET, AcledRow, claim_id
-from timeline.store import AppendResult, EventStore
+from timeline.store import AppendResult, EventStore, PayloadField, RowQuery
 
 PROGRESS_EVERY = 1_000  # rows between progress reports
 
@@ -107,10 +107,10 @@ class AcledImport:
     def _logged(self) -> dict[str, _Logged]:
         """event_id_cnty -> the latest version in the log, in one pass over the incident events."""
         latest: dict[str, _Logged] = {}
-        field = self.store.payload_field
-        rows = self.store.row_values(
-            f"kind = 'incident.reported' AND {field('dataset')} = ?",
-            [DATASET],
+        field = PayloadField
+        query = RowQuery(
+            kinds=frozenset(["incident.reported"]),
+            payload_equals=(("dataset", DATASET),),
             columns=(
                 field("record_id"),
                 field("revision"),
@@ -124,6 +124,7 @@ class AcledImport:
                 "note",
             ),
         )
+        rows = self.store.row_values(query)
         intern = sys.intern  # days and countries repeat: keep one copy of each
         for record_id, revision, event_id, occurred_on, country, data, reported_on, source, precision, note in rows:
             known = latest.get(record_id)

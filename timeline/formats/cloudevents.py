@@ -37,8 +37,8 @@ from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from timeline.errors import BadEvent
 from timeline.formats.lines import json_lines
-from timeline.signing import SignedHead
 from timeline.store.rows import record_to_row
+from timeline.store.signed import SignedHead
 
 SPECVERSION = "1.0"
 SIGNED_HEAD_TYPE = "timeline.signed_head"

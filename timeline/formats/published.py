@@ -20,8 +20,8 @@ from events.envelope import Event
 from events.errors import InvalidEvent
 from timeline.errors import BadEvent
 from timeline.formats.lines import json_lines
-from timeline.signing import SignedHead
 from timeline.store.rows import record_to_row, row_to_record
+from timeline.store.signed import SignedHead
 
 CHAIN_FIELDS = ("seq", "recorded_at", "prev_hash", "hash")
 SIGNED_HEADS_KEY = "signed_heads"

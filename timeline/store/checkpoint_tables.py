@@ -11,7 +11,7 @@ content: zlib-compressed JSON, or its difference from an earlier value of its ke
 brought up to: the writes keep it equal to the log's head, and a reader trusts no checkpoint
 when it is not.
 
-Every statement goes through the store's own connection (`EventStore.query`, `query_many`) with
+Every statement goes through the store's own connection (`EventStore._execute`, `_execute_many`) with
 `?` placeholders, `ON CONFLICT` and `RETURNING`, which SQLite and PostgreSQL both speak; values
 and digests are bytes (BLOB on SQLite, bytea on PostgreSQL).
 """
@@ -21,13 +21,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 import attrs
 
-if TYPE_CHECKING:
-    from timeline.store.base import EventStore
+
+class SqlRunner(Protocol):
+    """What the checkpoint tables need of a store: its own connection (`base.EventStore` is one)."""
+
+    def has_table(self, name: str) -> bool: ...
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+    def _execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None: ...
 
 
 @attrs.frozen
@@ -49,7 +54,7 @@ class CheckpointRow:
 class CheckpointStore:
     """The checkpoint tables of one store, on its own connection."""
 
-    def __init__(self, store: EventStore):
+    def __init__(self, store: SqlRunner):
         self.store = store
         self._key_ids: dict[tuple[str, str], int] = {}
 
@@ -60,7 +65,7 @@ class CheckpointStore:
         return self.store.has_table("checkpoint_versions")
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
-        return self.store.query(sql, list(params))
+        return self.store._execute(sql, list(params))
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -233,7 +238,7 @@ class CheckpointStore:
     def add_versions(self, rows: list[tuple[int, str, int | None]]) -> None:
         """(key id, day, value id or None for gone) rows."""
         if rows:
-            self.store.query_many("INSERT INTO checkpoint_versions (key_id, as_of, value_id) VALUES (?, ?, ?)", rows)
+            self.store._execute_many("INSERT INTO checkpoint_versions (key_id, as_of, value_id) VALUES (?, ?, ?)", rows)
 
     def key_id(self, projector: str, key: str) -> int:
         known = self._key_ids.get((projector, key))
@@ -268,7 +273,7 @@ class CheckpointStore:
                 if base is None:
                     whole.add(digest)
                 rows.append((digest, type_name, blob, base))
-            self.store.query_many(
+            self.store._execute_many(
                 "INSERT INTO checkpoint_values (digest, type, value, base_id) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (digest) DO NOTHING",
                 rows,

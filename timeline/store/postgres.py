@@ -27,7 +27,7 @@ import contextlib
 import datetime as dt
 import itertools
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -38,19 +38,13 @@ from psycopg.pq import TransactionStatus
 from events import registry
 from events.errors import InvalidEvent
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
-from timeline.signing import SignedHead
 from timeline.store import schema
-from timeline.store.base import (
-    GENESIS_HASH,
-    SUSPECT_LIMIT,
-    ChainSegment,
-    EventStore,
-    Suspect,
-    is_postgres_url,
-    retraction_filter,
-    safe_label,
-)
+from timeline.store.base import ALL_ROWS, GENESIS_HASH, EventStore, retraction_filter
+from timeline.store.chain_scan import SUSPECT_LIMIT, ChainSegment, Suspect
+from timeline.store.query import RowQuery, column_sql, where_clause
 from timeline.store.rows import COLUMNS
+from timeline.store.signed import SignedHead
+from timeline.store.targets import is_postgres_url, safe_label
 
 CURRENT_VERSION = 4
 LOCK_TIMEOUT_S = 60.0
@@ -210,6 +204,13 @@ WHERE c.relname IN ('events', 'signed_heads') AND c.relnamespace = current_schem
     AND NOT t.tgisinternal"""
 _TRIGGER_BEFORE = 2
 _TRIGGER_ACTIONS = {"DELETE": 8, "UPDATE": 16, "TRUNCATE": 32}
+
+
+def _is_lookup(query: RowQuery) -> bool:
+    """A query for a few rows, read at once rather than through a cursor."""
+    if query.event_ids is not None:
+        return True
+    return query.after_seq is not None and query.until_seq is not None and query.until_seq - query.after_seq <= 1_000
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -409,16 +410,18 @@ class PostgresEventStore(EventStore):
         assert row is not None  # created with the table, never deleted
         return int(row[0]), str(row[1])
 
-    def row_values(
-        self, where: str = "", params: Iterable[Any] = (), order: str = "seq", columns: tuple[str, ...] = COLUMNS
-    ) -> Iterator[tuple[Any, ...]]:
-        sql = f"SELECT {', '.join(columns)} FROM events"
-        if where:
-            sql += f" WHERE {where}"
-        return self._stream(f"{sql} ORDER BY {order}", list(params))
+    def row_values(self, query: RowQuery = ALL_ROWS) -> Iterator[tuple[Any, ...]]:
+        where, params, order = where_clause(query, self._payload_sql, "strpos(data, ?) > 0")
+        columns = [column_sql(column, self._payload_sql) or str(column) for column in query.columns]
+        sql = f"SELECT {', '.join(columns)} FROM events" + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
+        if _is_lookup(query):
+            return iter(self._execute(sql, params))  # a few rows: no server-side cursor to open and close
+        return self._stream(sql, params)
 
-    def lookup(self, where: str, params: Sequence[Any], columns: tuple[str, ...] = COLUMNS) -> list[tuple[Any, ...]]:
-        return self.query(f"SELECT {', '.join(columns)} FROM events WHERE {where} ORDER BY seq", params)
+    def count_rows(self, query: RowQuery) -> int:
+        where, params, _ = where_clause(query, self._payload_sql, "strpos(data, ?) > 0")
+        rows = self._execute("SELECT count(*) FROM events" + (f" WHERE {where}" if where else ""), params)
+        return int(rows[0][0])
 
     def _stream(self, sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
         """Rows from a server-side cursor, a page at a time. Outside a transaction the cursor is
@@ -443,17 +446,21 @@ class PostgresEventStore(EventStore):
         )
         return ((str(a), str(b), str(c)) for a, b, c in self._stream(sql, params))
 
-    contains_sql = "strpos(data, ?) > 0"
-
-    def payload_field(self, name: str) -> str:
-        if not name.isidentifier():
-            raise ValueError(f"not a payload field name: {name!r}")
+    @staticmethod
+    def _payload_sql(name: str) -> str:
         return f"((data::jsonb)->>'{name}')"
 
-    def bounds(self) -> tuple[str | None, str | None, str | None, str | None]:
-        row = self.conn.execute(schema.BOUNDS_SQL).fetchone()
+    def bounds(self) -> tuple[str | None, str | None, str | None]:
+        row = self.conn.execute(
+            "SELECT (SELECT min(occurred_on) FROM events), (SELECT max(occurred_on) FROM events), "
+            "(SELECT max(reported_on) FROM events)"
+        ).fetchone()
         assert row is not None
-        return row[0], row[1], row[2], row[3]
+        return row[0], row[1], row[2]
+
+    def first_day_of_kind(self, kind: str) -> str | None:
+        row = self.conn.execute("SELECT min(occurred_on) FROM events WHERE kind = %s", [kind]).fetchone()
+        return None if row is None else row[0]
 
     def signed_heads(self) -> list[SignedHead]:
         rows = self.conn.execute(
@@ -508,11 +515,11 @@ class PostgresEventStore(EventStore):
     def reopen_target(self) -> str | None:
         return self.url
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = self.conn.execute(_sql(sql), list(params))
         return list(cursor.fetchall()) if cursor.description else []
 
-    def query_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    def _execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         with self.conn.cursor() as cursor:
             cursor.executemany(_sql(sql), rows)
 

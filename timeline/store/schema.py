@@ -70,12 +70,6 @@ SIGNED_HEADS_TRIGGERS = {
     "signed_heads_refuse_update": "UPDATE",
     "signed_heads_refuse_delete": "DELETE",
 }
-# The log's first and last days, its last report and its first border crossing: each an index lookup.
-BOUNDS_SQL = (
-    "SELECT (SELECT min(occurred_on) FROM events), (SELECT max(occurred_on) FROM events), "
-    "(SELECT max(reported_on) FROM events), "
-    "(SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed')"
-)
 
 
 def guards(version: int) -> dict[str, tuple[str, str]]:

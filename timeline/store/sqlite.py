@@ -21,24 +21,19 @@ import itertools
 import operator
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from events.errors import InvalidEvent
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
-from timeline.signing import SignedHead
 from timeline.store import schema
-from timeline.store.base import (
-    BATCH_SIZE,
-    AppendResult,
-    ChainSegment,
-    EventStore,
-    retraction_filter,
-    scan_failed,
-    segment_of,
-)
+from timeline.store.base import ALL_ROWS, BATCH_SIZE, EventStore, retraction_filter
+from timeline.store.chain_scan import ChainSegment, scan_failed, segment_of
+from timeline.store.query import Column, RowQuery, column_sql, where_clause
+from timeline.store.results import AppendResult
 from timeline.store.rows import COLUMNS
+from timeline.store.signed import SignedHead
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -152,29 +147,42 @@ class SQLiteEventStore(EventStore):
         seq, hash_ = self.conn.execute("SELECT seq, hash FROM log_head WHERE id = 1").fetchone()
         return seq, hash_
 
-    def row_values(
-        self, where: str = "", params: Iterable[Any] = (), order: str = "seq", columns: tuple[str, ...] = COLUMNS
-    ) -> Iterator[tuple[Any, ...]]:
-        """Stream rows as tuples of `columns` (replay's hot path: no dict per row)."""
-        sql = f"SELECT {', '.join(self._column_sql(columns))} FROM events"
+    def row_values(self, query: RowQuery = ALL_ROWS) -> Iterator[tuple[Any, ...]]:
+        """Stream rows as tuples of the query's columns (replay's hot path: no dict per row)."""
+        where, params, order = where_clause(query, self._payload_sql, "instr(data, ?) > 0")
+        sql = f"SELECT {', '.join(self._column_sql(query.columns))} FROM events"
         if where:
             sql += f" WHERE {where}"
-        return iter(self.conn.execute(f"{sql} ORDER BY {order}", list(params)))
+        return iter(self.conn.execute(f"{sql} ORDER BY {order}", params))
 
-    def _column_sql(self, columns: tuple[str, ...]) -> list[str]:
+    def count_rows(self, query: RowQuery) -> int:
+        where, params, _ = where_clause(query, self._payload_sql, "instr(data, ?) > 0")
+        sql = "SELECT count(*) FROM events" + (f" WHERE {where}" if where else "")
+        return int(self.conn.execute(sql, params).fetchone()[0])
+
+    def _column_sql(self, columns: tuple[Column, ...]) -> list[str]:
         """Column names, with a column an older store lacks read as its default (a store opened
-        read-only is never migrated), and the hashes (blobs since version 5) read as hex."""
+        read-only is never migrated), the hashes (blobs since version 5) read as hex, and payload
+        fields read from the JSON."""
         if schema.version_of(self.conn) >= 5:
             # A hash written as text (by hand, or a tool that wrote hex) reads as what it says.
             return [
-                f"CASE WHEN typeof({name}) = 'blob' THEN lower(hex({name})) ELSE {name} END AS {name}"
-                if name in schema.HASH_COLUMNS
-                else name
+                column_sql(name, self._payload_sql)
+                or (
+                    f"CASE WHEN typeof({name}) = 'blob' THEN lower(hex({name})) ELSE {name} END AS {name}"
+                    if name in schema.HASH_COLUMNS
+                    else str(name)
+                )
                 for name in columns
             ]
         present = self.db["events"].columns_dict
         return [
-            name if name in present or name not in schema.LATER_COLUMNS else f"'{schema.LATER_COLUMNS[name]}' AS {name}"
+            column_sql(name, self._payload_sql)
+            or (
+                str(name)
+                if name in present or name not in schema.LATER_COLUMNS
+                else f"'{schema.LATER_COLUMNS[str(name)]}' AS {name}"
+            )
             for name in columns
         ]
 
@@ -190,28 +198,32 @@ class SQLiteEventStore(EventStore):
             )
         )
 
-    def payload_field(self, name: str) -> str:
-        if not name.isidentifier():
-            raise ValueError(f"not a payload field name: {name!r}")
+    @staticmethod
+    def _payload_sql(name: str) -> str:
         return f"json_extract(data, '$.{name}')"
 
-    def bounds(self) -> tuple[str | None, str | None, str | None, str | None]:
+    def bounds(self) -> tuple[str | None, str | None, str | None]:
         """Each an index lookup; the last report day comes from the last checkpoint when they are
         up to date (its knowledge day is the latest report of the whole log: schema 5 has no index
         on reported_on), else from a scan."""
-        row = self.conn.execute(
-            "SELECT (SELECT min(occurred_on) FROM events), (SELECT max(occurred_on) FROM events), "
-            "(SELECT min(occurred_on) FROM events WHERE kind = 'border.crossed')"
+        first, last = self.conn.execute(
+            "SELECT (SELECT min(occurred_on) FROM events), (SELECT max(occurred_on) FROM events)"
         ).fetchone()
         tables = self.checkpoint_tables
         last_reported = None
-        if row[1] is not None and tables.available() and tables.head() == self.count():
-            latest = tables.nearest(row[1])
-            if latest is not None and latest.as_of == row[1]:
+        if last is not None and tables.available() and tables.head() == self.count():
+            latest = tables.nearest(last)
+            if latest is not None and latest.as_of == last:
                 last_reported = latest.knowledge_day
         if last_reported is None:
             last_reported = self.conn.execute("SELECT max(reported_on) FROM events").fetchone()[0]
-        return row[0], row[1], last_reported, row[2]
+        return first, last, last_reported
+
+    def first_day_of_kind(self, kind: str) -> str | None:
+        found: str | None = self.conn.execute("SELECT min(occurred_on) FROM events WHERE kind = ?", [kind]).fetchone()[
+            0
+        ]
+        return found
 
     def signed_heads(self) -> list[SignedHead]:
         if not self.has_table("signed_heads"):
@@ -266,10 +278,10 @@ class SQLiteEventStore(EventStore):
         except sqlite3.OperationalError as exc:
             return scan_failed(self, after_seq, until_seq, exc)
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.conn.execute(sql, list(params)).fetchall())
 
-    def query_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    def _execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         self.conn.executemany(sql, rows)
 
     def has_table(self, name: str) -> bool:
