@@ -52,10 +52,10 @@ from events.quantity import Bound, Quantity
 from timeline.api import BUNDLED_RECORDED_AT, Timeline
 from timeline.errors import BadEvent, ChainBroken, ConflictError
 from timeline.formats.jsonl import read_events
+from timeline.integrity.verify import verify_log
 from timeline.snapshot import Snapshot
 from timeline.store import BATCH_SIZE, GENESIS_HASH, EventStore, memory_store, open_store
 from timeline.store.rows import record_to_row, row_hash
-from timeline.verify import verify_log
 
 # Each example builds a store (schema, views, triggers): fewer examples than pure-data laws.
 # The contract's tests run once per backend subclass, hence `differing_executors`; each

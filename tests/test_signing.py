@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from timeline import signing
 from timeline.errors import BadInput
+from timeline.integrity import signing
 
 HEAD_HASH = "ab" * 32
 

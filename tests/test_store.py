@@ -20,9 +20,9 @@ from events import registry
 from events.quantity import Bound, Quantity
 from timeline.api import Timeline
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
+from timeline.integrity.verify import verify_log
 from timeline.store import EventStore, create_store, memory_store, open_store, schema
 from timeline.store.rows import COLUMNS
-from timeline.verify import verify_log
 
 
 class SQLiteContract:

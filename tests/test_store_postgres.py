@@ -20,13 +20,13 @@ psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip i
 import timeline.store.postgres  # noqa: E402  (after the import check above)
 from timeline.api import Timeline  # noqa: E402
 from timeline.errors import ConflictError, NotATimeline, ReadOnlyTimeline  # noqa: E402
+from timeline.integrity.verify import verify_log  # noqa: E402
 from timeline.store import (  # noqa: E402
     EventStore,
     create_store,
     open_store,
 )
 from timeline.store.postgres import PostgresEventStore  # noqa: E402
-from timeline.verify import verify_log  # noqa: E402
 
 
 def _portable(sql: str) -> str:

@@ -19,7 +19,7 @@ import attrs
 from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from timeline import checkpoints, gazetteer, replay, signing
+from timeline import checkpoints, gazetteer, replay
 from timeline.checkpoints import Checkpoints
 from timeline.diff import Change, Diff, changed_between, diff_snapshots
 from timeline.errors import BadEvent, BadInput, ChainBroken, NotATimeline, ReadOnlyTimeline
@@ -28,6 +28,8 @@ from timeline.formats import EXPORT_FORMATS, acled, cloudevents, csv_table, data
 from timeline.formats.acled_history import AcledImport, AcledImportResult
 from timeline.formats.jsonl import read_records, write_events
 from timeline.formats.published import published_rows, read_lines, write_published
+from timeline.integrity import signing
+from timeline.integrity.verify import VerifyReport, failed, verify_log
 from timeline.projectors.base import Fact, State
 from timeline.snapshot import Snapshot
 from timeline.store import (
@@ -42,7 +44,6 @@ from timeline.store import (
 )
 from timeline.store.rows import decode_row
 from timeline.store.signed import SignedHead
-from timeline.verify import VerifyReport, failed, verify_log
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -561,7 +562,7 @@ class Timeline:
     def verify(
         self, trust: Ed25519PublicKey | None = None, *, quick: bool = False, decode: bool = False
     ) -> VerifyReport:
-        """Read every row and report every finding (`timeline.verify`): content against hash, links,
+        """Read every row and report every finding (`timeline.integrity.verify`): content against hash, links,
         the recorded head, the append-only triggers, the signed heads; with a trusted public key,
         also the heads that key signed. `quick` re-hashes only the rows after the head an earlier
         intact check recorded (each intact check records its head when the store can be

@@ -359,8 +359,9 @@ def verify(export: str | None, db: str | None, trust: str | None, quick: bool, f
     head, the append-only triggers and the signed heads; exit 1 listing every finding.
 
     With EXPORT, check that exported file (a published copy) instead of a log."""
-    from timeline import render, signing
+    from timeline import render
     from timeline.api import Timeline
+    from timeline.integrity import signing
 
     public_key = signing.load_public_key(Path(trust)) if trust else None
     if export is not None:
@@ -377,7 +378,7 @@ def verify(export: str | None, db: str | None, trust: str | None, quick: bool, f
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Where to write the private key.")
 def keygen(out: str) -> None:
     """Make an Ed25519 key pair: the private key at --out (readable by you only), the public key beside it (.pub)."""
-    from timeline import signing
+    from timeline.integrity import signing
 
     public = signing.generate_key_pair(Path(out))
     click.echo(f"private key: {out} (keep it secret)\npublic key:  {public} (give it to your readers)")
@@ -389,7 +390,8 @@ def keygen(out: str) -> None:
 @json_option
 def sign(db: str | None, key: str, as_json: bool) -> None:
     """Sign the log's current head (seq, hash, time) and record the signature in the log."""
-    from timeline import render, signing
+    from timeline import render
+    from timeline.integrity import signing
 
     private_key = signing.load_private_key(Path(key))
     with open_for_writing(db) as timeline:

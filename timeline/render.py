@@ -15,10 +15,10 @@ from timeline.api import DaySummary
 from timeline.diff import Change, Diff
 from timeline.facts import FactMap
 from timeline.formats.acled_history import AcledImportResult
+from timeline.integrity.verify import VerifyReport
 from timeline.snapshot import Snapshot
 from timeline.store import AppendResult, CopyResult, safe_label
 from timeline.store.signed import SignedHead
-from timeline.verify import VerifyReport
 
 SUMMARY_WIDTH = 90
 

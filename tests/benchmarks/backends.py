@@ -35,8 +35,8 @@ sys.path.insert(0, str(HERE.parent.parent))
 from synthetic import FIRST_DAY, write_jsonl  # noqa: E402
 
 from timeline import Timeline  # noqa: E402
+from timeline.integrity.verify import verify_log  # noqa: E402
 from timeline.store import open_store  # noqa: E402
-from timeline.verify import verify_log  # noqa: E402
 
 WRITERS = 4
 APPENDS_PER_WRITER = 250

@@ -1,5 +1,5 @@
 """A signed head as the store keeps it: a log position, when and by which key it was signed, and
-the signature. The store only keeps them; `timeline.signing` makes and checks the signatures."""
+the signature. The store only keeps them; `timeline.integrity.signing` makes and checks the signatures."""
 
 from __future__ import annotations
 

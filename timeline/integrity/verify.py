@@ -36,7 +36,7 @@ from events import registry
 from events.codec import event_from_record
 from events.errors import InvalidEvent
 from events.fastpath import Unsure, record_from_dict
-from timeline.signing import signature_holds_under_its_key
+from timeline.integrity.signing import signature_holds_under_its_key
 from timeline.store.chain_scan import ChainSegment, Suspect, content_matches, segment_of
 from timeline.store.rows import row_to_record
 from timeline.store.schema import GENESIS_HASH
@@ -205,12 +205,12 @@ def _scan(
 
 
 def _start_scan_elsewhere(target: str, after_seq: int, until_seq: int) -> subprocess.Popen[bytes] | None:
-    """A range scanned by another Python process (`python -m timeline.verify`), on a read-only
+    """A range scanned by another Python process (`python -m timeline.integrity.verify`), on a read-only
     handle of its own. The target goes in on stdin: a URL's password stays off the command line."""
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
     try:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "timeline.verify"],
+            [sys.executable, "-m", "timeline.integrity.verify"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
