@@ -39,7 +39,7 @@ def kursk_with_acled(tmp_path: Path) -> Path:
     """The bundled Kursk log plus ACLED rows (one revised, one a territory transfer, one unlocated)."""
     db = tmp_path / "timeline.db"
     exported = io.StringIO()
-    Timeline.bundled().export_jsonl(exported)
+    Timeline.bundled().export("jsonl", exported)
     with Timeline.init(db) as timeline:
         timeline.import_jsonl(io.BytesIO(exported.getvalue().encode()))
         first = [

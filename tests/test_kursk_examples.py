@@ -25,7 +25,7 @@ def test_bundled_log_is_intact_and_sourced(kursk):
 
 
 def test_the_crossing_is_day_one(kursk):
-    assert kursk.day_one() == AUG(6)
+    assert kursk.bounds().day_one == AUG(6)
     assert kursk.date_of_day(11) == AUG(16)
     assert kursk.state(AUG(16)).day == 11
 

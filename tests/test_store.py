@@ -224,7 +224,7 @@ class TestTimelineWrites:
         source = Timeline(memory_store())
         source.store.append(log)
         exported = io.StringIO()
-        assert source.export_jsonl(exported) == len(log)
+        assert source.export("jsonl", exported) == len(log)
         target = Timeline(memory_store())
         first = target.import_jsonl(io.BytesIO(exported.getvalue().encode("utf-8")))
         again = target.import_jsonl(io.BytesIO(exported.getvalue().encode("utf-8")))

@@ -1,12 +1,15 @@
-"""The public Python API: `Timeline`. The CLI is a thin shell over these methods."""
+"""The public Python API: `Timeline`, the composition root. The CLI is a thin shell over its methods.
+
+`Timeline` opens a store and registers the checkpoints' upkeep on it, then answers questions by
+calling the modules that know how: replay and checkpoints (`state`), `diff`, `days`, the formats
+registry (`import_file`, `export`) and `integrity` (`verify`, `sign`, `copy_to`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import difflib
-import functools
-import itertools
 import os
 import sys
 from collections.abc import Callable, Collection, Iterator
@@ -14,98 +17,42 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import attrs
-
 from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from timeline import checkpoints, gazetteer, replay
+from timeline import checkpoints, formats, integrity, replay
+from timeline.calendar import STORY_STARTS_WITH, LogBounds, bounds_of
 from timeline.checkpoints import Checkpoints
-from timeline.diff import Change, Diff, changed_between, diff_snapshots
-from timeline.errors import BadEvent, BadInput, ChainBroken, NotATimeline, ReadOnlyTimeline
+from timeline.days import DaySummary, day_summaries
+from timeline.diff import Diff
+from timeline.errors import BadArgument, BadEvent, BadInput, NotATimeline, ReadOnlyTimeline
 from timeline.files import replaced_atomically
-from timeline.formats import EXPORT_FORMATS, acled, cloudevents, csv_table, datasette, geojson, timelinejs
-from timeline.formats.acled_history import AcledImport, AcledImportResult
-from timeline.formats.jsonl import read_records, write_events
-from timeline.formats.published import published_rows, read_lines, write_published
-from timeline.integrity import signing
-from timeline.integrity.verify import VerifyReport, failed, verify_log
-from timeline.projectors.base import Fact, State
+from timeline.formats.jsonl import read_records
+from timeline.integrity.verify import VerifyReport
+from timeline.projectors.base import Fact
 from timeline.snapshot import Snapshot
 from timeline.store import (
     AppendResult,
     CopyResult,
     EventStore,
     RowQuery,
+    SignedHead,
     create_store,
     is_postgres_url,
     memory_store,
     open_store,
 )
 from timeline.store.rows import decode_row
-from timeline.store.signed import SignedHead
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+__all__ = ["BUNDLED_DATASET", "BUNDLED_RECORDED_AT", "DaySummary", "LogBounds", "Timeline"]
 
 BUNDLED_DATASET = "kursk-2024.jsonl"
 # When the bundled dataset was compiled: its events carry this recording time, so the bundled
 # log has the same hash chain (and `verify` the same head hash) on every machine.
 BUNDLED_RECORDED_AT = "2026-11-25T00:00:00+00:00"
-# "Day 1" of a log is the day of its first event of this kind (an offensive's border crossing),
-# else its first day.
-STORY_STARTS_WITH = "border.crossed"
-
-
-@attrs.frozen
-class LogBounds:
-    first_day: dt.date | None
-    last_day: dt.date | None
-    last_reported: dt.date | None
-    day_one: dt.date | None  # the first border crossing, else the first day
-
-
-@attrs.frozen
-class DaySummary:
-    day: int | None
-    date: dt.date
-    event_count: int  # events that occurred that day (and that the snapshot sees)
-    changed: tuple[str, ...]  # paths of the facts that changed by the end of the day
-    _read_events: Callable[[], Iterator[RecordedEvent]] = attrs.field(repr=False, eq=False)
-    _read_event_ids: Callable[[], Iterator[str]] = attrs.field(repr=False, eq=False)
-    _read_changes: Callable[[], tuple[Change, ...]] = attrs.field(repr=False, eq=False, default=lambda: ())
-
-    @property
-    def events(self) -> Iterator[RecordedEvent]:
-        """The day's events, read from the log now (a summary does not hold them)."""
-        return self._read_events()
-
-    @property
-    def event_ids(self) -> Iterator[str]:
-        """The ids of the day's events in fold order, read from the log now without decoding them."""
-        return self._read_event_ids()
-
-    @property
-    def changes(self) -> tuple[Change, ...]:
-        """The changes behind `changed`, with the facts before and after (decoded now)."""
-        return self._read_changes()
-
-
-@contextlib.contextmanager
-def _input(source: str | os.PathLike[str] | IO[bytes], name: str | None, what: str) -> Iterator[tuple[IO[bytes], str]]:
-    """A binary stream to import from, and the name errors give it."""
-    if not isinstance(source, (str, os.PathLike)):
-        yield source, name or "<stream>"
-        return
-    path = Path(source)
-    if path.is_dir():
-        raise BadEvent(f"is a directory, not {what}", where=str(path))
-    try:
-        stream: IO[bytes] = path.open("rb")
-    except OSError as exc:
-        raise BadEvent(f"cannot read: {exc.strerror}", where=str(path)) from None
-    with stream:
-        yield stream, name or str(path)
 
 
 class Timeline:
@@ -113,8 +60,8 @@ class Timeline:
 
     def __init__(self, store: EventStore, *, read_only_reason: str | None = None):
         self.store = store
-        # The composition root: the store keeps the checkpoints exact by calling their upkeep
-        # inside every write's transaction, without knowing what they are.
+        # The store keeps the checkpoints exact by calling their upkeep inside every write's
+        # transaction, without knowing what they are.
         store.add_write_hook(checkpoints.maintain)
         self.checkpoints = Checkpoints(store)
         self._read_only_reason = read_only_reason
@@ -141,15 +88,11 @@ class Timeline:
     @classmethod
     def bundled(cls, name: str = BUNDLED_DATASET) -> Timeline:
         """The bundled dataset, loaded into memory. It is read-only: copy it with `export` to extend it."""
-        store = memory_store(label=f"bundled {name}")
-        bundled = cls(
-            store,
-            read_only_reason=f"the bundled {name} is read-only; use --db (or TIMELINE_DB) to write a log of your own",
-        )
-        source = resources.files("timeline") / "datasets" / name
-        with source.open("rb") as stream:
-            store.append(read_records(stream, name), recorded_at=BUNDLED_RECORDED_AT)
-        store.writable = False
+        reason = f"the bundled {name} is read-only; use --db (or TIMELINE_DB) to write a log of your own"
+        bundled = cls(memory_store(label=f"bundled {name}"), read_only_reason=reason)
+        with (resources.files("timeline") / "datasets" / name).open("rb") as stream:
+            bundled.store.append(read_records(stream, name), recorded_at=BUNDLED_RECORDED_AT)
+        bundled.store.writable = False
         return bundled
 
     def close(self) -> None:
@@ -161,14 +104,17 @@ class Timeline:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    def __len__(self) -> int:
+        return self.store.count()
+
+    def _check_writable(self) -> None:
+        if self._read_only_reason:
+            raise ReadOnlyTimeline(self._read_only_reason)
+
     # -- recording ---------------------------------------------------------------------------
 
     def append(
-        self,
-        event: Event | dict[str, Any] | None = None,
-        *,
-        expected_head: int | None = None,
-        **fields: Any,
+        self, event: Event | dict[str, Any] | None = None, *, expected_head: int | None = None, **fields: Any
     ) -> AppendResult:
         """Append one event: an Event, a record in the event format, or its fields as keywords.
 
@@ -186,93 +132,41 @@ class Timeline:
         self._check_writable()
         return self.store.append([event], expected_head=expected_head)
 
-    def import_jsonl(
+    def import_file(
         self,
         source: str | os.PathLike[str] | IO[bytes],
+        format: str = "jsonl",
         *,
         name: str | None = None,
         expected_head: int | None = None,
         progress: Callable[[int], None] | None = None,
-    ) -> AppendResult:
-        """Append every event of a JSONL file (or binary stream), all or nothing.
-
-        A published copy (an export that carries its hash chain and signed heads) imported into
-        an empty log is a replica: the same seqs, recording times and hashes, and its signed
-        heads, so `verify --trust` works on it. Into a log that has events, only its events are
-        imported, as new ones."""
+    ) -> Any:
+        """Append a file (or binary stream) in a registered format, all or nothing: `jsonl`
+        (an AppendResult), `acled` (an AcledImportResult: a newer export appends only what changed),
+        `cloudevents`. `progress(n)` is called as rows are read."""
         self._check_writable()
-        with _input(source, name, "a JSONL file") as (stream, label):
-            signed_heads: list[SignedHead] = []
-            lines = read_lines(stream, label, signed_heads)
-            first = next(lines)
-            pending = itertools.chain([first], lines)
-            if first.chain is not None and self.store.count() == 0 and expected_head in (None, 0):
-                copied = self.store.append_rows(published_rows(pending), _after(signed_heads))
-                return AppendResult((), 0, copied.head, copied.copied, 1 if copied.copied else None)
-            return self.store.append(
-                ((line.event, line.where) for line in pending),
-                expected_head=expected_head,
-                on_batch=progress,
-                keep_events=False,
-            )
+        reader = formats.importer(format)
+        with _input(source, name, reader.what) as (stream, label):
+            return reader.read(self.store, stream, label, expected_head, progress)
 
-    def import_acled(
-        self,
-        source: str | os.PathLike[str] | IO[bytes],
-        *,
-        name: str | None = None,
-        expected_head: int | None = None,
-        progress: Callable[[int], None] | None = None,
-    ) -> AcledImportResult:
-        """Import an ACLED CSV export (file or binary stream) as history, all or nothing.
+    def import_jsonl(self, source: str | os.PathLike[str] | IO[bytes], **options: Any) -> AppendResult:
+        """`import_file(source, "jsonl", ...)`: a published copy into an empty log makes a replica."""
+        result: AppendResult = self.import_file(source, "jsonl", **options)
+        return result
 
-        Only what changed since the log last heard of each row is appended (see
-        `timeline.formats.acled_history`); the result counts new, updated, removed and unchanged
-        rows. `progress(n)` is called as rows are read.
-        """
-        self._check_writable()
-        with _input(source, name, "an ACLED CSV export") as (stream, label):
-            plan = AcledImport(self.store, acled.read_rows(stream, label), progress=progress)
-            appended = self.store.append(plan.events(), expected_head=expected_head, keep_events=False)
-        return AcledImportResult(plan.counts(), appended)
-
-    def _check_writable(self) -> None:
-        if self._read_only_reason:
-            raise ReadOnlyTimeline(self._read_only_reason)
+    def import_acled(self, source: str | os.PathLike[str] | IO[bytes], **options: Any) -> Any:
+        """`import_file(source, "acled", ...)`: an ACLED CSV export, as history."""
+        return self.import_file(source, "acled", **options)
 
     # -- reading -----------------------------------------------------------------------------
 
     def events(
-        self,
-        *,
-        kind: str | None = None,
-        occurred_from: dt.date | None = None,
-        occurred_to: dt.date | None = None,
+        self, *, kind: str | None = None, occurred_from: dt.date | None = None, occurred_to: dt.date | None = None
     ) -> Iterator[RecordedEvent]:
         """The log in append (seq) order, optionally narrowed."""
         if occurred_from and occurred_to and occurred_from > occurred_to:
-            raise BadInput(f"--from {occurred_from} is after --to {occurred_to}")
+            raise BadArgument(f"{{occurred_from}} {occurred_from} is after {{occurred_to}} {occurred_to}")
         return self.store.events(kind=kind, occurred_from=occurred_from, occurred_to=occurred_to)
-
-    def export_jsonl(self, stream: IO[str] | None = None) -> int:
-        """Write the log as importable JSONL, in seq order; returns the number of events.
-        A log with signed heads is written as a published copy (see `export`)."""
-        return self.export("jsonl", stream)
-
-    def import_cloudevents(
-        self,
-        source: str | os.PathLike[str] | IO[bytes],
-        *,
-        name: str | None = None,
-        expected_head: int | None = None,
-        progress: Callable[[int], None] | None = None,
-    ) -> AppendResult:
-        """Append every CloudEvent (JSON, one per line) of a file or binary stream, all or nothing."""
-        self._check_writable()
-        with _input(source, name, "a CloudEvents JSON file") as (stream, label):
-            return self.store.append(
-                cloudevents.read(stream, label), expected_head=expected_head, on_batch=progress, keep_events=False
-            )
 
     def log_as_known(self, as_of: dt.date | None = None, known_on: dt.date | None = None) -> Iterator[RecordedEvent]:
         """The log in seq order as it stood on `known_on`, up to `as_of`: a copy of it answers every
@@ -282,8 +176,7 @@ class Timeline:
             occurred_until=None if as_of is None else as_of.isoformat(),
             retractions_on_any_day=True,
         )
-        for row in self.store.rows(query):
-            yield decode_row(row)
+        return (decode_row(row) for row in self.store.rows(query))
 
     def visible_events(
         self, as_of: dt.date | None = None, known_on: dt.date | None = None, *, kind: str | None = None
@@ -305,55 +198,11 @@ class Timeline:
         as_of: dt.date | None = None,
         known_on: dt.date | None = None,
     ) -> int:
-        """Write the log (jsonl, cloudevents), a snapshot's events (csv, timelinejs), a snapshot's map
-        (geojson) or the database's Datasette metadata; returns how many events, features or tables."""
-        stream = stream or sys.stdout
-        if format == "jsonl":
-            if as_of is None and known_on is None:
-                # The whole log of a signed log is a published copy: each line carries its place in
-                # the hash chain, and a last line the signed heads, so a reader can check the copy
-                # against the signer's public key (`verify_export`, or `verify --trust` on an import).
-                with self.store.read_transaction():
-                    signed_heads = self.store.signed_heads()
-                    if signed_heads:
-                        return write_published(self.store.rows(), signed_heads, stream)
-            return write_events((recorded.event for recorded in self.log_as_known(as_of, known_on)), stream)
-        if format == "cloudevents":
-            with self.store.read_transaction():
-                whole_log = as_of is None and known_on is None
-                signed_heads = self.store.signed_heads() if whole_log else []
-                return cloudevents.write(self.log_as_known(as_of, known_on), stream, signed_heads)
-        if format == "csv":
-            return csv_table.write(self.visible_events(as_of, known_on), stream)
-        if format == "timelinejs":
-            snapshot = f"as of {as_of or self.last_day()}" + (f", known on {known_on}" if known_on else "")
-            title = f"{self.store.label}: the timeline {snapshot}"
-            description = "Each event with its source; unverified claims are marked."
-            return timelinejs.write(self.visible_events(as_of, known_on), title, description, stream)
-        if format == "geojson":
-            snapshot_at = self.state(as_of, known_on)
-            incidents = self.visible_events(snapshot_at.as_of, known_on, kind="incident.reported")
-            return geojson.write(snapshot_at, incidents, gazetteer.bundled(), stream)
-        if format == "datasette-metadata":
-            if as_of is not None or known_on is not None:
-                raise BadInput("datasette-metadata describes the whole database: --as-of and --known-on do not apply")
-            if self.store.path is None:
-                raise BadInput("datasette-metadata describes a database file: name one with --db")
-            return datasette.write(self.store.path.stem, self._datasets(), stream)
-        raise BadInput(f"unknown export format {format!r} (known: {', '.join(EXPORT_FORMATS)})")
+        """Write the log, a snapshot's events or its map in a registered format (`formats`: jsonl,
+        cloudevents, csv, timelinejs, geojson, datasette-metadata); returns how many items."""
+        return formats.exporter(format).write(self, stream or sys.stdout, as_of, known_on)
 
-    def _datasets(self) -> tuple[str, ...]:
-        names = {getattr(recorded.payload, "dataset", None) for recorded in self.store.events(kind="incident.reported")}
-        return tuple(sorted(name for name in names if isinstance(name, str) and name))
-
-    def export_to_file(
-        self,
-        path: str | os.PathLike[str],
-        format: str = "jsonl",
-        *,
-        as_of: dt.date | None = None,
-        known_on: dt.date | None = None,
-    ) -> int:
+    def export_to_file(self, path: str | os.PathLike[str], format: str = "jsonl", **snapshot: Any) -> int:
         """Export to `path` through a temporary file beside it, so a failed export leaves no half file
         and an export can never overwrite the log it reads."""
         target = Path(path)
@@ -363,19 +212,15 @@ class Timeline:
             raise BadInput(f"{target}: is the timeline database itself; export to another file")
         # newline="": the CSV writer ends its rows itself (RFC 4180's CRLF).
         with replaced_atomically(target, newline="") as stream:
-            return self.export(format, stream, as_of=as_of, known_on=known_on)
+            return self.export(format, stream, **snapshot)
 
     # -- questions ---------------------------------------------------------------------------
 
     def bounds(self) -> LogBounds:
-        """The log's first and last days and day 1, in one query (each an index lookup)."""
-        first, last, last_reported = (dt.date.fromisoformat(value) if value else None for value in self.store.bounds())
-        crossing = self.store.first_day_of_kind(STORY_STARTS_WITH) if first else None
-        return LogBounds(first, last, last_reported, dt.date.fromisoformat(crossing) if crossing else first)
-
-    def day_one(self) -> dt.date | None:
-        """Day 1 of the story: the first border crossing, else the first event's day."""
-        return self.bounds().day_one
+        """The log's first and last days, its last report and day 1, each an index lookup."""
+        first, last, last_reported = self.store.bounds()
+        story_start = self.store.first_day_of_kind(STORY_STARTS_WITH) if first else None
+        return bounds_of(first, last, last_reported, story_start)
 
     def first_day(self) -> dt.date | None:
         return self.bounds().first_day
@@ -384,20 +229,8 @@ class Timeline:
         return self.bounds().last_day
 
     def date_of_day(self, day: int) -> dt.date:
-        """'Day N of the offensive' -> its date (the crossing day is day 1)."""
-        first = self.day_one()
-        if first is None:
-            raise BadInput("the log is empty, so it has no day 1")
-        if day < 1:
-            raise BadInput(f"--day must be 1 or more (day 1 is {first.isoformat()}), not {day}")
-        try:
-            return first + dt.timedelta(days=day - 1)
-        except OverflowError:
-            raise BadInput(f"--day {day} is past the end of the calendar") from None
-
-    def day_number(self, day: dt.date, bounds: LogBounds | None = None) -> int | None:
-        first = (bounds or self.bounds()).day_one
-        return (day - first).days + 1 if first else None
+        """'Day N of the offensive' -> its date (day 1: the first border crossing, else the first day)."""
+        return self.bounds().date_of_day(day)
 
     def state(
         self, as_of: dt.date | None = None, known_on: dt.date | None = None, *, use_checkpoints: bool = True
@@ -411,7 +244,7 @@ class Timeline:
         with self.store.read_transaction():
             bounds = self.bounds()
             as_of = as_of or bounds.last_day or dt.date.today()
-            knowledge = self._knowledge(known_on, bounds)
+            knowledge = bounds.knowledge(known_on)
             start = self.checkpoints.nearest(as_of, knowledge) if use_checkpoints else None
             states, applied, after = (
                 (start.states, start.events_applied, start.as_of) if start else (replay.initial_states(), 0, None)
@@ -420,13 +253,7 @@ class Timeline:
                 states, self.store, as_of, knowledge, hidden=self._hidden(knowledge), after=after
             )
             states, folded = replay.last_of(days, states)
-        return Snapshot(as_of, known_on, self.day_number(as_of, bounds), applied + folded, states, folded=folded)
-
-    @staticmethod
-    def _knowledge(known_on: dt.date | None, bounds: LogBounds) -> dt.date | None:
-        """`known_on`, or None when it admits every report in the log (full knowledge)."""
-        last_reported = bounds.last_reported
-        return None if known_on is None or last_reported is None or known_on >= last_reported else known_on
+        return Snapshot(as_of, known_on, bounds.day_number(as_of), applied + folded, states, folded=folded)
 
     def _hidden(self, known_on: dt.date | None) -> frozenset[str]:
         """The retracted event ids for `known_on`, cached until the log grows."""
@@ -454,7 +281,7 @@ class Timeline:
         start, end = self.state(before, known_on), self.state(after, known_on)
         between: Collection[RecordedEvent] = ()
         if with_events:
-            knowledge = self._knowledge(known_on, self.bounds())
+            knowledge = self.bounds().knowledge(known_on)
             between = replay.EventList(self.store, before, after, knowledge, self._hidden(knowledge))
         return Diff.between(start, end, between)
 
@@ -485,140 +312,43 @@ class Timeline:
             events.append(recorded)
         return fact, events
 
-    # Above this many days, `days` lists only the days that have events.
-    max_days_listed_in_full = 1_000
-
     def days(self, known_on: dt.date | None = None) -> Iterator[DaySummary]:
-        """One summary per day from the first event to the last, in one pass.
-
-        The state at the end of each day comes from its checkpoint while the checkpoints are exact
-        for `known_on`; later days are folded. Nothing holds the log's events: a summary reads its
-        day's events from the log when asked. A log whose events span more than
-        `max_days_listed_in_full` days (a typo in a year can do that) gets a summary only for the
-        days that have events.
-        """
+        """One summary per day from the first event to the last, in one pass (`timeline.days`)."""
         bounds = self.bounds()
-        first, last = bounds.first_day, bounds.last_day
-        if first is None or last is None:
-            return
-        knowledge = self._knowledge(known_on, bounds)
-        hidden = self._hidden(knowledge)
-        every_day = (last - first).days < self.max_days_listed_in_full
-        exact = [
-            row
-            for row in self.checkpoints.days(None, last)
-            if knowledge is None or row.knowledge_day <= knowledge.isoformat()
-        ]
+        return day_summaries(self.store, self.checkpoints, bounds, known_on, self._hidden(bounds.knowledge(known_on)))
 
-        def ends_of_days() -> Iterator[tuple[dt.date, tuple[State, ...], int]]:
-            start, applied, day = replay.initial_states(), 0, None
-            for row, start in self.checkpoints.walk(exact):
-                day, applied = dt.date.fromisoformat(row.as_of), row.events_applied
-                yield day, start, applied
-            for end_of_day, states, folded in replay.fold_visible(
-                start, self.store, last, knowledge, hidden=hidden, after=day
-            ):
-                yield dt.date.fromisoformat(end_of_day), states, applied + folded
-
-        previous = Snapshot(first, known_on, None, 0, replay.initial_states())
-        # Derived facts (territory's spreads decode every claimant) are derived once per day.
-        previous_facts = previous.projector_facts()
-        applied_before = 0
-        day = first
-        for event_day, states, applied in ends_of_days():
-            while every_day and day < event_day:
-                yield DaySummary(self.day_number(day, bounds), day, 0, (), *self._day_events(day, knowledge, hidden))
-                day += dt.timedelta(days=1)
-            current = Snapshot(event_day, known_on, None, applied, states)
-            current_facts = current.projector_facts()
-            yield DaySummary(
-                self.day_number(event_day, bounds),
-                event_day,
-                applied - applied_before,
-                changed_between(previous_facts, current_facts),
-                *self._day_events(event_day, knowledge, hidden),
-                functools.partial(diff_snapshots, previous, current),
-            )
-            previous, previous_facts, applied_before = current, current_facts, applied
-            if event_day == dt.date.max:
-                return  # the calendar ends here
-            day = event_day + dt.timedelta(days=1)
-
-    def _day_events(
-        self, day: dt.date, knowledge: dt.date | None, hidden: frozenset[str]
-    ) -> tuple[Callable[[], Iterator[RecordedEvent]], Callable[[], Iterator[str]]]:
-        """Readers of a day's events and of their ids, for a DaySummary to call when asked."""
-        before = day - dt.timedelta(days=1)
-
-        def events() -> Iterator[RecordedEvent]:
-            return replay.visible_events(self.store, day, knowledge, hidden=hidden, after=before)
-
-        def event_ids() -> Iterator[str]:
-            rows = self.store.rows_in_fold_order(until=day, after=before, known_on=knowledge, columns=("event_id",))
-            return (event_id for (event_id,) in rows if event_id not in hidden)
-
-        return events, event_ids
+    # -- proofs, copies, following -------------------------------------------------------------
 
     def verify(
         self, trust: Ed25519PublicKey | None = None, *, quick: bool = False, decode: bool = False
     ) -> VerifyReport:
-        """Read every row and report every finding (`timeline.integrity.verify`): content against hash, links,
-        the recorded head, the append-only triggers, the signed heads; with a trusted public key,
-        also the heads that key signed. `quick` re-hashes only the rows after the head an earlier
-        intact check recorded (each intact check records its head when the store can be
-        written); `decode` also decodes every event."""
-        report = verify_log(self.store, trusted=trust, quick=quick, decode=decode)
-        if report.ok:
-            self.store.record_verified(report.events, report.head_hash)
-        return report
+        """Read every row and report every finding (`timeline.integrity`): content against hash,
+        links, the recorded head, the append-only triggers, the signed heads; with a trusted public
+        key, also the heads that key signed. `quick` re-hashes only the rows after the head an
+        earlier intact check recorded; `decode` also decodes every event."""
+        return integrity.verify(self.store, trust, quick=quick, decode=decode)
 
-    @classmethod
-    def verify_export(cls, path: str | os.PathLike[str], trust: Ed25519PublicKey | None = None) -> VerifyReport:
-        """Check an exported file (JSONL or CloudEvents) as `verify` checks a log: its rows are
-        rebuilt in memory from the chain they carry, and the first broken link is reported."""
-        replica = cls(memory_store(label=str(path)))
-        try:
-            with Path(path).open("rb") as stream:
-                signed_heads: list[SignedHead] = []
-                rows = _exported_rows(stream, str(path), signed_heads)
-                try:
-                    replica.store.append_rows(rows, _after(signed_heads), check_signed_heads=False)
-                except ChainBroken as exc:
-                    count = exc.seq - 1
-                    problem = f"{exc.where}: {exc.message}" if exc.where else exc.message
-                    return failed(count, replica.store.hash_at(count) or "", exc.seq, problem)
-            return replica.verify(trust)
-        except OSError as exc:
-            raise BadInput(f"{path}: cannot read: {exc.strerror}") from None
-        finally:
-            replica.close()
-
-    # -- signing, copying, following ---------------------------------------------------------
+    @staticmethod
+    def verify_export(path: str | os.PathLike[str], trust: Ed25519PublicKey | None = None) -> VerifyReport:
+        """Check an exported file (JSONL or CloudEvents) as `verify` checks a log."""
+        return integrity.verify_export(path, trust)
 
     def sign(self, private_key: Ed25519PrivateKey) -> SignedHead:
         """Sign the log's current head (seq, hash, time) and keep the signature in the log."""
         self._check_writable()
-        if len(self) == 0:
-            raise BadInput(f"{self.store.label}: the log is empty, so it has no head to sign")
-        return self.store.record_signed_head(lambda seq, hash_: signing.sign(private_key, seq, hash_))
+        return integrity.sign(self.store, private_key)
 
     def copy_to(self, target: str | os.PathLike[str]) -> CopyResult:
         """Copy the whole log (ids, seqs, recording times, hashes and signed heads) into the store
-        at `target`, created if need be. A target that holds the beginning of this log gets the
-        rest; one that holds another log is refused, unchanged."""
+        at `target`, created if need be, its checkpoints kept as by any write."""
         if (
             self.store.path is not None
             and not is_postgres_url(target)
             and Path(target).resolve() == self.store.path.resolve()
         ):
             raise BadInput(f"{target}: is the log being copied; copy to another database")
-        destination = create_store(target)
-        try:
-            with self.store.read_transaction():
-                rows = ((row, f"{self.store.label} seq {row['seq']}") for row in self.store.rows())
-                return destination.append_rows(rows, self.store.signed_heads())
-        finally:
-            destination.close()
+        with Timeline.init(target) as destination:
+            return integrity.copy_rows(self.store, destination.store)
 
     def follow(
         self,
@@ -647,26 +377,19 @@ class Timeline:
             if not self.store.wait_for_append(seen, idle_timeout):
                 return
 
-    def __len__(self) -> int:
-        return self.store.count()
 
-
-def _exported_rows(
-    stream: IO[bytes], name: str, signed_heads: list[SignedHead]
-) -> Iterator[tuple[dict[str, Any], str | None]]:
-    """The rows of an exported file that carries its hash chain: JSONL (a published copy) or CloudEvents."""
-    first_line = stream.peek(1 << 16) if hasattr(stream, "peek") else b""
-    if b'"specversion"' in first_line.split(b"\n", 1)[0]:
-        yield from cloudevents.read_published(stream, name, signed_heads)
+@contextlib.contextmanager
+def _input(source: str | os.PathLike[str] | IO[bytes], name: str | None, what: str) -> Iterator[tuple[IO[bytes], str]]:
+    """A binary stream to import from, and the name errors give it."""
+    if not isinstance(source, (str, os.PathLike)):
+        yield source, name or "<stream>"
         return
-    lines = read_lines(stream, name, signed_heads)
-    first = next(lines)
-    if first.chain is None:
-        raise BadInput(f"{name}: its lines carry no hash chain (only the export of a signed log does)")
-    yield from published_rows(itertools.chain([first], lines))
-
-
-def _after(items: list[SignedHead]) -> Iterator[SignedHead]:
-    """`items` as they are when iteration starts: the signed heads of a file are known only once
-    its lines have been read, and `append_rows` reads the signed heads after the rows."""
-    yield from items
+    path = Path(source)
+    if path.is_dir():
+        raise BadEvent(f"is a directory, not {what}", where=str(path))
+    try:
+        stream: IO[bytes] = path.open("rb")
+    except OSError as exc:
+        raise BadEvent(f"cannot read: {exc.strerror}", where=str(path)) from None
+    with stream:
+        yield stream, name or str(path)

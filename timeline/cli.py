@@ -10,7 +10,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,15 +18,13 @@ import click
 
 from events.envelope import DatePrecision
 from timeline import __version__
-from timeline.errors import BadEvent, BadInput, ReadOnlyTimeline, TimelineError
-from timeline.formats import EXPORT_FORMATS
+from timeline.errors import BadArgument, BadEvent, BadInput, ReadOnlyTimeline, TimelineError
+from timeline.formats import EXPORT_FORMATS, IMPORT_FORMATS
 
 # The engine is imported inside the commands that use it, so `timeline --version` and `--help`
 # start in a few tens of milliseconds.
 if TYPE_CHECKING:
     from timeline.api import Timeline
-    from timeline.formats.acled_history import AcledImportResult
-    from timeline.store import AppendResult
 
 
 # ParamType is generic from click 8.4 on; subscripting it would fail at run time on the 8.1 to 8.3 we support.
@@ -48,6 +46,16 @@ DAY = Day()
 PROGRESS_BAR_BYTES = 4 << 20  # a file this large takes long enough to deserve a progress bar
 
 
+# The API's argument names as this command's flags, for the errors that name them (BadArgument).
+FLAGS = {
+    "occurred_from": "--from",
+    "occurred_to": "--to",
+    "day": "--day",
+    "as_of": "--as-of",
+    "known_on": "--known-on",
+    "db": "--db",
+}
+
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 MAX_ERROR_CHARS = 500
 
@@ -65,7 +73,8 @@ class TimelineGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TimelineError as exc:
-            click.echo(f"Error: {one_line(str(exc))}", err=True)
+            message = exc.spelled(FLAGS) if isinstance(exc, BadArgument) else str(exc)
+            click.echo(f"Error: {one_line(message)}", err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
             sys.stderr.close()  # the reader (e.g. `head`) went away; that is not an error
@@ -212,9 +221,6 @@ def append(
     click.echo(render.append_result(result, as_json))
 
 
-IMPORT_FORMATS = ("jsonl", "acled", "cloudevents")
-
-
 @cli.command("import")
 @click.argument("file", type=click.Path(allow_dash=True))
 @db_option
@@ -232,32 +238,25 @@ IMPORT_FORMATS = ("jsonl", "acled", "cloudevents")
 def import_(file: str, db: str | None, format_: str, expect_head: int | None, as_json: bool) -> None:
     """Append every event of FILE ('-' reads stdin), all or nothing."""
     from timeline import render
-    from timeline.api import Timeline
     from timeline.formats.acled_history import AcledImportResult
 
-    importers: dict[str, Callable[..., AppendResult | AcledImportResult]] = {
-        "jsonl": Timeline.import_jsonl,
-        "acled": Timeline.import_acled,
-        "cloudevents": Timeline.import_cloudevents,
-    }
-    importer = importers[format_]
     with open_for_writing(db) as timeline:
         if file == "-":
-            result = importer(timeline, sys.stdin.buffer, name="<stdin>", expected_head=expect_head)
+            result = timeline.import_file(sys.stdin.buffer, format_, name="<stdin>", expected_head=expect_head)
         elif sys.stderr.isatty() and os.path.isfile(file) and os.path.getsize(file) > PROGRESS_BAR_BYTES:
             with (
                 open(file, "rb") as stream,
                 click.progressbar(length=os.path.getsize(file), label="importing", file=sys.stderr) as bar,
             ):
-                result = importer(
-                    timeline,
+                result = timeline.import_file(
                     stream,
+                    format_,
                     name=file,
                     expected_head=expect_head,
                     progress=lambda _: bar.update(stream.tell() - bar.pos),
                 )
         else:
-            result = importer(timeline, file, expected_head=expect_head)
+            result = timeline.import_file(file, format_, expected_head=expect_head)
     if isinstance(result, AcledImportResult):
         click.echo(render.acled_import_result(result, as_json))
     else:

@@ -4,6 +4,8 @@ A failed `verify` is not an error but a report (`VerifyReport`), which the CLI t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class TimelineError(Exception):
     """Base of every error the engine raises on purpose."""
@@ -13,6 +15,27 @@ class TimelineError(Exception):
 
 class BadInput(TimelineError):
     """The user's input is wrong: a date, an option, an event."""
+
+
+class BadArgument(BadInput):
+    """A bad value given to a named argument. The message names arguments as `{name}`: the Python
+    API spells each as its parameter, the CLI as its flag (`spelled`)."""
+
+    # Where the Python API's own name would not tell a reader what to do.
+    API_NAMES: Mapping[str, str] = {"db": "Timeline.open(path)"}
+
+    def __init__(self, template: str):
+        self.template = template
+        super().__init__(self.spelled(self.API_NAMES))
+
+    def spelled(self, names: Mapping[str, str]) -> str:
+        """The message with each `{name}` spelled as `names` says (or as the name itself)."""
+        return self.template.format_map(_Spelling(names))
+
+
+class _Spelling(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return key
 
 
 class BadEvent(BadInput):

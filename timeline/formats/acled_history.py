@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
+from typing import IO
 
 import attrs
 
@@ -31,7 +32,8 @@ from events.envelope import Event
 from events.kinds import EventRetracted
 from timeline import replay
 from timeline.errors import BadEvent
-from timeline.formats.acled import DATASET, AcledRow, claim_id
+from timeline.formats import Importer, register_importer
+from timeline.formats.acled import DATASET, AcledRow, claim_id, read_rows
 from timeline.store import AppendResult, EventStore, PayloadField, RowQuery
 
 PROGRESS_EVERY = 1_000  # rows between progress reports
@@ -286,3 +288,16 @@ class AcledImport:
                 where=row.where,
                 field="event_id_cnty",
             )
+
+
+def _import(
+    store: EventStore, stream: IO[bytes], name: str, expected_head: int | None, progress: Callable[[int], None] | None
+) -> AcledImportResult:
+    """An ACLED CSV export as history: only what changed since the log last heard of each row is
+    appended; the result counts new, updated, removed and unchanged rows."""
+    plan = AcledImport(store, read_rows(stream, name), progress=progress)
+    appended = store.append(plan.events(), expected_head=expected_head, keep_events=False)
+    return AcledImportResult(plan.counts(), appended)
+
+
+register_importer(Importer("acled", "an ACLED CSV export", _import))

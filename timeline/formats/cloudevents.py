@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 from urllib.parse import quote, unquote
 
@@ -36,7 +36,9 @@ from events.codec import event_from_record, event_to_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from timeline.errors import BadEvent
+from timeline.formats import Exporter, Importer, Readable, register_exporter, register_importer
 from timeline.formats.lines import json_lines
+from timeline.store import AppendResult, EventStore
 from timeline.store.rows import record_to_row
 from timeline.store.signed import SignedHead
 
@@ -219,3 +221,21 @@ def read(stream: IO[bytes], name: str) -> Iterator[tuple[Event, str]]:
             yield from_cloudevent(cloudevent), where
         except InvalidEvent as exc:
             raise BadEvent(exc.message, where=where, field=exc.field) from None
+
+
+def _export(source: Readable, stream: IO[str], as_of: dt.date | None, known_on: dt.date | None) -> int:
+    """The log as CloudEvents; the whole log ends with its signed heads."""
+    store = source.store
+    with store.read_transaction():
+        signed_heads = store.signed_heads() if as_of is None and known_on is None else []
+        return write(source.log_as_known(as_of, known_on), stream, signed_heads)
+
+
+def _import(
+    store: EventStore, stream: IO[bytes], name: str, expected_head: int | None, progress: Callable[[int], None] | None
+) -> AppendResult:
+    return store.append(read(stream, name), expected_head=expected_head, on_batch=progress, keep_events=False)
+
+
+register_exporter(Exporter("cloudevents", "events", _export))
+register_importer(Importer("cloudevents", "a CloudEvents JSON file", _import))

@@ -10,6 +10,7 @@ advice for CSV injection). Numbers (coordinates, fatalities) are written as numb
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import enum
 import json
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ import attrs
 from events.codec import converter
 from events.envelope import DatePrecision, RecordedEvent
 from events.kinds import IncidentReported
+from timeline.formats import Exporter, Readable, register_exporter
 
 COLUMNS = (
     "event_id",
@@ -120,3 +122,10 @@ def write(events: Iterable[RecordedEvent], stream: IO[str]) -> int:
         writer.writerow(row_of(recorded))
         count += 1
     return count
+
+
+def _export(source: Readable, stream: IO[str], as_of: dt.date | None, known_on: dt.date | None) -> int:
+    return write(source.visible_events(as_of, known_on), stream)
+
+
+register_exporter(Exporter("csv", "events", _export))

@@ -5,6 +5,7 @@ units given (Datasette's `units`, in Pint's notation).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import IO, Any
 
@@ -12,6 +13,8 @@ import attrs
 
 from events import registry
 from events.quantity import Quantity
+from timeline.errors import BadArgument
+from timeline.formats import Exporter, Readable, register_exporter
 
 TITLE = "Timeline: an append-only log of sourced reports"
 DESCRIPTION = (
@@ -117,3 +120,16 @@ def write(database: str, datasets: tuple[str, ...], stream: IO[str]) -> int:
     json.dump(document, stream, ensure_ascii=False, indent=2)
     stream.write("\n")
     return len(document["databases"][database]["tables"])
+
+
+def _export(source: Readable, stream: IO[str], as_of: dt.date | None, known_on: dt.date | None) -> int:
+    if as_of is not None or known_on is not None:
+        raise BadArgument("datasette-metadata describes the whole database: {as_of} and {known_on} do not apply")
+    store = source.store
+    if store.path is None:
+        raise BadArgument("datasette-metadata describes a database file: name one with {db}")
+    names = {getattr(recorded.payload, "dataset", None) for recorded in store.events(kind="incident.reported")}
+    return write(store.path.stem, tuple(sorted(name for name in names if isinstance(name, str) and name)), stream)
+
+
+register_exporter(Exporter("datasette-metadata", "tables and views", _export))

@@ -13,6 +13,7 @@ dropped. Coordinates are [longitude, latitude], WGS84, as RFC 7946 requires.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from typing import IO, Any
@@ -20,6 +21,8 @@ from typing import IO, Any
 from events.codec import state_converter
 from events.envelope import RecordedEvent
 from events.kinds import IncidentReported
+from timeline import gazetteer
+from timeline.formats import Exporter, Readable, register_exporter
 from timeline.gazetteer import Gazetteer
 from timeline.projectors.settlements import Settlement
 from timeline.snapshot import Snapshot
@@ -123,3 +126,12 @@ def write(snapshot: Snapshot, incidents: Iterable[RecordedEvent], gazetteer: Gaz
     }
     stream.write('\n], "properties": ' + json.dumps(properties, ensure_ascii=False) + "}\n")
     return count
+
+
+def _export(source: Readable, stream: IO[str], as_of: dt.date | None, known_on: dt.date | None) -> int:
+    snapshot = source.state(as_of, known_on)
+    incidents = source.visible_events(snapshot.as_of, known_on, kind="incident.reported")
+    return write(snapshot, incidents, gazetteer.bundled(), stream)
+
+
+register_exporter(Exporter("geojson", "features", _export))

@@ -9,8 +9,10 @@ themselves, so the replica has the very chain that was signed.
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 import attrs
@@ -19,7 +21,10 @@ from events.codec import CheckedRecord, event_from_record
 from events.envelope import Event
 from events.errors import InvalidEvent
 from timeline.errors import BadEvent
+from timeline.formats import Exporter, Importer, Readable, register_exporter, register_importer
+from timeline.formats.jsonl import write_events
 from timeline.formats.lines import json_lines
+from timeline.store import AppendResult, EventStore
 from timeline.store.rows import record_to_row, row_to_record
 from timeline.store.signed import SignedHead
 
@@ -115,3 +120,47 @@ def write_published(rows: Iterable[dict[str, Any]], signed_heads: list[SignedHea
         count += 1
     stream.write(json.dumps({SIGNED_HEADS_KEY: [head.to_json() for head in signed_heads]}) + "\n")
     return count
+
+
+def _export(source: Readable, stream: IO[str], as_of: dt.date | None, known_on: dt.date | None) -> int:
+    """The log as importable JSONL; the whole of a signed log as a published copy: each line
+    carries its place in the hash chain, and a last line the signed heads, so a reader can check
+    the copy against the signer's public key."""
+    if as_of is None and known_on is None:
+        store = source.store
+        with store.read_transaction():
+            signed_heads = store.signed_heads()
+            if signed_heads:
+                return write_published(store.rows(), signed_heads, stream)
+    return write_events((recorded.event for recorded in source.log_as_known(as_of, known_on)), stream)
+
+
+def _import(
+    store: EventStore, stream: IO[bytes], name: str, expected_head: int | None, progress: Callable[[int], None] | None
+) -> AppendResult:
+    """Every event of a JSONL file, all or nothing. A published copy imported into an empty log is a
+    replica: the same seqs, recording times, hashes and signed heads, so `verify --trust` works on
+    it. Into a log that has events, only its events are imported, as new ones."""
+    signed_heads: list[SignedHead] = []
+    lines = read_lines(stream, name, signed_heads)
+    first = next(lines)
+    pending = itertools.chain([first], lines)
+    if first.chain is not None and store.count() == 0 and expected_head in (None, 0):
+        copied = store.append_rows(published_rows(pending), after_reading(signed_heads))
+        return AppendResult((), 0, copied.head, copied.copied, 1 if copied.copied else None)
+    return store.append(
+        ((line.event, line.where) for line in pending),
+        expected_head=expected_head,
+        on_batch=progress,
+        keep_events=False,
+    )
+
+
+def after_reading(items: list[SignedHead]) -> Iterator[SignedHead]:
+    """`items` as they are when iteration starts: the signed heads of a file are known only once
+    its lines have been read, and `append_rows` reads the signed heads after the rows."""
+    yield from items
+
+
+register_exporter(Exporter("jsonl", "events", _export))
+register_importer(Importer("jsonl", "a JSONL file", _import))

@@ -8,12 +8,14 @@ HTML, so every value from the log is escaped.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 from collections.abc import Iterable
 from typing import IO, Any
 
 from events.envelope import DatePrecision, RecordedEvent
+from timeline.formats import Exporter, Readable, register_exporter
 
 UNVERIFIED_MARK = "[unverified] "
 
@@ -63,3 +65,13 @@ def write(events: Iterable[RecordedEvent], title: str, description: str, stream:
     json.dump(timeline, stream, ensure_ascii=False)
     stream.write("\n")
     return len(slides)
+
+
+def _export(source: Readable, stream: IO[str], as_of: dt.date | None, known_on: dt.date | None) -> int:
+    snapshot = f"as of {as_of or source.last_day()}" + (f", known on {known_on}" if known_on else "")
+    title = f"{source.store.label}: the timeline {snapshot}"
+    description = "Each event with its source; unverified claims are marked."
+    return write(source.visible_events(as_of, known_on), title, description, stream)
+
+
+register_exporter(Exporter("timelinejs", "events", _export))

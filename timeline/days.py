@@ -1,0 +1,125 @@
+"""`days`: one summary per day of a log, from its first event to its last, in one pass.
+
+The state at the end of each day comes from its checkpoint while the checkpoints are exact for
+`known_on`; later days are folded. Nothing holds the log's events: a summary reads its day's
+events from the log when asked. A log whose events span more than MAX_DAYS_LISTED_IN_FULL days (a
+typo in a year can do that) gets a summary only for the days that have events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterator
+
+import attrs
+
+from events.envelope import RecordedEvent
+from timeline import replay
+from timeline.calendar import LogBounds
+from timeline.checkpoints import Checkpoints
+from timeline.diff import Change, changed_between, diff_snapshots
+from timeline.projectors.base import State
+from timeline.snapshot import Snapshot
+from timeline.store import EventStore
+
+# Above this many days, only the days that have events are listed.
+MAX_DAYS_LISTED_IN_FULL = 1_000
+
+
+@attrs.frozen
+class DaySummary:
+    day: int | None
+    date: dt.date
+    event_count: int  # events that occurred that day (and that the snapshot sees)
+    changed: tuple[str, ...]  # paths of the facts that changed by the end of the day
+    _read_events: Callable[[], Iterator[RecordedEvent]] = attrs.field(repr=False, eq=False)
+    _read_event_ids: Callable[[], Iterator[str]] = attrs.field(repr=False, eq=False)
+    _read_changes: Callable[[], tuple[Change, ...]] = attrs.field(repr=False, eq=False, default=lambda: ())
+
+    @property
+    def events(self) -> Iterator[RecordedEvent]:
+        """The day's events, read from the log now (a summary does not hold them)."""
+        return self._read_events()
+
+    @property
+    def event_ids(self) -> Iterator[str]:
+        """The ids of the day's events in fold order, read from the log now without decoding them."""
+        return self._read_event_ids()
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        """The changes behind `changed`, with the facts before and after (decoded now)."""
+        return self._read_changes()
+
+
+def day_summaries(
+    store: EventStore,
+    checkpoints: Checkpoints,
+    bounds: LogBounds,
+    known_on: dt.date | None,
+    hidden: frozenset[str],
+    *,
+    max_days_listed_in_full: int = MAX_DAYS_LISTED_IN_FULL,
+) -> Iterator[DaySummary]:
+    """The summaries of every day of the log as known on `known_on` (see the module's docstring);
+    `hidden` are the events retracted as known then."""
+    first, last = bounds.first_day, bounds.last_day
+    if first is None or last is None:
+        return
+    knowledge = bounds.knowledge(known_on)
+    every_day = (last - first).days < max_days_listed_in_full
+    exact = [
+        row for row in checkpoints.days(None, last) if knowledge is None or row.knowledge_day <= knowledge.isoformat()
+    ]
+
+    def ends_of_days() -> Iterator[tuple[dt.date, tuple[State, ...], int]]:
+        start, applied, day = replay.initial_states(), 0, None
+        for row, start in checkpoints.walk(exact):
+            day, applied = dt.date.fromisoformat(row.as_of), row.events_applied
+            yield day, start, applied
+        for end_of_day, states, folded in replay.fold_visible(start, store, last, knowledge, hidden=hidden, after=day):
+            yield dt.date.fromisoformat(end_of_day), states, applied + folded
+
+    def readers(day: dt.date) -> tuple[Callable[[], Iterator[RecordedEvent]], Callable[[], Iterator[str]]]:
+        return _day_events(store, day, knowledge, hidden)
+
+    previous = Snapshot(first, known_on, None, 0, replay.initial_states())
+    # Derived facts (territory's spreads decode every claimant) are derived once per day.
+    previous_facts = previous.projector_facts()
+    applied_before = 0
+    day = first
+    for event_day, states, applied in ends_of_days():
+        while every_day and day < event_day:
+            yield DaySummary(bounds.day_number(day), day, 0, (), *readers(day))
+            day += dt.timedelta(days=1)
+        current = Snapshot(event_day, known_on, None, applied, states)
+        current_facts = current.projector_facts()
+        yield DaySummary(
+            bounds.day_number(event_day),
+            event_day,
+            applied - applied_before,
+            changed_between(previous_facts, current_facts),
+            *readers(event_day),
+            functools.partial(diff_snapshots, previous, current),
+        )
+        previous, previous_facts, applied_before = current, current_facts, applied
+        if event_day == dt.date.max:
+            return  # the calendar ends here
+        day = event_day + dt.timedelta(days=1)
+
+
+def _day_events(
+    store: EventStore, day: dt.date, knowledge: dt.date | None, hidden: frozenset[str]
+) -> tuple[Callable[[], Iterator[RecordedEvent]], Callable[[], Iterator[str]]]:
+    """Readers of a day's events and of their ids, for a DaySummary to call when asked."""
+    before = day - dt.timedelta(days=1)
+
+    def events() -> Iterator[RecordedEvent]:
+        return replay.visible_events(store, day, knowledge, hidden=hidden, after=before)
+
+    def event_ids() -> Iterator[str]:
+        rows = store.rows_in_fold_order(until=day, after=before, known_on=knowledge, columns=("event_id",))
+        return (event_id for (event_id,) in rows if event_id not in hidden)
+
+    return events, event_ids
