@@ -1,0 +1,5 @@
+"""`python -m timeline.cli`: the `timeline` command."""
+
+from timeline.cli import main
+
+main()

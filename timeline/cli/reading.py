@@ -1,0 +1,150 @@
+"""The commands that read a log: `log`, `state`, `diff`, `days`, `why`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import click
+
+from timeline.cli.shell import (
+    DAY,
+    cli,
+    db_option,
+    echo_lines,
+    json_option,
+    open_for_reading,
+    resolve_day,
+    with_as_of,
+)
+from timeline.errors import BadInput
+
+if TYPE_CHECKING:
+    pass
+
+
+@cli.command()
+@db_option
+@click.option("--kind", help="Only events of this kind.")
+@click.option("--from", "occurred_from", type=DAY, help="Only events that occurred on or after this day.")
+@click.option("--to", "occurred_to", type=DAY, help="Only events that occurred on or before this day.")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing events as others append them (Ctrl-C stops).")
+@click.option("--max-events", type=click.IntRange(min=0), help="With --follow: stop after printing this many events.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="With --follow: stop when no event has arrived for this many seconds.",
+)
+@json_option
+def log(
+    db: str | None,
+    kind: str | None,
+    occurred_from: dt.date | None,
+    occurred_to: dt.date | None,
+    follow: bool,
+    max_events: int | None,
+    timeout: float | None,
+    as_json: bool,
+) -> None:
+    """The log in append order (JSON: one object per line); with --follow, then each new event."""
+    from events.registry import kind_names
+    from timeline import render
+
+    if kind is not None and kind not in kind_names():
+        raise BadInput(f"--kind: unknown kind {kind!r} (known: {', '.join(kind_names())})")
+    if not follow and (max_events is not None or timeout is not None):
+        raise BadInput("--max-events and --timeout go with --follow")
+    with open_for_reading(db) as timeline:
+        if follow:
+            events = timeline.follow(
+                kind=kind,
+                occurred_from=occurred_from,
+                occurred_to=occurred_to,
+                max_events=max_events,
+                idle_timeout=timeout,
+            )
+        else:
+            events = timeline.events(kind=kind, occurred_from=occurred_from, occurred_to=occurred_to)
+        # A follower prints each event as it comes; a bounded listing a few hundred lines per write.
+        echo = _echo_each if follow else echo_lines
+        try:
+            if as_json:
+                echo(json.dumps(render.recorded_to_json(recorded), ensure_ascii=False) for recorded in events)
+            else:
+                echo(render.log_lines(events, seq_width=max(5, len(str(len(timeline))))))
+        except KeyboardInterrupt:
+            # Ctrl-C is how a follow ends: no traceback, the connections closed by the `with`.
+            if not follow:
+                raise
+            sys.stdout.flush()
+
+
+def _echo_each(lines: Iterator[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+@cli.command()
+@db_option
+@with_as_of
+@json_option
+def state(db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.date | None, as_json: bool) -> None:
+    """The state of every projector as of a day."""
+    from timeline import render
+
+    with open_for_reading(db) as timeline:
+        snapshot = timeline.state(resolve_day(timeline, as_of, day), known_on)
+    click.echo(render.dumps(snapshot.to_json()) if as_json else render.state_text(snapshot))
+
+
+@cli.command()
+@click.argument("from_day", metavar="FROM", type=DAY)
+@click.argument("to_day", metavar="TO", type=DAY)
+@db_option
+@click.option("--known-on", type=DAY, help="Only what had been reported by this day (default: everything logged).")
+@json_option
+def diff(from_day: dt.date, to_day: dt.date, db: str | None, known_on: dt.date | None, as_json: bool) -> None:
+    """What changed between the end of day FROM and the end of day TO, and which events caused it."""
+    from timeline import render
+
+    with open_for_reading(db) as timeline:
+        result = timeline.diff(from_day, to_day, known_on)
+        # Streamed: a diff across months lists every event in between, and none is held in memory.
+        echo_lines(render.diff_json_chunks(result) if as_json else render.diff_lines(result))
+
+
+@cli.command()
+@db_option
+@click.option("--known-on", type=DAY, help="Only what had been reported by this day (default: everything logged).")
+@json_option
+def days(db: str | None, known_on: dt.date | None, as_json: bool) -> None:
+    """One row per day: day number, date, events that occurred, facts that changed."""
+    from timeline import render
+
+    with open_for_reading(db) as timeline:
+        # Streamed: a summary holds its day's snapshots, and keeping every day's alive made the
+        # garbage collector walk them all again and again (1.6 s and 140 MB at a million events).
+        summaries = timeline.days(known_on)
+        if as_json:
+            echo_lines(render.days_json_chunks(summaries))
+        else:
+            click.echo(render.days_table(summaries))
+
+
+@cli.command()
+@click.argument("path")
+@db_option
+@with_as_of
+@json_option
+def why(
+    path: str, db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.date | None, as_json: bool
+) -> None:
+    """The events behind one fact, e.g. `timeline why settlements.Sudzha --as-of 2024-08-16`."""
+    from timeline import render
+
+    with open_for_reading(db) as timeline:
+        fact, events = timeline.why(path, resolve_day(timeline, as_of, day), known_on)
+    click.echo(render.dumps(render.why_json(path, fact, events)) if as_json else render.why_text(path, fact, events))
