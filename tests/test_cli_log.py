@@ -27,7 +27,8 @@ from events.codec import event_from_record, event_to_record
 from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.formats.jsonl import write_events
-from timeline.store import schema
+from timeline.store import layout
+from timeline.store import sqlite_schema as schema
 from timeline.store.rows import record_to_row
 
 # --------------------------------------------------------------------------------------------
@@ -544,7 +545,7 @@ def _append_row_from_a_newer_version(db: Path) -> None:
     with contextlib.closing(sqlite3.connect(db)) as conn:
         seq, head_hash = conn.execute("SELECT seq, hash FROM log_head").fetchone()
         row = record_to_row(record, seq + 1, "2024-08-20T00:00:00+00:00", head_hash)
-        stored = {name: bytes.fromhex(value) if name in schema.HASH_COLUMNS else value for name, value in row.items()}
+        stored = {name: bytes.fromhex(value) if name in layout.HASH_COLUMNS else value for name, value in row.items()}
         conn.execute(
             f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(stored.values())
         )
@@ -691,10 +692,10 @@ def store_v1_db(tmp_path) -> Path:
     with contextlib.closing(sqlite3.connect(db)) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
         schema.create_version_1(sqlite_utils.Database(conn))
-        prev_hash = schema.GENESIS_HASH
+        prev_hash = layout.GENESIS_HASH
         for seq, record in enumerate(LOGGED, start=1):
             row = record_to_row(event_to_record(event_from_record(record)), seq, "2024-08-14T00:00:00+00:00", prev_hash)
-            columns = [name for name in row if name in schema.EVENT_COLUMNS]  # the columns version 1 has
+            columns = [name for name in row if name in layout.EVENT_COLUMNS]  # the columns version 1 has
             conn.execute(
                 f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 [row[name] for name in columns],

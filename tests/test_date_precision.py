@@ -16,7 +16,8 @@ from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.errors import BadEvent
 from timeline.render import describe
-from timeline.store import memory_store, schema
+from timeline.store import memory_store
+from timeline.store import sqlite_schema as schema
 from timeline.store.rows import record_to_row
 
 

@@ -51,7 +51,8 @@ from timeline.api import Timeline
 from timeline.cli import cli
 from timeline.errors import NotATimeline
 from timeline.formats.jsonl import MAX_LINE_BYTES
-from timeline.store import BATCH_SIZE, schema
+from timeline.store import BATCH_SIZE
+from timeline.store import sqlite_schema as schema
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -21,7 +21,8 @@ from events.quantity import Bound, Quantity
 from timeline.api import Timeline
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
 from timeline.integrity.verify import verify_log
-from timeline.store import EventStore, create_store, memory_store, open_store, schema
+from timeline.store import EventStore, create_store, layout, memory_store, open_store
+from timeline.store import sqlite_schema as schema
 from timeline.store.rows import COLUMNS
 
 
@@ -257,7 +258,7 @@ def _schema_4_copy(source: EventStore, path: Path) -> None:
             )
         db.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", list(source.head()))
         for signed in source.signed_heads():
-            columns = schema.SIGNED_HEAD_COLUMNS
+            columns = layout.SIGNED_HEAD_COLUMNS
             db.execute(
                 f"INSERT INTO signed_heads ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 [getattr(signed, name) for name in columns],

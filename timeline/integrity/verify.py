@@ -38,8 +38,8 @@ from events.errors import InvalidEvent
 from events.fastpath import Unsure, record_from_dict
 from timeline.integrity.signing import signature_holds_under_its_key
 from timeline.store.chain_scan import ChainSegment, Suspect, content_matches, segment_of
+from timeline.store.layout import GENESIS_HASH
 from timeline.store.rows import row_to_record
-from timeline.store.schema import GENESIS_HASH
 from timeline.store.signed import SignedHead, key_id
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ import attrs
 from events.codec import CheckedRecord
 from events.envelope import Event, RecordedEvent
 from timeline.errors import ReadOnlyTimeline
-from timeline.store import schema, writing
+from timeline.store import layout, writing
 from timeline.store.chain_scan import ChainSegment
 from timeline.store.checkpoint_tables import CheckpointStore
 from timeline.store.query import EVENT_ID_CHUNK, RETRACTION, Column, Mentions, RowQuery
@@ -36,7 +36,7 @@ from timeline.store.results import AppendResult, CopyResult, Write
 from timeline.store.rows import COLUMNS, REPLAY_COLUMNS, decode_row, decode_values
 from timeline.store.signed import SignedHead
 
-GENESIS_HASH = schema.GENESIS_HASH
+GENESIS_HASH = layout.GENESIS_HASH
 BATCH_SIZE = writing.BATCH_SIZE
 # How often a follower of a store without notifications looks for new events.
 POLL_INTERVAL_S = 0.25

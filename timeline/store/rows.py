@@ -15,9 +15,9 @@ from events.codec import canonical_json, event_from_record, event_from_trusted_r
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
 from timeline.errors import NotATimeline
-from timeline.store import schema
+from timeline.store import layout
 
-COLUMNS = (*schema.EVENT_COLUMNS, *schema.LATER_COLUMNS)
+COLUMNS = (*layout.EVENT_COLUMNS, *layout.LATER_COLUMNS)
 # What a fold needs of a row: no position, no hashes.
 REPLAY_COLUMNS = (
     "event_id",
@@ -55,7 +55,7 @@ def _hashed_json(row: dict[str, Any]) -> str:
         value = row[name]
         # A column added since version 1 enters the hash only when it differs from what older
         # rows read as, so rows written before it keep their hashes.
-        if name in schema.LATER_COLUMNS and value == schema.LATER_COLUMNS[name]:
+        if name in layout.LATER_COLUMNS and value == layout.LATER_COLUMNS[name]:
             continue
         kind = type(value)
         if kind is str:
@@ -71,7 +71,7 @@ def _hashed_json(row: dict[str, Any]) -> str:
 
 def _canonical_material(row: dict[str, Any]) -> str:
     material = {name: row[name] for name in COLUMNS if name != "hash"}
-    for name, default in schema.LATER_COLUMNS.items():
+    for name, default in layout.LATER_COLUMNS.items():
         if material[name] == default:
             del material[name]
     try:

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from events.errors import InvalidEvent
 from timeline.errors import BadEvent, ConflictError, NotATimeline, ReadOnlyTimeline
-from timeline.store import schema
+from timeline.store import layout
+from timeline.store import sqlite_schema as schema
 from timeline.store.base import ALL_ROWS, BATCH_SIZE, EventStore, retraction_filter
 from timeline.store.chain_scan import ChainSegment, scan_failed, segment_of
 from timeline.store.query import Column, RowQuery, column_sql, where_clause
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BATCH_SIZE", "BUSY_TIMEOUT_S", "GENESIS_HASH", "AppendResult", "SQLiteEventStore"]
 
-GENESIS_HASH = schema.GENESIS_HASH
+GENESIS_HASH = layout.GENESIS_HASH
 BUSY_TIMEOUT_S = 60.0
 # A best-effort write (the verified head) waits this long for the write lock, then gives up.
 CACHE_WRITE_WAIT_S = 0.5
@@ -170,7 +171,7 @@ class SQLiteEventStore(EventStore):
                 column_sql(name, self._payload_sql)
                 or (
                     f"CASE WHEN typeof({name}) = 'blob' THEN lower(hex({name})) ELSE {name} END AS {name}"
-                    if name in schema.HASH_COLUMNS
+                    if name in layout.HASH_COLUMNS
                     else str(name)
                 )
                 for name in columns
@@ -180,8 +181,8 @@ class SQLiteEventStore(EventStore):
             column_sql(name, self._payload_sql)
             or (
                 str(name)
-                if name in present or name not in schema.LATER_COLUMNS
-                else f"'{schema.LATER_COLUMNS[str(name)]}' AS {name}"
+                if name in present or name not in layout.LATER_COLUMNS
+                else f"'{layout.LATER_COLUMNS[str(name)]}' AS {name}"
             )
             for name in columns
         ]
@@ -228,7 +229,7 @@ class SQLiteEventStore(EventStore):
     def signed_heads(self) -> list[SignedHead]:
         if not self.has_table("signed_heads"):
             return []  # an older store opened read-only: nothing was ever signed in it
-        rows = self.conn.execute(f"SELECT {', '.join(schema.SIGNED_HEAD_COLUMNS)} FROM signed_heads ORDER BY rowid")
+        rows = self.conn.execute(f"SELECT {', '.join(layout.SIGNED_HEAD_COLUMNS)} FROM signed_heads ORDER BY rowid")
         return [SignedHead(*row) for row in rows]
 
     def guard_problems(self) -> list[str]:
@@ -312,7 +313,7 @@ class SQLiteEventStore(EventStore):
         self.conn.execute("UPDATE log_head SET seq = ?, hash = ? WHERE id = 1", [seq, hash_])
 
     def _insert_signed_head(self, signed: SignedHead) -> None:
-        columns = schema.SIGNED_HEAD_COLUMNS
+        columns = layout.SIGNED_HEAD_COLUMNS
         self.conn.execute(
             f"INSERT INTO signed_heads ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             [getattr(signed, name) for name in columns],
@@ -399,7 +400,7 @@ class SQLiteSession:
             self.conn.close()
 
 
-_HASH_POSITIONS = tuple(COLUMNS.index(name) for name in schema.HASH_COLUMNS)
+_HASH_POSITIONS = tuple(COLUMNS.index(name) for name in layout.HASH_COLUMNS)
 
 
 def _canonical_json_sql() -> str:
@@ -408,22 +409,22 @@ def _canonical_json_sql() -> str:
     names = sorted(name for name in COLUMNS if name != "hash")
 
     def value(name: str) -> str:
-        if name in schema.HASH_COLUMNS:
+        if name in layout.HASH_COLUMNS:
             return f"CASE WHEN typeof({name}) = 'blob' THEN lower(hex({name})) ELSE {name} END"
         return name
 
     def spelled(present: set[str]) -> str:
-        kept = [name for name in names if name not in schema.LATER_COLUMNS or name in present]
+        kept = [name for name in names if name not in layout.LATER_COLUMNS or name in present]
         return "json_object(" + ", ".join(f"'{name}', {value(name)}" for name in kept) + ")"
 
-    later = sorted(schema.LATER_COLUMNS)
+    later = sorted(layout.LATER_COLUMNS)
     cases = []
     for flags in itertools.product((True, False), repeat=len(later)):
         present = {name for name, flag in zip(later, flags, strict=True) if flag}
         condition = " AND ".join(
-            f"{name} IS NOT '{schema.LATER_COLUMNS[name]}'"
+            f"{name} IS NOT '{layout.LATER_COLUMNS[name]}'"
             if name in present
-            else f"{name} IS '{schema.LATER_COLUMNS[name]}'"
+            else f"{name} IS '{layout.LATER_COLUMNS[name]}'"
             for name in later
         )
         cases.append(f"WHEN {condition} THEN {spelled(present)}")

@@ -34,38 +34,25 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import attrs
-
 from events import registry
+from timeline.store.layout import (
+    EVENT_COLUMNS,
+    GENESIS_HASH,
+    HASH_COLUMNS,
+    LATER_COLUMNS,
+    kind_view_name,
+    kind_view_sql,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 CURRENT_VERSION = 6
-GENESIS_HASH = "0" * 64
 
-EVENT_COLUMNS = {
-    "seq": int,
-    "event_id": str,
-    "kind": str,
-    "schema_version": int,
-    "occurred_on": str,
-    "reported_on": str,
-    "source": str,
-    "unverified": int,
-    "note": str,
-    "data": str,
-    "recorded_at": str,
-    "prev_hash": str,
-    "hash": str,
-}
-# Columns added since version 1, with the value an older row reads as.
-LATER_COLUMNS = {"date_precision": "day"}
 APPEND_ONLY_TRIGGERS = {
     "events_refuse_update": "UPDATE",
     "events_refuse_delete": "DELETE",
 }
-SIGNED_HEAD_COLUMNS = ("seq", "hash", "signed_at", "public_key", "signature")
 SIGNED_HEADS_TRIGGERS = {
     "signed_heads_refuse_update": "UPDATE",
     "signed_heads_refuse_delete": "DELETE",
@@ -188,7 +175,6 @@ EVENTS_V5 = """CREATE TABLE events (
     hash BLOB NOT NULL,
     date_precision TEXT NOT NULL DEFAULT 'day'
 )"""
-HASH_COLUMNS = ("prev_hash", "hash")
 COPY_BATCH = 10_000
 
 
@@ -288,24 +274,6 @@ def migrate(db: sqlite_utils.Database) -> int:
         MIGRATIONS[version](db)
         db.execute(f"PRAGMA user_version = {version}")
     return found
-
-
-def kind_view_name(kind: str) -> str:
-    return "kind_" + kind.replace(".", "_")
-
-
-def kind_view_sql(kind: str, envelope: str, extract: Callable[..., str]) -> str:
-    """The CREATE VIEW of one kind, in either backend's SQL: `extract(*path)` reads a payload
-    field (a Quantity's `value` and `bound` become two columns)."""
-    columns = []
-    for field in attrs.fields(registry.payload_class(kind)):
-        if "Quantity" in str(field.type):
-            columns.append(f"{extract(field.name, 'value')} AS {field.name}")
-            columns.append(f"{extract(field.name, 'bound')} AS {field.name}_bound")
-        else:
-            columns.append(f"{extract(field.name)} AS {field.name}")
-    name = kind_view_name(kind)
-    return f"CREATE VIEW {name} AS SELECT {envelope}, {', '.join(columns)} FROM events WHERE kind = '{kind}'"
 
 
 def create_kind_views(db: sqlite3.Connection | sqlite_utils.Database) -> None:
