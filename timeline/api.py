@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import difflib
 import os
 import sys
 from collections.abc import Callable, Collection, Iterator
@@ -26,7 +25,6 @@ from timeline.checkpoints import Checkpoints
 from timeline.days import DaySummary, day_summaries
 from timeline.diff import Diff
 from timeline.errors import BadArgument, BadEvent, BadInput, NotATimeline, ReadOnlyTimeline
-from timeline.files import replaced_atomically
 from timeline.formats.jsonl import read_records
 from timeline.integrity.verify import VerifyReport
 from timeline.projectors.base import Fact
@@ -35,14 +33,12 @@ from timeline.store import (
     AppendResult,
     CopyResult,
     EventStore,
-    RowQuery,
     SignedHead,
     create_store,
     is_postgres_url,
     memory_store,
     open_store,
 )
-from timeline.store.rows import decode_row
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -171,12 +167,7 @@ class Timeline:
     def log_as_known(self, as_of: dt.date | None = None, known_on: dt.date | None = None) -> Iterator[RecordedEvent]:
         """The log in seq order as it stood on `known_on`, up to `as_of`: a copy of it answers every
         snapshot within those bounds as this log does (retractions are kept by knowledge time alone)."""
-        query = RowQuery(
-            known_on=None if known_on is None else known_on.isoformat(),
-            occurred_until=None if as_of is None else as_of.isoformat(),
-            retractions_on_any_day=True,
-        )
-        return (decode_row(row) for row in self.store.rows(query))
+        return replay.log_as_known(self.store, as_of, known_on)
 
     def visible_events(
         self, as_of: dt.date | None = None, known_on: dt.date | None = None, *, kind: str | None = None
@@ -205,14 +196,7 @@ class Timeline:
     def export_to_file(self, path: str | os.PathLike[str], format: str = "jsonl", **snapshot: Any) -> int:
         """Export to `path` through a temporary file beside it, so a failed export leaves no half file
         and an export can never overwrite the log it reads."""
-        target = Path(path)
-        if self.store.path is not None and target.resolve() in {
-            Path(f"{self.store.path.resolve()}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")
-        }:
-            raise BadInput(f"{target}: is the timeline database itself; export to another file")
-        # newline="": the CSV writer ends its rows itself (RFC 4180's CRLF).
-        with replaced_atomically(target, newline="") as stream:
-            return self.export(format, stream, **snapshot)
+        return formats.export_to_file(self, path, format, **snapshot)
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -289,16 +273,7 @@ class Timeline:
         self, path: str, as_of: dt.date | None = None, known_on: dt.date | None = None
     ) -> tuple[Fact, list[RecordedEvent]]:
         """The fact at `path` (e.g. 'settlements.Sudzha') and the events it came from."""
-        facts = self.state(as_of, known_on).facts()
-        if path not in facts:
-            close = difflib.get_close_matches(path, list(facts), n=3, cutoff=0.5)
-            hint = (
-                f"; did you mean {' or '.join(close)}?"
-                if close
-                else f"; known paths start with {', '.join(sorted({p.split('.')[0] for p in facts})) or '(none)'}"
-            )
-            raise BadInput(f"no fact at {path!r} in that snapshot{hint}")
-        fact = facts[path]
+        fact = self.state(as_of, known_on).fact(path)
         events = []
         for event_id in fact.event_ids:
             recorded = self.store.get(event_id)
@@ -361,21 +336,14 @@ class Timeline:
     ) -> Iterator[RecordedEvent]:
         """The log in append order, then each event as it is appended (by any writer), forever;
         or until `max_events` have come, or none has for `idle_timeout` seconds."""
-        if max_events is not None and max_events <= 0:
-            return
-        seen = count = 0
-        while True:
-            head = self.store.count()
-            for recorded in self.store.events(
-                kind=kind, occurred_from=occurred_from, occurred_to=occurred_to, after_seq=seen, until_seq=head
-            ):
-                yield recorded
-                count += 1
-                if max_events is not None and count >= max_events:
-                    return
-            seen = head
-            if not self.store.wait_for_append(seen, idle_timeout):
-                return
+        return replay.follow(
+            self.store,
+            kind=kind,
+            occurred_from=occurred_from,
+            occurred_to=occurred_to,
+            max_events=max_events,
+            idle_timeout=idle_timeout,
+        )
 
 
 @contextlib.contextmanager

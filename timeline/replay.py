@@ -19,8 +19,8 @@ from events.envelope import Event, RecordedEvent
 from timeline.errors import NotATimeline
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import State
-from timeline.store import EventStore
-from timeline.store.rows import COLUMNS, EVENT_ID, KIND, OCCURRED_ON, decode_replay_row, decode_values
+from timeline.store import EventStore, RowQuery
+from timeline.store.rows import COLUMNS, EVENT_ID, KIND, OCCURRED_ON, decode_replay_row, decode_row, decode_values
 
 Day = str  # YYYY-MM-DD, as stored
 
@@ -158,3 +158,42 @@ def fold(states: tuple[State, ...], events: Iterable[RecordedEvent]) -> tuple[tu
             current[index] = apply(current[index], recorded.event)
         count += 1
     return tuple(current), count
+
+
+def log_as_known(store: EventStore, as_of: dt.date | None, known_on: dt.date | None) -> Iterator[RecordedEvent]:
+    """The log in seq order as it stood on `known_on`, up to `as_of` (retractions kept whatever
+    their day: they act on knowledge time alone)."""
+    query = RowQuery(
+        known_on=None if known_on is None else known_on.isoformat(),
+        occurred_until=None if as_of is None else as_of.isoformat(),
+        retractions_on_any_day=True,
+    )
+    return (decode_row(row) for row in store.rows(query))
+
+
+def follow(
+    store: EventStore,
+    *,
+    kind: str | None = None,
+    occurred_from: dt.date | None = None,
+    occurred_to: dt.date | None = None,
+    max_events: int | None = None,
+    idle_timeout: float | None = None,
+) -> Iterator[RecordedEvent]:
+    """The log in append order, then each event as it is appended, until `max_events` have come
+    or none has for `idle_timeout` seconds (None: forever)."""
+    if max_events is not None and max_events <= 0:
+        return
+    seen = count = 0
+    while True:
+        head = store.count()
+        for recorded in store.events(
+            kind=kind, occurred_from=occurred_from, occurred_to=occurred_to, after_seq=seen, until_seq=head
+        ):
+            yield recorded
+            count += 1
+            if max_events is not None and count >= max_events:
+                return
+        seen = head
+        if not store.wait_for_append(seen, idle_timeout):
+            return

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from typing import Any
 
 import attrs
 
 from events.codec import state_converter
+from timeline.errors import BadInput
 from timeline.facts import FactMap
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import Fact, State
@@ -34,6 +36,19 @@ class Snapshot:
             for key, fact in projector.facts(state).items():
                 found[fact_path(projector.name, key)] = fact
         return found
+
+    def fact(self, path: str) -> Fact:
+        """The fact at `path`; refused with the closest paths there are when there is none."""
+        facts = self.facts()
+        if path not in facts:
+            close = difflib.get_close_matches(path, list(facts), n=3, cutoff=0.5)
+            hint = (
+                f"; did you mean {' or '.join(close)}?"
+                if close
+                else f"; known paths start with {', '.join(sorted({p.split('.')[0] for p in facts})) or '(none)'}"
+            )
+            raise BadInput(f"no fact at {path!r} in that snapshot{hint}")
+        return facts[path]
 
     def projector_facts(self) -> dict[str, FactMap]:
         return {

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 import pkgutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from timeline.errors import BadInput
@@ -107,3 +109,26 @@ def importer(name: str) -> Importer:
     if found is None:
         raise BadInput(f"unknown import format {name!r} (known: {', '.join(sorted(_IMPORTERS))})")
     return found
+
+
+def export_to_file(
+    source: Readable,
+    path: str | os.PathLike[str],
+    format: str,
+    *,
+    as_of: dt.date | None = None,
+    known_on: dt.date | None = None,
+) -> int:
+    """Export to `path` through a temporary file beside it, so a failed export leaves no half file
+    and an export can never overwrite the log it reads."""
+    from timeline.files import replaced_atomically
+
+    target = Path(path)
+    database = source.store.path
+    if database is not None and target.resolve() in {
+        Path(f"{database.resolve()}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")
+    }:
+        raise BadInput(f"{target}: is the timeline database itself; export to another file")
+    # newline="": the CSV writer ends its rows itself (RFC 4180's CRLF).
+    with replaced_atomically(target, newline="") as stream:
+        return exporter(format).write(source, stream, as_of, known_on)
