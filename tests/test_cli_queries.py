@@ -260,8 +260,8 @@ def test_state_json_is_the_same_in_every_process():
 
 
 def test_streamed_json_is_the_same_text_as_one_dump():
-    from timeline import render
     from timeline.api import Timeline
+    from timeline.cli import render
 
     kursk = Timeline.bundled()
     for first, second in (("2024-08-06", "2024-08-16"), ("2024-08-14", "2024-08-15"), ("2024-08-16", "2024-08-16")):

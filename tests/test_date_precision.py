@@ -14,8 +14,8 @@ from events.codec import event_from_record, event_to_record
 from events.envelope import DatePrecision
 from timeline.api import Timeline
 from timeline.cli import cli
+from timeline.cli.render import describe
 from timeline.errors import BadEvent
-from timeline.render import describe
 from timeline.store import memory_store
 from timeline.store import sqlite_schema as schema
 from timeline.store.rows import record_to_row

@@ -40,8 +40,8 @@ def verify(export: str | None, db: str | None, trust: str | None, quick: bool, f
     head, the append-only triggers and the signed heads; exit 1 listing every finding.
 
     With EXPORT, check that exported file (a published copy) instead of a log."""
-    from timeline import render
     from timeline.api import Timeline
+    from timeline.cli import render
     from timeline.integrity import signing
 
     public_key = signing.load_public_key(Path(trust)) if trust else None
@@ -71,7 +71,7 @@ def keygen(out: str) -> None:
 @json_option
 def sign(db: str | None, key: str, as_json: bool) -> None:
     """Sign the log's current head (seq, hash, time) and record the signature in the log."""
-    from timeline import render
+    from timeline.cli import render
     from timeline.integrity import signing
 
     private_key = signing.load_private_key(Path(key))

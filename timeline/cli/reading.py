@@ -51,7 +51,7 @@ def log(
 ) -> None:
     """The log in append order (JSON: one object per line); with --follow, then each new event."""
     from events.registry import kind_names
-    from timeline import render
+    from timeline.cli import render
 
     if kind is not None and kind not in kind_names():
         raise BadInput(f"--kind: unknown kind {kind!r} (known: {', '.join(kind_names())})")
@@ -93,7 +93,7 @@ def _echo_each(lines: Iterator[str]) -> None:
 @json_option
 def state(db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.date | None, as_json: bool) -> None:
     """The state of every projector as of a day."""
-    from timeline import render
+    from timeline.cli import render
 
     with open_for_reading(db) as timeline:
         snapshot = timeline.state(resolve_day(timeline, as_of, day), known_on)
@@ -108,7 +108,7 @@ def state(db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.d
 @json_option
 def diff(from_day: dt.date, to_day: dt.date, db: str | None, known_on: dt.date | None, as_json: bool) -> None:
     """What changed between the end of day FROM and the end of day TO, and which events caused it."""
-    from timeline import render
+    from timeline.cli import render
 
     with open_for_reading(db) as timeline:
         result = timeline.diff(from_day, to_day, known_on)
@@ -122,7 +122,7 @@ def diff(from_day: dt.date, to_day: dt.date, db: str | None, known_on: dt.date |
 @json_option
 def days(db: str | None, known_on: dt.date | None, as_json: bool) -> None:
     """One row per day: day number, date, events that occurred, facts that changed."""
-    from timeline import render
+    from timeline.cli import render
 
     with open_for_reading(db) as timeline:
         # Streamed: a summary holds its day's snapshots, and keeping every day's alive made the
@@ -143,7 +143,7 @@ def why(
     path: str, db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.date | None, as_json: bool
 ) -> None:
     """The events behind one fact, e.g. `timeline why settlements.Sudzha --as-of 2024-08-16`."""
-    from timeline import render
+    from timeline.cli import render
 
     with open_for_reading(db) as timeline:
         fact, events = timeline.why(path, resolve_day(timeline, as_of, day), known_on)

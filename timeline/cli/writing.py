@@ -75,7 +75,7 @@ def append(
     as_json: bool,
 ) -> None:
     """Append one event of KIND to the log."""
-    from timeline import render
+    from timeline.cli import render
     from timeline.formats.jsonl import parse_record
 
     try:
@@ -110,7 +110,7 @@ def append(
 @json_option
 def import_(file: str, db: str | None, format_: str, expect_head: int | None, as_json: bool) -> None:
     """Append every event of FILE ('-' reads stdin), all or nothing."""
-    from timeline import render
+    from timeline.cli import render
     from timeline.formats.acled_history import AcledImportResult
 
     with open_for_writing(db) as timeline:
@@ -158,8 +158,8 @@ def copy(source: str, destination: str, as_json: bool) -> None:
     """Copy the whole log at SOURCE into DESTINATION (an SQLite file or a postgresql:// URL), keeping
     event ids, seqs, recording times, hashes and signed heads. A DESTINATION that holds the
     beginning of the log gets the rest."""
-    from timeline import render
     from timeline.api import Timeline
+    from timeline.cli import render
 
     with Timeline.open(source, read_only=True) as timeline:
         result = timeline.copy_to(destination)
