@@ -216,7 +216,7 @@ def _quantity(value: Any) -> dict[str, Any]:
 FieldCheck = Callable[[Any], Any]
 
 
-def _field_check(field: attrs.Attribute) -> tuple[FieldCheck, Any] | None:  # type: ignore[type-arg]
+def _field_check(field: attrs.Attribute) -> tuple[FieldCheck, Any] | None:  # type: ignore[type-arg]  # fields of any class
     """(check giving the record's value, the value an absent field takes) or None if unknown."""
     check = field.metadata.get(CHECK)
     absent = field.default if field.default is not attrs.NOTHING else attrs.NOTHING
@@ -266,7 +266,8 @@ def _payload_checker(cls: type) -> Callable[[dict[str, Any]], dict[str, Any]] | 
     checks: dict[str, tuple[FieldCheck, Any, Any]] = {}
     for field in fields:
         found = _field_check(field)
-        if found is None or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+        # attrs types Factory as a function returning its value, so isinstance looks wrong to mypy.
+        if found is None or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]  # see above
             return None
         check_field, absent = found
         checks[field.name] = (check_field, absent, _record_default(absent))

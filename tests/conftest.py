@@ -10,18 +10,13 @@ import hashlib
 import importlib
 import os
 import sqlite3
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import attrs
+import postgres_server
 import pytest
 from hypothesis import HealthCheck, settings
-
-# `from strategies import ...` works in every test module, however pytest was started.
-sys.path.insert(0, str(Path(__file__).parent))
-
-import postgres_server
 
 import timeline
 from timeline.api import Timeline

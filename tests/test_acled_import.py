@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 from acled_samples import COLUMNS, csv_bytes, row, timestamp, write_csv
-from click.testing import CliRunner
+from helpers import invoke
 
 from events.envelope import DatePrecision
 from events.quantity import Bound, Quantity
 from timeline.api import Timeline
-from timeline.cli import cli
 from timeline.errors import BadEvent
 from timeline.formats.acled import claim_id, incident_id
 from timeline.store import memory_store
@@ -32,10 +31,6 @@ def memory_timeline() -> Timeline:
 
 def imported(timeline: Timeline, rows, **options):
     return timeline.import_acled(io.BytesIO(csv_bytes(rows, **options)), name="acled.csv")
-
-
-def invoke(*args: object, input: bytes | None = None):
-    return CliRunner().invoke(cli, [str(arg) for arg in args], input=input)
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -18,22 +18,10 @@ from pathlib import Path
 
 import pytest
 from acled_samples import row, write_csv
-from click.testing import CliRunner, Result
-
-from timeline.cli import cli
+from helpers import invoke as run
+from helpers import ok
 
 DATASET = Path(__file__).parent.parent / "timeline" / "datasets" / "kursk-2024.jsonl"
-
-
-def run(*args: object, input: str | None = None) -> Result:
-    result = CliRunner().invoke(cli, [str(arg) for arg in args], input=input)
-    return result
-
-
-def ok(*args: object) -> str:
-    result = run(*args)
-    assert result.exit_code == 0, (args, result.stdout, result.stderr, result.exception)
-    return result.stdout
 
 
 @pytest.fixture

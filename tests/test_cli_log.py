@@ -17,15 +17,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+import helpers
 import pytest
 import sqlite_utils
 from click.testing import CliRunner, Result
+from helpers import statement
 from hypothesis import HealthCheck, given, settings
 from strategies import AUGUST_2024, event_logs
 
 from events.codec import event_from_record, event_to_record
 from timeline.api import Timeline
-from timeline.cli import cli
 from timeline.formats.jsonl import write_events
 from timeline.store import layout
 from timeline.store import sqlite_schema as schema
@@ -36,16 +37,6 @@ from timeline.store.rows import record_to_row
 # --------------------------------------------------------------------------------------------
 
 SYRSKYI_DATA = '{"claimant": "Ukraine", "area_km2": {"value": 1000, "bound": "approx"}, "basis": "total"}'
-
-
-def statement(event_id: str, occurred_on: str = "2024-08-07", summary: str = "The advance has been stopped.") -> dict:
-    return {
-        "event_id": event_id,
-        "kind": "statement.made",
-        "occurred_on": occurred_on,
-        "source": "TASS",
-        "data": {"speaker": "Valery Gerasimov", "summary": summary},
-    }
 
 
 def territory(event_id: str, occurred_on: str = "2024-08-12", **data) -> dict:
@@ -92,11 +83,8 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture
-def invoke(runner):
-    def run(*args: str, input: str | bytes | None = None, env: dict | None = None) -> Result:
-        return runner.invoke(cli, [str(arg) for arg in args], input=input, env=env)
-
-    return run
+def invoke():
+    return helpers.invoke
 
 
 @pytest.fixture

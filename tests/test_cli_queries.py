@@ -7,10 +7,9 @@ import json
 import os
 import stat
 
+import helpers
 import pytest
-from click.testing import CliRunner
 
-from timeline.cli import cli
 from timeline.projectors import PROJECTORS
 
 STATE_KEYS = {
@@ -32,12 +31,7 @@ STATE_KEYS = {
 @pytest.fixture
 def run(monkeypatch):
     monkeypatch.delenv("TIMELINE_DB", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args, input=None):
-        return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
-
-    return invoke
+    return helpers.invoke
 
 
 def test_state_reads_the_bundled_log_without_a_database(run):

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import sqlite3
 
+import helpers
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
@@ -22,14 +23,7 @@ from timeline.store.rows import record_to_row
 
 
 def statement(event_id: str, **envelope: object) -> dict[str, object]:
-    return {
-        "event_id": event_id,
-        "kind": "statement.made",
-        "occurred_on": "2024-08-16",
-        "source": "Reuters",
-        "data": {"speaker": "Andrei Belousov", "summary": "The enemy will be thrown out."},
-        **envelope,
-    }
+    return helpers.statement(event_id, "2024-08-16", **envelope)
 
 
 @pytest.mark.parametrize(

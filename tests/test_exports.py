@@ -14,12 +14,11 @@ import geojson
 import pytest
 import shapely.geometry
 from acled_samples import csv_bytes, row
-from click.testing import CliRunner
 from cloudevents.core.formats.json import JSONFormat
 from datasette.app import Datasette
+from helpers import invoke
 
 from timeline.api import Timeline
-from timeline.cli import cli
 from timeline.formats.csv_table import neutralise
 from timeline.store import memory_store
 
@@ -28,10 +27,6 @@ AUG = dt.date(2024, 8, 1)
 
 def day(n: int) -> dt.date:
     return AUG + dt.timedelta(days=n - 1)
-
-
-def invoke(*args: object, input: bytes | None = None):
-    return CliRunner().invoke(cli, [str(arg) for arg in args], input=input)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import helpers
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -34,15 +35,7 @@ needs_fork_and_kill = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason=
 
 
 def statement_line(event_id: str, day: int = 12) -> str:
-    return json.dumps(
-        {
-            "event_id": event_id,
-            "kind": "statement.made",
-            "occurred_on": f"2024-08-{day:02d}",
-            "source": "Test wire",
-            "data": {"speaker": "Spokesperson", "summary": f"Statement {event_id}."},
-        }
-    )
+    return json.dumps(helpers.statement(event_id, f"2024-08-{day:02d}"))
 
 
 def write_jsonl(path: Path, prefix: str, count: int) -> Path:

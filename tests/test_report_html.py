@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import re
 import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -24,6 +23,7 @@ from report_support import (
     state_from_data,
     state_from_timeline,
 )
+from synthetic import synthetic_records
 
 from timeline.api import Timeline
 from timeline.cli import cli
@@ -31,9 +31,6 @@ from timeline.errors import BadInput
 from timeline.report import build_data, report_html
 from timeline.report.page import script_json
 from timeline.report.panels import panel_data
-
-sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
-from synthetic import synthetic_records
 
 
 @pytest.fixture(scope="module")

@@ -6,22 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from helpers import invoke as run
+from helpers import ok
 
-from timeline.cli import cli
 from timeline.store.rows import record_to_row
 
 DATASET = Path(__file__).parent.parent / "timeline" / "datasets" / "kursk-2024.jsonl"
-
-
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(arg) for arg in args])
-
-
-def ok(*args: object) -> str:
-    result = run(*args)
-    assert result.exit_code == 0, (args, result.stdout, result.stderr, result.exception)
-    return result.stdout
 
 
 @pytest.fixture

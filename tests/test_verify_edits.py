@@ -14,9 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-
-from timeline.cli import cli
+from helpers import invoke as run
 
 DATASET = Path(__file__).parent.parent / "timeline" / "datasets" / "kursk-2024.jsonl"
 
@@ -30,10 +28,6 @@ EDITS = {
     "note": "UPDATE events SET note = 'edited' WHERE seq = 5",
     "unverified": "UPDATE events SET unverified = 1 - unverified WHERE seq = 5",
 }
-
-
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(arg) for arg in args])
 
 
 def checked_copy(db: str) -> None:

@@ -7,6 +7,7 @@ import contextlib
 import json
 import sqlite3
 
+import helpers
 from click.testing import CliRunner
 
 from timeline.api import Timeline
@@ -14,13 +15,7 @@ from timeline.cli import cli
 
 
 def statement(event_id: str, day: int = 12) -> dict:
-    return {
-        "event_id": event_id,
-        "kind": "statement.made",
-        "occurred_on": f"2024-08-{day:02d}",
-        "source": "Wire",
-        "data": {"speaker": "S", "summary": f"Said {event_id}."},
-    }
+    return helpers.statement(event_id, f"2024-08-{day:02d}")
 
 
 def tamper(db, sql: str) -> None:

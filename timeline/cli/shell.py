@@ -23,8 +23,7 @@ if TYPE_CHECKING:
     from timeline.api import Timeline
 
 
-# ParamType is generic from click 8.4 on; subscripting it would fail at run time on the 8.1 to 8.3 we support.
-class Day(click.ParamType):  # type: ignore[type-arg]
+class Day(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.4 only; [...] fails at run time on 8.1-8.3
     """A calendar day as YYYY-MM-DD; '2024-02-30' is refused, not rolled over."""
 
     name = "YYYY-MM-DD"
