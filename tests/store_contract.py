@@ -53,7 +53,6 @@ from timeline.api import BUNDLED_RECORDED_AT, Timeline
 from timeline.errors import BadEvent, ChainBroken, ConflictError
 from timeline.formats.jsonl import read_events
 from timeline.integrity.verify import verify_log
-from timeline.snapshot import Snapshot
 from timeline.store import BATCH_SIZE, GENESIS_HASH, EventStore, memory_store, open_store
 from timeline.store.rows import record_to_row, row_hash
 
@@ -643,42 +642,40 @@ class EventStoreContract:
 
     # -- checkpoints: an append that lands before a checkpoint's day invalidates it --------------
 
-    def test_a_backfilled_event_invalidates_the_checkpoints_from_its_day(self, store):
+    def test_a_backfill_changes_every_later_day_and_nothing_known_before_it(self, store):
         days = [DAY + dt.timedelta(days=n) for n in range(5)]
-        store.append([statement(f"s{n}", f"Day {n}.", occurred_on=day) for n, day in enumerate(days)])
         timeline = Timeline(store)
-        timeline.checkpoint()
-        before = timeline.state(days[-1]).to_json()
-        # A report of day 2 that arrives last changes day 2 and every day after it.
-        store.append([statement("late", "Backfilled.", occurred_on=days[2], reported_on=days[4])])
-        # The append brought every checkpoint up to date in its own transaction (stronger than
-        # dropping the stale ones): each day has one, and it holds what a full replay gives.
+        store.append([statement(f"s{n}", f"Day {n}.", occurred_on=day) for n, day in enumerate(days)])
+        before = timeline.state(days[-1])
+        # A report of day 2 that arrives last changes day 2 and every day after it, as known from day 5.
+        late_known = days[4] + dt.timedelta(days=1)
+        store.append([statement("late", "Backfilled.", occurred_on=days[2], reported_on=late_known)])
+        # The append brought the stored state up to date in its own transaction: every day, as known
+        # on any day, is read from it and is what a full replay gives.
         assert timeline.checkpoints.usable()
         for day in days:
-            replayed = timeline.state(day, use_checkpoints=False)
-            nearest = timeline.checkpoints.nearest(day)
-            assert nearest is not None and nearest.as_of == day
-            from_checkpoint = Snapshot(day, None, None, nearest.events_applied, nearest.states)
-            assert from_checkpoint.facts() == replayed.facts()
-            assert nearest.events_applied == replayed.events_applied
-            warm = timeline.state(day)
-            assert warm.to_json() == replayed.to_json()
-            assert warm.folded == 0  # served from its day's checkpoint, on every backend
-        assert timeline.state(days[-1]).to_json() != before
+            for known_on in (None, days[3], days[4], late_known):
+                replayed = timeline.state(day, known_on, use_checkpoints=False)
+                stored = timeline.state(day, known_on)
+                assert stored.to_json() == replayed.to_json() and stored.events_applied == replayed.events_applied
+                assert stored.folded == 0  # read, not folded, on every backend
+        assert timeline.state(days[-1]).events_applied == before.events_applied + 1
+        assert timeline.state(days[-1], known_on=days[4]).facts() == before.facts()
+        assert timeline.state(days[-1], known_on=days[4]).events_applied == before.events_applied
 
-    def test_a_backfilled_claim_patches_only_its_settlement_in_every_later_checkpoint(self, store):
-        """The patch's search for the touched keys (`contains_sql`) runs on every backend."""
+    def test_a_backfilled_claim_changes_only_its_settlement_from_its_day_on(self, store):
+        """The lookup of a fact's events (`fact_events`) runs on every backend."""
 
         def claim(event_id: str, settlement: str, day: dt.date, reported: dt.date, claimant: str = "Ukraine") -> Event:
             payload = SettlementClaimed(settlement, "Kursk Oblast", SettlementStatus.FIGHTING, claimant, None)
             return Event(payload, day, "General Staff", reported, event_id)
 
         days = [DAY + dt.timedelta(days=n) for n in range(4)]
+        timeline = Timeline(store)
         store.append(
             [claim(f"{place}-{n}", place, day, day)
              for n, day in enumerate(days) for place in ("Sudzha", "Sudzha-2", "Korenevo")]
         )  # fmt: skip
-        timeline = Timeline(store)
         before = {day: timeline.state(day).facts() for day in days}
         # Russia's claim stays beside Ukraine's from its day on.
         store.append([claim("late", "Sudzha", days[1], days[3], claimant="Russia")])

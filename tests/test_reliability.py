@@ -392,7 +392,7 @@ def test_a_postgresql_database_that_fails_under_a_query_is_named_in_one_line(pos
     reader = "reader_" + parts.path.strip("/")
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         admin.execute(f"CREATE ROLE {reader} LOGIN")
-        admin.execute(f"GRANT SELECT ON log_head, timeline_schema, checkpoint_head TO {reader}")
+        admin.execute(f"GRANT SELECT ON log_head, timeline_schema, knowledge_head TO {reader}")
     netloc = reader + "@" + parts.netloc.rsplit("@", 1)[-1]  # the test server trusts local roles
     reader_url = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
     try:

@@ -289,10 +289,11 @@ def test_a_schema_4_store_with_signed_heads_is_read_as_it_is_and_its_first_write
     writer = Timeline.open(path)
     try:
         writer.append(statement("c"))
-        assert writer.store.schema_version == schema.CURRENT_VERSION == 6
+        assert writer.store.schema_version == schema.CURRENT_VERSION == 7
         assert list(writer.store.rows())[:2] == rows_before  # every hash kept, read back as hex
         assert writer.store.signed_heads() == [signed]
-        assert writer.checkpoints.usable() and writer.checkpoints.count() == 2
+        assert writer.checkpoints.usable()
+        assert writer.state(DAY).to_json() == writer.state(DAY, use_checkpoints=False).to_json()
         report = writer.verify(key.public_key(), decode=True)
         assert report.ok and report.signed_seq == signed.seq
         stored = writer.store.db.execute("SELECT typeof(hash), typeof(prev_hash) FROM events").fetchall()

@@ -221,23 +221,20 @@ class Timeline:
     ) -> Snapshot:
         """The state as of `as_of` (default: the last day in the log), knowing only what was reported by `known_on`.
 
-        The fold starts from the latest checkpoint on or before `as_of` that is exact for
-        `known_on` (the writes keep one for every day with events) and folds only the events
-        after it. `use_checkpoints=False` replays from the first event.
+        Read from the stored state, which the writes keep exact for every (as_of, known_on): one
+        version per fact, nothing folded. `use_checkpoints=False` replays from the first event.
         """
         with self.store.read_transaction():
             bounds = self.bounds()
             as_of = as_of or bounds.last_day or dt.date.today()
             knowledge = bounds.knowledge(known_on)
-            start = self.checkpoints.nearest(as_of, knowledge) if use_checkpoints else None
-            states, applied, after = (
-                (start.states, start.events_applied, start.as_of) if start else (replay.initial_states(), 0, None)
-            )
-            days = replay.fold_visible(
-                states, self.store, as_of, knowledge, hidden=self._hidden(knowledge), after=after
-            )
+            stored = self.checkpoints.state(as_of, knowledge) if use_checkpoints else None
+            if stored is not None:
+                return Snapshot(as_of, known_on, bounds.day_number(as_of), stored.events_applied, stored.states)
+            states = replay.initial_states()
+            days = replay.fold_visible(states, self.store, as_of, knowledge, hidden=self._hidden(knowledge))
             states, folded = replay.last_of(days, states)
-        return Snapshot(as_of, known_on, bounds.day_number(as_of), applied + folded, states, folded=folded)
+        return Snapshot(as_of, known_on, bounds.day_number(as_of), folded, states, folded=folded)
 
     def _hidden(self, known_on: dt.date | None) -> frozenset[str]:
         """The retracted event ids for `known_on`, cached until the log grows."""
@@ -247,8 +244,8 @@ class Timeline:
         return self._hidden_cache[1]
 
     def checkpoint(self) -> int:
-        """Rebuild the checkpoints from the first event (the writes keep them up to date; this
-        repairs them after `clear`). Returns how many there are: one per day with events."""
+        """Rebuild the stored state from the first event (the writes keep it up to date; this
+        repairs it after `clear`). Returns how many fact versions there are."""
         self._check_writable()
         return self.checkpoints.rebuild()
 

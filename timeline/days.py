@@ -1,7 +1,7 @@
 """`days`: one summary per day of a log, from its first event to its last, in one pass.
 
-The state at the end of each day comes from its checkpoint while the checkpoints are exact for
-`known_on`; later days are folded. Nothing holds the log's events: a summary reads its day's
+The state at the end of each day comes from the stored state (each day's changed facts set on
+the day before's); a log without it is folded. Nothing holds the log's events: a summary reads its day's
 events from the log when asked. A log whose events span more than MAX_DAYS_LISTED_IN_FULL days (a
 typo in a year can do that) gets a summary only for the days that have events.
 """
@@ -69,17 +69,15 @@ def day_summaries(
         return
     knowledge = bounds.knowledge(known_on)
     every_day = (last - first).days < max_days_listed_in_full
-    exact = [
-        row for row in checkpoints.days(None, last) if knowledge is None or row.knowledge_day <= knowledge.isoformat()
-    ]
 
     def ends_of_days() -> Iterator[tuple[dt.date, tuple[State, ...], int]]:
-        start, applied, day = replay.initial_states(), 0, None
-        for row, start in checkpoints.walk(exact):
-            day, applied = dt.date.fromisoformat(row.as_of), row.events_applied
-            yield day, start, applied
-        for end_of_day, states, folded in replay.fold_visible(start, store, last, knowledge, hidden=hidden, after=day):
-            yield dt.date.fromisoformat(end_of_day), states, applied + folded
+        if checkpoints.usable():
+            yield from checkpoints.days(knowledge, last)
+            return
+        for end_of_day, states, applied in replay.fold_visible(
+            replay.initial_states(), store, last, knowledge, hidden=hidden
+        ):
+            yield dt.date.fromisoformat(end_of_day), states, applied
 
     def readers(day: dt.date) -> tuple[Callable[[], Iterator[RecordedEvent]], Callable[[], Iterator[str]]]:
         return _day_events(store, day, knowledge, hidden)

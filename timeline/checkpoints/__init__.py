@@ -1,133 +1,175 @@
-"""Checkpoints: the snapshot at the end of every day with events, kept up to date by the writes.
+"""The stored state on both axes: every fact's versions over (valid day, knowledge day), kept
+exact by the writes.
 
-Every append and import brings them up to date inside its own transaction (`refresh`): it
-refolds from the first day the write can have changed (its earliest event, and for a
-retraction the days of the events whose visibility it changes) and rewrites the checkpoints
-of that day and later; earlier ones are untouched. A reader trusts them only while
-`checkpoint_head` equals the log's head, so a log written any other way is replayed instead.
+Every append and import brings it up to date inside its own transaction (`maintain`): for each
+fact a write touches, the fact's versions are rebuilt over the corner of the plane the write
+changes (`rederive`), from the fact's own events. A query for any (as_of, known_on) then reads
+one version per fact and one sum of counts, and folds nothing. A reader trusts the tables only
+while `knowledge_head` equals the log's head; a log written any other way (or a store older than
+the tables, opened read-only) is replayed instead.
 
-**Knowledge time.** A checkpoint holds full knowledge, and records its `knowledge_day`: the
-latest `reported_on` among the events that occurred on or before its day, and among the
-retractions whose chain of targets reaches such an event. For any `known_on` on or after that
-day, the events a snapshot at (as_of=C, known_on) folds up to C are exactly the checkpoint's,
-and each is hidden or shown as under full knowledge; so the checkpoint is exact for it, and a
-query folds only the events after C that were reported by `known_on`. Knowledge days grow with
-the day, so the valid checkpoints for a `known_on` are all those up to some day.
-
-A checkpoint is an optimisation only: answers with and without it are identical, and property
-tests prove it against a full replay.
+The stored state is an optimisation only: answers with and without it are identical, and
+property tests prove it against a full replay for any (as_of, known_on).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+import functools
+import json
+import zlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from timeline import replay
-from timeline.facts import Encoded
+import attrs
+
+from timeline.checkpoints.upkeep import key_text, maintain, rebuild
+from timeline.checkpoints.values import decode
+from timeline.facts import Encoded, FactMap
 from timeline.projectors import PROJECTORS
-from timeline.projectors.base import State
-from timeline.store.checkpoint_tables import CheckpointRow
+from timeline.projectors.base import FactKey, State
+from timeline.store.fact_tables import OPEN, FactTables, Texts, Version
 
 if TYPE_CHECKING:
-    from timeline.store import EventStore, Write
+    from timeline.store import EventStore
 
-from timeline.checkpoints.refresh import refresh
-from timeline.checkpoints.stored import Checkpoint, fact_types, load, parse_key
+__all__ = ["Checkpoints", "FactHistory", "StoredState", "key_text", "maintain", "parse_key"]
 
-__all__ = ["Checkpoint", "Checkpoints", "load", "maintain", "refresh"]
+# A knowledge day later than any report: what a query knowing everything asks for.
+EVERYTHING = "9999-12-31"
+_INDEX = {projector.name: index for index, projector in enumerate(PROJECTORS)}
 
 
-def maintain(store: EventStore, write: Write) -> None:
-    """The write hook that keeps the checkpoints exact: registered on a store by its opener
-    (`Timeline`), called by the store inside every write's transaction, after the write's rows."""
-    refresh(store, write.earliest_day, head_before=write.head_before, retractions=write.retractions)
+@functools.lru_cache(maxsize=65_536)
+def parse_key(text: str) -> FactKey:
+    # The same keys come back in every query.
+    return tuple(json.loads(text))
+
+
+def knowledge_text(known_on: dt.date | None) -> str:
+    return EVERYTHING if known_on is None else known_on.isoformat()
+
+
+@attrs.frozen
+class StoredState:
+    """Every projector's state at (as_of, known_on), facts left encoded until read, and how many
+    events a snapshot there folds."""
+
+    states: tuple[State, ...]
+    events_applied: int
+
+
+@attrs.frozen
+class FactHistory:
+    """One fact's versions as stored (each value still encoded)."""
+
+    projector: str
+    key: FactKey
+    versions: tuple[tuple[Version, Encoded | None], ...]
 
 
 class Checkpoints:
-    """The checkpoints of one store, as queries use them."""
+    """The stored state of one store, as queries use it."""
 
     def __init__(self, store: EventStore):
         self.store = store
 
     @property
+    def tables(self) -> FactTables:
+        return self.store.fact_tables
+
+    @property
     def available(self) -> bool:
-        """False for a store older than these checkpoint tables (SQLite 6, PostgreSQL 4) opened read-only: it is replayed."""
-        return self.store.checkpoint_tables.available()
+        """False for a store older than the fact tables (schema 7) opened read-only: it is replayed."""
+        return self.tables.available()
 
     def usable(self) -> bool:
-        """Whether the checkpoints are up to date with the log (the writes keep them so)."""
-        return self.available and self.store.checkpoint_tables.head() == self.store.count()
+        """Whether the stored state is up to date with the log (the writes keep it so)."""
+        return self.available and self.tables.head() == self.store.count()
 
-    def nearest(self, as_of: dt.date, known_on: dt.date | None = None) -> Checkpoint | None:
-        """The latest checkpoint on or before `as_of` that is exact for `known_on` (None: full knowledge)."""
+    def state(self, as_of: dt.date, known_on: dt.date | None) -> StoredState | None:
+        """The state at (as_of, known_on), read from the tables; None when they are not usable, or
+        hold a value this version cannot read (then the query replays)."""
         if not self.usable():
             return None
-        tables = self.store.checkpoint_tables
-        row = tables.nearest(as_of.isoformat(), known_on.isoformat() if known_on else None)
-        return load(tables, row) if row else None
+        tables = self.tables
+        day, known = as_of.isoformat(), knowledge_text(known_on)
+        current = tables.state_at(day, known)
+        try:
+            states = self._states(current)
+        except (KeyError, zlib.error):  # a value another version wrote, or a damaged one: replay instead
+            return None
+        return StoredState(states, tables.count_at(day, known))
 
-    def days(self, after: dt.date | None, until: dt.date) -> list[CheckpointRow]:
-        """The checkpoint rows after `after` up to `until` (the days with events), if usable."""
-        if not self.usable():
-            return []
-        return self.store.checkpoint_tables.between(after.isoformat() if after else None, until.isoformat())
+    def _states(self, current: dict[int, int]) -> tuple[State, ...]:
+        keys = self.tables.keys()
+        texts = self.tables.texts(set(current.values()))
+        by_projector: list[list[tuple[FactKey, Encoded]]] = [[] for _ in PROJECTORS]
+        for key_id, value_id in current.items():
+            projector, key = keys[key_id]
+            by_projector[_INDEX[projector]].append((parse_key(key), _encoded(projector, texts, value_id)))
+        return tuple(FactMap.from_encoded(iter(facts)) for facts in by_projector)
 
-    def walk(self, rows: list[CheckpointRow]) -> Iterator[tuple[CheckpointRow, tuple[State, ...]]]:
-        """The states at each of `rows` (consecutive checkpoints), each built from the one before by
-        setting only the facts that changed, so unchanged facts are the same objects from day to day.
-        A fact's value is read from the database only if something decodes it."""
-        if not rows:
-            return  # a store older than the checkpoint tables has none to read
-        tables = self.store.checkpoint_tables
-        names = {projector.name: index for index, projector in enumerate(PROJECTORS)}
+    def days(self, known_on: dt.date | None, until: dt.date) -> Iterator[tuple[dt.date, tuple[State, ...], int]]:
+        """The state at the end of every day with events or changes up to `until`, as known on
+        `known_on`, each built from the day before by setting only the facts that changed."""
+        tables = self.tables
+        known = knowledge_text(known_on)
+        counts = tables.counts_by_day(known)
+        changes = tables.changes(None, until.isoformat(), known)
         keys = tables.keys()
-        types = fact_types()
-
-        def loader(projector: str, value_id: int) -> Callable[[], tuple[type, bytes]]:
-            def load() -> tuple[type, bytes]:
-                type_name, value = tables.values([value_id])[value_id]
-                return types[projector, type_name], value
-
-            return load
-
-        states = list(replay.initial_states())
-
-        def set_facts(changed: Iterable[tuple[int, int | None]]) -> None:
-            by_projector: dict[int, list[tuple[tuple[str, ...], Encoded | None]]] = {}
-            for key_id, value_id in changed:
-                projector, key = keys[key_id]
-                entry = None if value_id is None else Encoded(None, None, value_id, loader(projector, value_id))
-                by_projector.setdefault(names[projector], []).append((parse_key(key), entry))
-            for index, facts in by_projector.items():
+        texts = tables.texts({value_id for _, _, value_id in changes if value_id is not None})
+        by_day: dict[str, list[tuple[int, FactKey, Encoded | None]]] = {}
+        for day, key_id, value_id in changes:
+            projector, text = keys[key_id]
+            value = None if value_id is None else _encoded(projector, texts, value_id)
+            by_day.setdefault(day, []).append((_INDEX[projector], parse_key(text), value))
+        states = [projector.initial() for projector in PROJECTORS]
+        applied = 0
+        for day in sorted(set(by_day) | {day for day in counts if day <= until.isoformat()}):
+            applied += counts.get(day, 0)
+            changed: dict[int, list[tuple[FactKey, Encoded | None]]] = {}
+            for index, key, value in by_day.get(day, ()):
+                changed.setdefault(index, []).append((key, value))
+            for index, facts in changed.items():
                 states[index] = states[index].updated(facts)
+            yield dt.date.fromisoformat(day), tuple(states), applied
 
-        set_facts(tables.fact_ids(rows[0].as_of).items())
-        yield rows[0], tuple(states)
-        versions = iter(tables.changes(rows[0].as_of, rows[-1].as_of))
-        pending = next(versions, None)
-        for row in rows[1:]:
-            changed = []
-            while pending is not None and pending[0] <= row.as_of:
-                changed.append(pending[1:])
-                pending = next(versions, None)
-            set_facts(changed)
-            yield row, tuple(states)
+    def history(self, projector: str, key: FactKey) -> FactHistory | None:
+        """Every stored version of one fact, or None when the tables are not usable."""
+        if not self.usable():
+            return None
+        tables = self.tables
+        key_id = tables.keys_named(projector)
+        wanted = key_text(key)
+        found = [key_id_ for key_id_, text in key_id.items() if text == wanted]
+        rows = tables.versions(found)[found[0]] if found else []
+        texts = tables.texts({row.value_id for row in rows if row.value_id is not None})
+        versions = tuple(
+            (row, None if row.value_id is None else _encoded(projector, texts, row.value_id)) for row in rows
+        )
+        return FactHistory(projector, key, versions)
 
     def count(self) -> int:
-        return self.store.checkpoint_tables.count() if self.available else 0
+        """How many fact versions are stored."""
+        return self.tables.count_versions() if self.available else 0
 
     def clear(self) -> int:
-        """Drop every checkpoint (queries then replay until the next write rebuilds them); returns how many.
-
-        A write like any other: an older store is upgraded inside its transaction.
-        """
+        """Drop the stored state (queries then replay until the next write rebuilds it); returns
+        how many fact versions there were. A write like any other: an older store is upgraded."""
         with self.store.write_transaction():
-            return self.store.checkpoint_tables.clear()
+            count = self.tables.count_versions()
+            self.tables.clear()
+            return count
 
     def rebuild(self) -> int:
-        """Rebuild every checkpoint from the first event; returns how many there are."""
+        """Rebuild the stored state from the first event; returns how many fact versions there are."""
         with self.store.write_transaction():
-            refresh(self.store, None, head_before=None)
-            return self.store.checkpoint_tables.count()
+            return rebuild(self.store)
+
+
+def _encoded(projector: str, texts: Texts, value_id: int) -> Encoded:
+    return decode(projector, texts.type_of(value_id), texts.text(value_id), value_id)
+
+
+__all__ += ["OPEN"]

@@ -140,14 +140,14 @@ def import_(file: str, db: str | None, format_: str, expect_head: int | None, as
 @click.option(
     "--db", "db", envvar="TIMELINE_DB", required=True, type=click.Path(dir_okay=True), help="The timeline database."
 )
-@click.option("--clear", is_flag=True, help="Only drop the checkpoints (queries then replay from the first event).")
+@click.option("--clear", is_flag=True, help="Only drop the stored state (queries then replay from the first event).")
 def checkpoint(db: str, clear: bool) -> None:
-    """Rebuild the cached snapshots that make `state` and `diff` fast: one per day with events."""
+    """Rebuild the stored state that makes every query fast (the writes keep it; this repairs it)."""
     with open_for_writing(db) as timeline:
         if clear:
-            click.echo(f"dropped {timeline.checkpoints.clear()} checkpoints")
+            click.echo(f"dropped the stored state ({timeline.checkpoints.clear()} fact versions)")
         else:
-            click.echo(f"built {timeline.checkpoint()} checkpoints")
+            click.echo(f"rebuilt the stored state: {timeline.checkpoint()} fact versions")
 
 
 @cli.command()

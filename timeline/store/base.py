@@ -30,9 +30,9 @@ from events.envelope import Event, RecordedEvent
 from timeline.errors import ReadOnlyTimeline
 from timeline.store import layout, writing
 from timeline.store.chain_scan import ChainSegment
-from timeline.store.checkpoint_tables import CheckpointStore
+from timeline.store.fact_tables import FactTables
 from timeline.store.query import EVENT_ID_CHUNK, RETRACTION, Column, Mentions, RowQuery
-from timeline.store.results import AppendResult, CopyResult, Write
+from timeline.store.results import AppendResult, CopyResult, Write, WriteObserver
 from timeline.store.rows import COLUMNS, REPLAY_COLUMNS, decode_row, decode_values
 from timeline.store.signed import SignedHead
 
@@ -42,8 +42,9 @@ BATCH_SIZE = writing.BATCH_SIZE
 POLL_INTERVAL_S = 0.25
 ALL_ROWS = RowQuery()
 
-# Called inside a write's transaction, after its rows: (the store, what the write did).
-WriteHook = Callable[["EventStore", Write], None]
+# Called when a write starts, inside its transaction: the observer it returns is told the write's
+# rows, batch by batch, and its end.
+WriteHook = Callable[["EventStore"], WriteObserver]
 
 
 class SqlSession(Protocol):
@@ -76,7 +77,7 @@ class EventStore(abc.ABC):
     label: str
     writable: bool
     path: Path | None = None  # the database file, for a store that is one (exports refuse to overwrite it)
-    _checkpoint_tables: CheckpointStore | None = None
+    _fact_tables: FactTables | None = None
     _write_hooks: tuple[WriteHook, ...] = ()
 
     @classmethod
@@ -221,11 +222,11 @@ class EventStore(abc.ABC):
         return self.head()[0]
 
     @property
-    def checkpoint_tables(self) -> CheckpointStore:
-        """The checkpoint tables, written only inside this store's write transactions."""
-        if self._checkpoint_tables is None:
-            self._checkpoint_tables = CheckpointStore(self)
-        return self._checkpoint_tables
+    def fact_tables(self) -> FactTables:
+        """The stored state on both axes, written only inside this store's write transactions."""
+        if self._fact_tables is None:
+            self._fact_tables = FactTables(self)
+        return self._fact_tables
 
     def rows(self, query: RowQuery = ALL_ROWS) -> Iterator[dict[str, Any]]:
         """Stream whole rows as dicts (every column); nothing is held beyond the cursor's page."""
@@ -345,16 +346,21 @@ class EventStore(abc.ABC):
         )
 
     def add_write_hook(self, hook: WriteHook) -> None:
-        """Call `hook(store, write)` inside every write's transaction, after its rows (once per hook)."""
+        """Start `hook(store)` at every write, inside its transaction (once per hook): the observer
+        it returns is told each batch of the write's rows and its end."""
         if hook not in self._write_hooks:
             self._write_hooks = (*self._write_hooks, hook)
 
-    def _after_write(self, write: Write) -> None:
-        """Inside a write's transaction, after its rows: the write hooks (the checkpoints' upkeep,
-        so no reader ever sees the log and its checkpoints disagree), then a chain `verify` found
+    def _observers(self) -> list[WriteObserver]:
+        """The write hooks' observers of a write that is starting."""
+        return [hook(self) for hook in self._write_hooks]
+
+    def _after_write(self, write: Write, observers: list[WriteObserver]) -> None:
+        """Inside a write's transaction, after its rows: the observers' end (the stored state's
+        upkeep, so no reader ever sees the log and its state disagree), then a chain `verify` found
         intact up to the write's start is extended to its end."""
-        for hook in self._write_hooks:
-            hook(self, write)
+        for observer in observers:
+            observer.done(write)
         self._extend_verified_head(write.head_before, write.hash_before, *self.head())
 
     def _extend_verified_head(self, head_before: int, hash_before: str, head: int, hash_: str) -> None:

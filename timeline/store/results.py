@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 import attrs
 
 from events.envelope import RecordedEvent
@@ -38,3 +40,12 @@ class Write:
     head_before: int
     hash_before: str
     retractions: tuple[str, ...]
+
+
+class WriteObserver(Protocol):
+    """What a write hook starts for each write: told each batch of new rows, then the write's end,
+    all inside the write's transaction."""
+
+    def rows(self, rows: list[dict[str, Any]]) -> None: ...
+
+    def done(self, write: Write) -> None: ...

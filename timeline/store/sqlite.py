@@ -204,18 +204,16 @@ class SQLiteEventStore(EventStore):
         return f"json_extract(data, '$.{name}')"
 
     def bounds(self) -> tuple[str | None, str | None, str | None]:
-        """Each an index lookup; the last report day comes from the last checkpoint when they are
-        up to date (its knowledge day is the latest report of the whole log: schema 5 has no index
-        on reported_on), else from a scan."""
+        """Each an index lookup; the last report day comes from the event counts when they are up
+        to date (they hold every event's report day: the log has no index on reported_on), else
+        from a scan."""
         first, last = self.conn.execute(
             "SELECT (SELECT min(occurred_on) FROM events), (SELECT max(occurred_on) FROM events)"
         ).fetchone()
-        tables = self.checkpoint_tables
+        tables = self.fact_tables
         last_reported = None
         if last is not None and tables.available() and tables.head() == self.count():
-            latest = tables.nearest(last)
-            if latest is not None and latest.as_of == last:
-                last_reported = latest.knowledge_day
+            last_reported = tables.last_known()
         if last_reported is None:
             last_reported = self.conn.execute("SELECT max(reported_on) FROM events").fetchone()[0]
         return first, last, last_reported

@@ -24,6 +24,13 @@ held 2.4 million fact rows for 80,000 changes. A fact value may be stored as its
 an earlier value of its key (`checkpoint_values.base_id`): 63 MB of values became 24. The version 5 lists are a cache: dropped, and
 rebuilt by the write that upgrades the store.
 
+Version 7: the stored state on both axes (`fact_versions`: each fact's versions over valid day
+and knowledge day; `fact_events`: which events touch which fact; `event_counts`; `fact_keys` and
+`fact_values` in place of the checkpoint keys and values; `knowledge_head`), in place of the
+checkpoints, which were exact for early knowledge days only by refolding. The PostgreSQL store's
+schema has the same number from this version on: the two are one story (see `postgres_schema`).
+The checkpoint tables are a cache: dropped, and the state rebuilt by the write that upgrades the store.
+
 A migration runs inside the caller's write transaction: a store is upgraded whole or not at all.
 """
 
@@ -47,7 +54,7 @@ from timeline.store.layout import (
 if TYPE_CHECKING:
     import sqlite_utils
 
-CURRENT_VERSION = 6
+CURRENT_VERSION = 7
 
 APPEND_ONLY_TRIGGERS = {
     "events_refuse_update": "UPDATE",
@@ -251,6 +258,31 @@ CHECKPOINT_VERSIONS = (
 )
 
 
+# The stored state on both axes (timeline.store.fact_tables), on SQLite.
+FACT_TABLES = [
+    "CREATE TABLE fact_keys (id INTEGER PRIMARY KEY, projector TEXT NOT NULL, key TEXT NOT NULL, "
+    "UNIQUE (projector, key))",
+    "CREATE TABLE fact_values (id INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE, type TEXT NOT NULL, "
+    "value BLOB NOT NULL, base_id INTEGER)",
+    "CREATE TABLE fact_versions (key_id INTEGER NOT NULL, valid_from TEXT NOT NULL, known_from TEXT NOT NULL, "
+    "known_to TEXT NOT NULL, value_id INTEGER, PRIMARY KEY (key_id, valid_from, known_from)) WITHOUT ROWID",
+    "CREATE INDEX idx_fact_versions_valid_from ON fact_versions (valid_from)",
+    "CREATE TABLE fact_events (key_id INTEGER NOT NULL, occurred_on TEXT NOT NULL, seq INTEGER NOT NULL, "
+    "PRIMARY KEY (key_id, occurred_on, seq)) WITHOUT ROWID",
+    "CREATE TABLE event_counts (occurred_on TEXT NOT NULL, known_from TEXT NOT NULL, events INTEGER NOT NULL, "
+    "PRIMARY KEY (occurred_on, known_from)) WITHOUT ROWID",
+    "CREATE TABLE knowledge_head (id INTEGER PRIMARY KEY, log_seq INTEGER NOT NULL)",
+    "INSERT INTO knowledge_head (id, log_seq) VALUES (1, -1)",  # -1: never brought up to date
+]
+
+
+def _version_7(db: sqlite_utils.Database) -> None:
+    for table in ("checkpoint_versions", "checkpoints", "checkpoint_values", "checkpoint_keys", "checkpoint_head"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    for statement in FACT_TABLES:
+        db.execute(statement)
+
+
 # version reached -> the step that reaches it from the one before
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     2: _version_2,
@@ -258,6 +290,7 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     4: _version_4,
     5: _version_5,
     6: _version_6,
+    7: _version_7,
 }
 
 

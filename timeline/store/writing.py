@@ -19,7 +19,7 @@ from events.codec import CheckedRecord, event_to_record
 from events.envelope import Event, RecordedEvent
 from timeline.errors import BadEvent, ChainBroken, ConflictError
 from timeline.store.query import RETRACTION
-from timeline.store.results import AppendResult, CopyResult, Write
+from timeline.store.results import AppendResult, CopyResult, Write, WriteObserver
 from timeline.store.rows import COLUMNS, decode_row, record_to_row, row_hash
 from timeline.store.signed import SignedHead
 
@@ -42,7 +42,8 @@ class WritableLog(Protocol):
     def _insert_rows(self, rows: list[dict[str, Any]]) -> None: ...
     def _set_head(self, seq: int, hash_: str) -> None: ...
     def _insert_signed_head(self, signed: SignedHead) -> None: ...
-    def _after_write(self, write: Write) -> None: ...
+    def _observers(self) -> list[WriteObserver]: ...
+    def _after_write(self, write: Write, observers: list[WriteObserver]) -> None: ...
 
 
 def append_events(
@@ -80,6 +81,7 @@ def append_events(
                 "(another writer appended first; re-read and retry)"
             )
         store._before_append()
+        observers = store._observers()
         recorded_at = recorded_at or dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
         pairs = (item if isinstance(item, tuple) else (item, None) for item in items)
         while batch := list(itertools.islice(pairs, batch_size)):
@@ -102,7 +104,6 @@ def append_events(
                     _check_retraction_target(store, event_id, record["data"]["target_event_id"], known, where)
                     retracted.append(event_id)
                 seq += 1
-                # The checkpoint refresh finds the days a retraction changes (timeline.checkpoints).
                 day = record["occurred_on"]
                 earliest_day = day if earliest_day is None else min(earliest_day, day)
                 row = record_to_row(record, seq, recorded_at, prev_hash)
@@ -116,11 +117,13 @@ def append_events(
                     appended.append(RecordedEvent(full, seq, recorded_at, row["prev_hash"], row["hash"]))
             if rows:
                 store._insert_rows(rows)
+                for observer in observers:
+                    observer.rows(rows)
                 store._set_head(seq, prev_hash)
             if on_batch is not None:
                 on_batch(len(batch))
         if earliest_day is not None:
-            store._after_write(Write(earliest_day, head_before, hash_before, tuple(retracted)))
+            store._after_write(Write(earliest_day, head_before, hash_before, tuple(retracted)), observers)
     return AppendResult(tuple(appended), unchanged, seq, count, first_seq)
 
 
@@ -167,6 +170,7 @@ def copy_rows(
         head, head_hash = store.head()
         head_before, hash_before = head, head_hash
         store._before_append()
+        observers = store._observers()
         pending = iter(rows)
         while batch := list(itertools.islice(pending, batch_size)):
             fresh = []
@@ -207,6 +211,8 @@ def copy_rows(
                 fresh.append(row)
             if fresh:
                 store._insert_rows(fresh)
+                for observer in observers:
+                    observer.rows(fresh)
                 store._set_head(head, head_hash)
                 copied += len(fresh)
         existing = {(signed.public_key, signed.seq) for signed in store.signed_heads()}
@@ -218,7 +224,7 @@ def copy_rows(
             store._insert_signed_head(signed)
             signed_count += 1
         if earliest_day is not None:
-            store._after_write(Write(earliest_day, head_before, hash_before, tuple(retracted)))
+            store._after_write(Write(earliest_day, head_before, hash_before, tuple(retracted)), observers)
     return CopyResult(copied, already, signed_count, head, head_hash)
 
 

@@ -1,0 +1,387 @@
+"""The stored state on both axes (schema 7 on both backends), in portable SQL through the store.
+
+- `fact_versions`: each fact's versions over (valid day, knowledge day). A row says: for knowledge
+  days in [known_from, known_to), the fact's value from valid day `valid_from` on is `value_id`
+  (NULL: the fact is gone), until the next row of the same key that is in force at that knowledge
+  day. So the fact at (D, K) is, among its rows with known_from <= K < known_to, the one with the
+  latest valid_from <= D: one index lookup per key.
+- `fact_keys` names each fact once; `fact_values` stores each value once by content (zlib JSON,
+  or its difference from an earlier value of its key, `base_id`).
+- `fact_events`: which events touch which fact (key, occurred_on, seq), so a write refolds only
+  the events of the facts it changes.
+- `event_counts`: events that occurred on a day and became visible (+) or hidden (-) from a
+  knowledge day: the number of events a snapshot at (D, K) folds is a sum over one corner.
+- `knowledge_head`: the log position the tables were last brought up to; a reader trusts them
+  only when it is the log's head.
+
+Every statement goes through the store's own connection (`EventStore._execute`, `_execute_many`)
+with `?` placeholders, `ON CONFLICT` and `RETURNING`, which SQLite and PostgreSQL both speak.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from timeline.store.rows import REPLAY_COLUMNS
+
+# The knowledge day after every other: a version still in force has this known_to.
+OPEN = "9999-99-99"  # sorts after every date (YYYY-MM-DD)
+CHUNK = 500  # ids per IN (...) list, under SQLite's bound-parameter limit
+
+
+class SqlRunner(Protocol):
+    """What the fact tables need of a store: its own connection (`base.EventStore` is one)."""
+
+    def has_table(self, name: str) -> bool: ...
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+    def _execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None: ...
+
+
+@attrs.frozen
+class Keyframe:
+    """A value of one key stored whole, which the key's later values can be stored against."""
+
+    value_id: int
+    text: bytes
+
+
+@attrs.frozen
+class Version:
+    """One row of `fact_versions` (without its key)."""
+
+    valid_from: str
+    known_from: str
+    known_to: str
+    value_id: int | None
+
+
+def digest_of(type_name: str, text: bytes) -> bytes:
+    """A value's identity: equal digests are equal values (of the same type)."""
+    return hashlib.sha256(type_name.encode() + b"\n" + text).digest()[:16]
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _marks(items: Sequence[Any]) -> str:
+    return ", ".join("?" * len(items))
+
+
+class FactTables:
+    """The fact tables of one store, on its own connection."""
+
+    def __init__(self, store: SqlRunner):
+        self.store = store
+        self._key_ids: dict[tuple[str, str], int] = {}
+
+    def available(self) -> bool:
+        """False on a store older than these tables opened read-only (never upgraded)."""
+        return self.store.has_table("fact_versions")
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.store._execute(sql, list(params))
+
+    # -- the head ----------------------------------------------------------------------------
+
+    def head(self) -> int:
+        return int(self._rows("SELECT log_seq FROM knowledge_head WHERE id = 1")[0][0])
+
+    def set_head(self, log_seq: int) -> None:
+        self._rows("UPDATE knowledge_head SET log_seq = ? WHERE id = 1", [log_seq])
+
+    def clear(self) -> None:
+        for table in ("fact_versions", "fact_events", "event_counts", "fact_values", "fact_keys"):
+            self._rows(f"DELETE FROM {table}")
+        self._key_ids.clear()
+        self.set_head(-1)
+
+    def forget_cached_ids(self) -> None:
+        """After a rollback the rows behind cached key ids may be gone."""
+        self._key_ids.clear()
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def key_id(self, projector: str, key: str) -> int:
+        known = self._key_ids.get((projector, key))
+        if known is None:
+            known = self.key_ids([(projector, key)])[projector, key]
+        return known
+
+    def key_ids(self, names: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """(projector, key) -> id of each, the missing ones inserted."""
+        wanted = set(names)
+        found = {name: self._key_ids[name] for name in wanted if name in self._key_ids}
+        missing = sorted(wanted - found.keys())
+        if missing:
+            self.store._execute_many(
+                "INSERT INTO fact_keys (projector, key) VALUES (?, ?) ON CONFLICT (projector, key) DO NOTHING",
+                [tuple(name) for name in missing],
+            )
+            for projector, key in missing:
+                rows = self._rows("SELECT id FROM fact_keys WHERE projector = ? AND key = ?", [projector, key])
+                found[projector, key] = self._key_ids[projector, key] = int(rows[0][0])
+        return found
+
+    def keys(self) -> dict[int, tuple[str, str]]:
+        """key id -> (projector, key) of every fact key."""
+        return {
+            int(key_id): (projector, key)
+            for key_id, projector, key in self._rows("SELECT id, projector, key FROM fact_keys")
+        }
+
+    def keys_named(self, projector: str, prefix: str | None = None) -> dict[int, str]:
+        """key id -> key of one projector's keys (those whose text starts with `prefix`, if given)."""
+        rows = self._rows("SELECT id, key FROM fact_keys WHERE projector = ?", [projector])
+        return {int(key_id): key for key_id, key in rows if prefix is None or key.startswith(prefix)}
+
+    # -- versions ----------------------------------------------------------------------------
+
+    def state_at(self, as_of: str, known_on: str) -> dict[int, int]:
+        """key id -> value id of every fact at (as_of, known_on): each key's latest version on or
+        before that day among those in force on that knowledge day, one index lookup per key."""
+        rows = self._rows(
+            "SELECT k.id, (SELECT v.value_id FROM fact_versions v WHERE v.key_id = k.id AND v.valid_from <= ? "
+            "AND v.known_from <= ? AND v.known_to > ? ORDER BY v.valid_from DESC LIMIT 1) FROM fact_keys k",
+            [as_of, known_on, known_on],
+        )
+        return {int(key_id): int(value_id) for key_id, value_id in rows if value_id is not None}
+
+    def changes(self, after: str | None, until: str, known_on: str) -> list[tuple[str, int, int | None]]:
+        """(valid_from, key id, value id or None) of every version in force on `known_on` with
+        after < valid_from <= until, by day."""
+        rows = self._rows(
+            "SELECT valid_from, key_id, value_id FROM fact_versions WHERE valid_from > ? AND valid_from <= ? "
+            "AND known_from <= ? AND known_to > ? ORDER BY valid_from, key_id",
+            [after or "", until, known_on, known_on],
+        )
+        return [(str(day), int(key_id), None if value is None else int(value)) for day, key_id, value in rows]
+
+    def versions(self, key_ids: Sequence[int]) -> dict[int, list[Version]]:
+        """Every version of each key, by valid_from then known_from."""
+        found: dict[int, list[Version]] = {key_id: [] for key_id in key_ids}
+        for chunk in _chunks(list(key_ids)):
+            rows = self._rows(
+                "SELECT key_id, valid_from, known_from, known_to, value_id FROM fact_versions "
+                f"WHERE key_id IN ({_marks(chunk)}) ORDER BY key_id, valid_from, known_from",
+                chunk,
+            )
+            for key_id, valid_from, known_from, known_to, value_id in rows:
+                found[int(key_id)].append(
+                    Version(
+                        str(valid_from), str(known_from), str(known_to), None if value_id is None else int(value_id)
+                    )
+                )
+        return found
+
+    def replace_versions(self, key_id: int, valid_from: str, known_from: str, rows: list[Version]) -> set[int]:
+        """Rewrite one key's versions in the region valid day >= valid_from, knowledge day >=
+        known_from: the rows there are removed (a row that began knowing earlier is cut at
+        `known_from`), and `rows` (all inside the region) take their place. Returns the value ids
+        the removed rows used (for `collect_garbage`)."""
+        region = "key_id = ? AND valid_from >= ? AND known_to > ?"
+        params = [key_id, valid_from, known_from]
+        used = {
+            int(row[0])
+            for row in self._rows(f"SELECT DISTINCT value_id FROM fact_versions WHERE {region}", params)
+            if row[0] is not None
+        }
+        self._rows(f"DELETE FROM fact_versions WHERE {region} AND known_from >= ?", [*params, known_from])
+        self._rows(f"UPDATE fact_versions SET known_to = ? WHERE {region}", [known_from, *params])
+        if rows:
+            self.store._execute_many(
+                "INSERT INTO fact_versions (key_id, valid_from, known_from, known_to, value_id) VALUES (?, ?, ?, ?, ?)",
+                [(key_id, row.valid_from, row.known_from, row.known_to, row.value_id) for row in rows],
+            )
+        return used
+
+    def count_versions(self) -> int:
+        return int(self._rows("SELECT count(*) FROM fact_versions")[0][0])
+
+    # -- the events of each fact ---------------------------------------------------------------
+
+    def add_fact_events(self, rows: list[tuple[int, str, int]]) -> None:
+        """(key id, occurred_on, seq) rows: this event touches this fact."""
+        if rows:
+            self.store._execute_many(
+                "INSERT INTO fact_events (key_id, occurred_on, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", rows
+            )
+
+    def events_of(self, key_id: int, from_day: str) -> list[tuple[Any, ...]]:
+        """The log rows (REPLAY_COLUMNS) of the events that touch a fact and occurred on or after
+        `from_day`, in fold order."""
+        columns = ", ".join(f"e.{name}" for name in REPLAY_COLUMNS)
+        return self._rows(
+            f"SELECT {columns} FROM fact_events f JOIN events e ON e.seq = f.seq "
+            "WHERE f.key_id = ? AND f.occurred_on >= ? ORDER BY f.occurred_on, f.seq",
+            [key_id, from_day],
+        )
+
+    # -- counts ------------------------------------------------------------------------------
+
+    def add_counts(self, deltas: dict[tuple[str, str], int]) -> None:
+        """(occurred_on, known_from) -> how many more (or fewer) events a snapshot folds."""
+        rows = [(day, known, delta) for (day, known), delta in sorted(deltas.items()) if delta]
+        if rows:
+            self.store._execute_many(
+                "INSERT INTO event_counts (occurred_on, known_from, events) VALUES (?, ?, ?) "
+                "ON CONFLICT (occurred_on, known_from) DO UPDATE SET events = event_counts.events + excluded.events",
+                rows,
+            )
+
+    def count_at(self, as_of: str, known_on: str) -> int:
+        """How many events a snapshot at (as_of, known_on) folds."""
+        rows = self._rows(
+            "SELECT sum(events) FROM event_counts WHERE occurred_on <= ? AND known_from <= ?", [as_of, known_on]
+        )
+        return int(rows[0][0] or 0)
+
+    def counts_by_day(self, known_on: str) -> dict[str, int]:
+        """occurred_on -> events of that day a snapshot knowing `known_on` folds (days with none left out)."""
+        rows = self._rows(
+            "SELECT occurred_on, sum(events) FROM event_counts WHERE known_from <= ? GROUP BY occurred_on "
+            "ORDER BY occurred_on",
+            [known_on],
+        )
+        return {str(day): int(count) for day, count in rows if int(count)}
+
+    def last_known(self) -> str | None:
+        """The latest knowledge day anything became known or was withdrawn on."""
+        rows = self._rows("SELECT max(known_from) FROM event_counts")
+        return None if rows[0][0] is None else str(rows[0][0])
+
+    # -- values ------------------------------------------------------------------------------
+
+    def value_ids(self, values: list[tuple[str, bytes, Keyframe | None]]) -> list[tuple[int, bool]]:
+        """The rows of fact values (type, JSON, the key's keyframe if the writer holds one), each
+        stored once by content: found, or inserted; with whether each was inserted whole (and so can
+        be the key's next keyframe).
+
+        A value is stored as the difference from its key's keyframe (zlib with the keyframe as its
+        preset dictionary) when that is at most half its size whole: a fact that changes a little
+        each day (one more incident, one source's new figure) costs the change, and reading it takes
+        at most one other row. Otherwise it is stored whole."""
+        digests = [digest_of(type_name, text) for type_name, text, _ in values]
+        found = {digest: (value_id, False) for digest, value_id in self._ids_of(set(digests)).items()}
+        missing = {digest: value for digest, value in zip(digests, values, strict=True) if digest not in found}
+        if missing:
+            rows, whole = [], set()
+            for digest, (type_name, text, keyframe) in missing.items():
+                blob, base = _stored(text, keyframe)
+                if base is None:
+                    whole.add(digest)
+                rows.append((digest, type_name, blob, base))
+            self.store._execute_many(
+                "INSERT INTO fact_values (digest, type, value, base_id) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (digest) DO NOTHING",
+                rows,
+            )
+            found.update(
+                (digest, (value_id, digest in whole)) for digest, value_id in self._ids_of(set(missing)).items()
+            )
+        return [found[digest] for digest in digests]
+
+    def _ids_of(self, digests: set[bytes]) -> dict[bytes, int]:
+        found: dict[bytes, int] = {}
+        for chunk in _chunks(sorted(digests)):
+            rows = self._rows(f"SELECT digest, id FROM fact_values WHERE digest IN ({_marks(chunk)})", chunk)
+            found.update((bytes(digest), int(value_id)) for digest, value_id in rows)
+        return found
+
+    def digests(self, value_ids: Iterable[int]) -> dict[int, bytes]:
+        """value id -> its digest."""
+        found: dict[int, bytes] = {}
+        for chunk in _chunks(sorted(set(value_ids))):
+            rows = self._rows(f"SELECT id, digest FROM fact_values WHERE id IN ({_marks(chunk)})", chunk)
+            found.update((int(value_id), bytes(digest)) for value_id, digest in rows)
+        return found
+
+    def values(self, value_ids: Iterable[int]) -> dict[int, tuple[str, bytes]]:
+        """value id -> (type, JSON); a value stored against its keyframe is read with it."""
+        texts = self.texts(set(value_ids))
+        return {value_id: (texts.type_of(value_id), texts.text(value_id)) for value_id in texts.rows}
+
+    def texts(self, value_ids: set[int]) -> Texts:
+        rows = self._value_rows(value_ids)
+        return Texts(rows, self._value_rows({base for _, base, _ in rows.values() if base is not None} - rows.keys()))
+
+    def keyframe_of(self, value_id: int) -> Keyframe | None:
+        """The keyframe a value was stored against, or the value itself if it was stored whole."""
+        texts = self.texts({value_id})
+        if value_id not in texts.rows:
+            return None
+        base = texts.rows[value_id][1]
+        keyframe = value_id if base is None else base
+        return Keyframe(keyframe, texts.text(keyframe))
+
+    def _value_rows(self, value_ids: set[int]) -> dict[int, tuple[str, int | None, bytes]]:
+        found: dict[int, tuple[str, int | None, bytes]] = {}
+        for chunk in _chunks(sorted(value_ids)):
+            rows = self._rows(f"SELECT id, type, base_id, value FROM fact_values WHERE id IN ({_marks(chunk)})", chunk)
+            found.update(
+                (int(value_id), (type_name, None if base is None else int(base), _bytes(value)))
+                for value_id, type_name, base, value in rows
+            )
+        return found
+
+    def collect_garbage(self, among: Iterable[int]) -> None:
+        """Drop those of `among` no version uses any more, unless another value is stored against them."""
+        for chunk in _chunks(sorted(set(among))):
+            marks = _marks(chunk)
+            self._rows(
+                f"DELETE FROM fact_values WHERE id IN ({marks}) "
+                f"AND id NOT IN (SELECT value_id FROM fact_versions WHERE value_id IN ({marks})) "
+                f"AND id NOT IN (SELECT base_id FROM fact_values WHERE base_id IN ({marks}))",
+                [*chunk, *chunk, *chunk],
+            )
+
+
+def _bytes(value: Any) -> bytes:
+    # A value is a blob (bytea: a memoryview); text there is a damaged table, which the reader
+    # then refuses by its type tag rather than failing here.
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
+def _stored(text: bytes, keyframe: Keyframe | None) -> tuple[bytes, int | None]:
+    """(blob, keyframe id or None for whole) of a new value: its difference from the keyframe when
+    that is at most half of the value compressed whole."""
+    whole = zlib.compress(text, 1)
+    if keyframe is not None:
+        writer = zlib.compressobj(1, zdict=keyframe.text)
+        delta = writer.compress(text) + writer.flush()
+        if len(delta) * 2 <= len(whole):
+            return delta, keyframe.value_id
+    return whole, None
+
+
+class Texts:
+    """The JSON of some value rows, decompressed when asked for; a keyframe that several values
+    were stored against is decompressed once."""
+
+    def __init__(
+        self, rows: dict[int, tuple[str, int | None, bytes]], keyframes: dict[int, tuple[str, int | None, bytes]]
+    ):
+        self.rows, self.keyframes = rows, keyframes
+        self._whole: dict[int, bytes] = {}
+
+    def type_of(self, value_id: int) -> str:
+        return self.rows[value_id][0]
+
+    def text(self, value_id: int) -> bytes:
+        _, base, blob = self.rows.get(value_id) or self.keyframes[value_id]
+        if base is None:
+            return self._keyframe(value_id, blob)
+        reader = zlib.decompressobj(zdict=self._keyframe(base, (self.rows.get(base) or self.keyframes[base])[2]))
+        return reader.decompress(blob) + reader.flush()
+
+    def _keyframe(self, value_id: int, blob: bytes) -> bytes:
+        text = self._whole.get(value_id)
+        if text is None:
+            text = self._whole[value_id] = zlib.decompress(blob)
+        return text
