@@ -27,6 +27,7 @@ from timeline.diff import diff_facts
 from timeline.fact_shapes import shape_tag
 from timeline.snapshot import Snapshot
 from timeline.store import memory_store
+from timeline.store.fact_tables import apply_difference, difference
 
 DAYS = st.dates(min_value=AUGUST_2024[0] - dt.timedelta(days=1), max_value=AUGUST_2024[1])
 KNOWN_ON = st.one_of(st.none(), DAYS)
@@ -349,7 +350,7 @@ def test_the_bundled_log_cannot_be_rebuilt():
         Timeline.bundled().checkpoint()
 
 
-def test_a_fact_that_changes_a_little_each_day_is_stored_as_its_difference_from_a_keyframe(tmp_path):
+def test_a_fact_that_changes_a_little_each_day_is_stored_as_its_difference_from_the_day_before(tmp_path):
     """Fails if every version of a fact is stored whole; and a backfill that rewrites its days still
     reads every version right."""
     timeline = Timeline.init(tmp_path / "deltas.db")
@@ -378,3 +379,16 @@ def test_a_fact_that_changes_a_little_each_day_is_stored_as_its_difference_from_
         "SELECT count(*) FROM fact_values v WHERE base_id IS NOT NULL AND base_id NOT IN (SELECT id FROM fact_values)"
     ).fetchone()[0]
     assert orphans == 0
+
+
+@given(
+    st.binary(max_size=400),
+    st.lists(st.tuples(st.integers(0, 400), st.integers(0, 8), st.binary(max_size=12)), max_size=6),
+)
+def test_a_value_stored_as_a_difference_reads_back_exactly(old, edits):
+    """Any new value from any old one (each edit: delete some bytes at a place, insert others)."""
+    new = bytearray(old)
+    for at, removed, inserted in edits:
+        at = min(at, len(new))
+        new[at : at + removed] = inserted
+    assert apply_difference(old, difference(old, bytes(new))) == bytes(new)

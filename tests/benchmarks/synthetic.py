@@ -81,35 +81,63 @@ def _data(kind: str, rng: random.Random, recent_ids: list[str]) -> dict[str, Any
 
 
 def synthetic_records(
-    count: int, *, days: int = 240, backfill_share: float = 0.05, seed: int = 2024
+    count: int,
+    *,
+    days: int = 240,
+    backfill_share: float = 0.05,
+    backfill_days: int = 30,
+    late_days: int = 0,
+    retraction_share: float | None = None,
+    retractions_reach: str = "recent",
+    seed: int = 2024,
 ) -> Iterator[dict[str, Any]]:
-    """`count` records in append order. Each is reported on its append day; a backfilled one
-    occurred 1-30 days earlier, so it folds into history behind events appended before it."""
+    """`count` records in append order, each reported on its append day.
+
+    A backfilled one (`backfill_share`) occurred 1 to `backfill_days` days earlier, so it folds
+    into history behind events appended before it; any other occurred 0 to `late_days` days before
+    it was reported. `retraction_share` overrides the share of retractions; each retracts one of
+    the last thousand events (`retractions_reach="recent"`) or any earlier event (`"any"`), as a
+    living dataset's corrections do."""
     rng = random.Random(seed)
-    kinds = list(KIND_WEIGHTS)
-    weights = list(KIND_WEIGHTS.values())
+    weights_by_kind = dict(KIND_WEIGHTS)
+    if retraction_share is not None:
+        others = sum(weight for kind, weight in weights_by_kind.items() if kind != "event.retracted")
+        weights_by_kind["event.retracted"] = others * retraction_share / (1 - retraction_share)
+    kinds = list(weights_by_kind)
+    weights = list(weights_by_kind.values())
     recent_ids: list[str] = []
+    retractions = bytearray(count)  # 1 where the event at that index is a retraction
     for index in range(count):
         day = min(days - 1, index * days // count)
         reported_on = FIRST_DAY + dt.timedelta(days=day)
-        occurred_on = reported_on
         if day > 0 and rng.random() < backfill_share:
-            occurred_on = reported_on - dt.timedelta(days=rng.randint(1, min(30, day)))
+            occurred_on = reported_on - dt.timedelta(days=rng.randint(1, min(backfill_days, day)))
+        else:
+            occurred_on = reported_on - dt.timedelta(days=rng.randint(0, min(late_days, day)))
         kind = rng.choices(kinds, weights)[0]
         if kind == "event.retracted" and not recent_ids:
             kind = "statement.made"
         if index == 0:
             kind = "border.crossed"  # day 1 of the story
         event_id = f"e{index:08d}"
+        if kind == "event.retracted" and retractions_reach == "any":
+            target = rng.randrange(index)
+            while retractions[target]:
+                target = rng.randrange(index)
+            data: dict[str, Any] = {"target_event_id": f"e{target:08d}", "reason": "The source withdrew the report."}
+        else:
+            data = _data(kind, rng, recent_ids)
         record = {
             "event_id": event_id,
             "kind": kind,
             "occurred_on": occurred_on.isoformat(),
             "reported_on": reported_on.isoformat(),
             "source": rng.choice(SOURCES),
-            "data": _data(kind, rng, recent_ids),
+            "data": data,
         }
-        if kind != "event.retracted":
+        if kind == "event.retracted":
+            retractions[index] = 1
+        else:
             recent_ids.append(event_id)
             if len(recent_ids) > 1000:
                 del recent_ids[:500]

@@ -15,11 +15,13 @@ row that spans them.
 
 from __future__ import annotations
 
+import bisect
+
 import attrs
 
 from events.envelope import Event
 from timeline.checkpoints.values import FactValue, ValueCodec
-from timeline.checkpoints.visibility import Steps, visible_at
+from timeline.checkpoints.visibility import Visibility, visible_at
 from timeline.facts import FactMap
 from timeline.projectors.base import FactKey, State
 from timeline.store.fact_tables import OPEN, FactTables, Version
@@ -31,15 +33,7 @@ class KeyEvent:
 
     occurred_on: str
     event: Event
-    steps: Steps
-
-
-@attrs.frozen
-class Step:
-    """The fact's value from this valid day on (within one band), where it changed."""
-
-    day: str
-    value: FactValue
+    steps: Visibility
 
 
 def rederive(
@@ -59,18 +53,30 @@ def rederive(
     order; `versions` its versions as stored."""
     prefix = [version for version in versions if version.valid_from < events_from]
     bands = _bands(known_from, prefix, events)
-    folder = _Folder(codec, apply, key)
-    band_steps: list[list[Step]] = []
-    previous: tuple[str, int | None, list[Step]] | None = None
+    folder = _Folder(codec, apply, key, events)
+    # Which events each band shows: as of the first band, then flipped where a band changes them.
+    visible = [visible_at(item.steps, known_from) for item in events]
+    flips: dict[str, list[int]] = {}
+    for position, item in enumerate(events):
+        for day, _ in item.steps:
+            if day > known_from:
+                flips.setdefault(day, []).append(position)
+    band_steps: list[tuple[Steps, str]] = []  # each band's steps, and the first day they differ from the band before's
+    previous: tuple[int | None, Steps] | None = None
     for band in bands:
+        changed = flips.get(band, []) if band != known_from else []
+        for position in changed:
+            visible[position] = not visible[position]
         start_id = _start(prefix, band)
-        visible = [item for item in events if visible_at(item.steps, band)]
-        if previous is None or previous[1] != start_id:
-            steps = folder.fold(codec.value_of(start_id), visible, events_from)
+        start = codec.value_of(start_id)
+        if previous is None or previous[0] != start_id:
+            steps, differs_from = folder.fold(start, visible, 0, None), ""
+        elif not changed:
+            steps, differs_from = previous[1], OPEN
         else:
-            steps = folder.refold(previous[2], codec.value_of(start_id), visible, events, previous[0], band)
-        band_steps.append(steps)
-        previous = (band, start_id, steps)
+            steps, differs_from = folder.refold(previous[1], start, visible, changed), folder.days[min(changed)]
+        band_steps.append((steps, differs_from))
+        previous = (start_id, steps)
     rows = _rows(bands, band_steps, codec)
     used = tables.replace_versions(key_id, events_from, known_from, rows)
     return rows, used
@@ -95,83 +101,104 @@ def _start(prefix: list[Version], band: str) -> int | None:
     return None if best is None else best.value_id
 
 
+@attrs.frozen
+class Steps:
+    """The days within one band on which the fact's value changes from the day before, and the
+    value from each on (parallel lists, by day)."""
+
+    days: list[str]
+    values: list[FactValue]
+
+    def value_on(self, day: str, start: FactValue) -> FactValue:
+        position = bisect.bisect_right(self.days, day) - 1
+        return self.values[position] if position >= 0 else start
+
+    def before(self, day: str) -> Steps:
+        position = bisect.bisect_left(self.days, day)
+        return Steps(self.days[:position], self.values[:position])
+
+    def after_or_on(self, day: str) -> Steps:
+        position = bisect.bisect_left(self.days, day)
+        return Steps(self.days[position:], self.values[position:])
+
+    def after(self, day: str) -> Steps:
+        position = bisect.bisect_right(self.days, day)
+        return Steps(self.days[position:], self.values[position:])
+
+    def __add__(self, other: Steps) -> Steps:
+        return Steps(self.days + other.days, self.values + other.values)
+
+
 class _Folder:
     """Folds one fact's events from a starting value, giving the days its value changes."""
 
-    def __init__(self, codec: ValueCodec, apply: object, key: FactKey):
-        self.codec, self.apply, self.key = codec, apply, key
+    def __init__(self, codec: ValueCodec, apply: object, key: FactKey, events: list[KeyEvent]):
+        self.codec, self.apply, self.key, self.events = codec, apply, key, events
+        self.days = [item.occurred_on for item in events]
 
-    def fold(self, start: FactValue, events: list[KeyEvent], from_day: str) -> list[Step]:
-        return self._steps(start, [item for item in events if item.occurred_on >= from_day], None)
+    def refold(self, before: Steps, start: FactValue, visible: list[bool], changed: list[int]) -> Steps:
+        """A band's steps from the band before's (`before`), the events at `changed` shown or
+        hidden since: kept up to the earliest changed day, refolded from it, and the band before's
+        again from the first day after the last changed one on which the two agree."""
+        first, last = self.days[min(changed)], self.days[max(changed)]
+        kept = before.before(first)
+        value = kept.values[-1] if kept.values else start
+        position = bisect.bisect_left(self.days, first)
+        return kept + self.fold(value, visible, position, (before, last, start))
 
-    def refold(
-        self,
-        before: list[Step],
-        start: FactValue,
-        visible: list[KeyEvent],
-        events: list[KeyEvent],
-        previous_band: str,
-        band: str,
-    ) -> list[Step]:
-        """The band's steps from the band before's: only from the earliest day whose events differ."""
-        flipped = [
-            item.occurred_on for item in events if visible_at(item.steps, previous_band) != visible_at(item.steps, band)
-        ]
-        if not flipped:
-            return before
-        first, last = min(flipped), max(flipped)
-        kept = [step for step in before if step.day < first]
-        value = kept[-1].value if kept else start
-        tail = self._steps(value, [item for item in visible if item.occurred_on >= first], (before, last, start.digest))
-        return kept + tail
-
-    def _steps(
-        self, start: FactValue, events: list[KeyEvent], converge: tuple[list[Step], str, bytes | None] | None
-    ) -> list[Step]:
-        """The days (of `events`) on which the value changes from the day before. With
-        `converge` (the band before's steps, the last day whose events differ from it), the fold
-        stops at the first day after that one whose value equals the band before's, and the rest is
-        the band before's."""
-        key, apply, codec = self.key, self.apply, self.codec
+    def fold(
+        self, start: FactValue, visible: list[bool], position: int, converge: tuple[Steps, str, FactValue] | None
+    ) -> Steps:
+        """The steps of folding the visible events from `position` on, from `start`. With
+        `converge`, stop at the first day after its last changed day whose value equals its
+        steps' value, and take its steps from there."""
+        key, apply, codec, events, days = self.key, self.apply, self.codec, self.events, self.days
         state: State = FactMap() if start.fact is None else FactMap().set(key, start.fact)
         current = start
-        steps: list[Step] = []
-        position = 0
-        while position < len(events):
-            day = events[position].occurred_on
-            while position < len(events) and events[position].occurred_on == day:
-                state = apply(state, events[position].event)  # type: ignore[operator]  # a projector's apply
+        found = Steps([], [])
+        count = len(events)
+        while position < count:
+            day = days[position]
+            folded = False
+            while position < count and days[position] == day:
+                if visible[position]:
+                    state = apply(state, events[position].event)  # type: ignore[operator]  # a projector's apply
+                    folded = True
                 position += 1
+            if not folded:
+                continue
             value = codec.value(state.get(key))
             if value.digest != current.digest:
-                steps.append(Step(day, value))
+                found.days.append(day)
+                found.values.append(value)
                 current = value
-            if converge is not None and day >= converge[1] and _value_on(converge[0], day, converge[2]) == value.digest:
-                return steps + [step for step in converge[0] if step.day > day]
-        return steps
+            if converge is not None and day >= converge[1]:
+                other, _, other_start = converge
+                if other.value_on(day, other_start).digest == value.digest:
+                    return found + other.after(day)
+        return found
 
 
-def _value_on(steps: list[Step], day: str, default: bytes | None) -> bytes | None:
-    found = default
-    for step in steps:
-        if step.day > day:
-            break
-        found = step.value.digest
-    return found
-
-
-def _rows(bands: list[str], band_steps: list[list[Step]], codec: ValueCodec) -> list[Version]:
-    """One row per (valid day, value) for each run of consecutive bands that holds that step."""
-    value_ids = codec.store([step.value for steps in band_steps for step in steps])
+def _rows(bands: list[str], band_steps: list[tuple[Steps, str]], codec: ValueCodec) -> list[Version]:
+    """One row per (valid day, value) for each run of consecutive bands that holds that step. A
+    band is compared with the one before only from the first day it differs."""
+    value_ids = codec.store(
+        value for steps, differs_from in band_steps for value in steps.after_or_on(differs_from).values
+    )
     rows: list[Version] = []
     open_rows: dict[tuple[str, bytes | None], str] = {}
-    for band, steps in zip(bands, band_steps, strict=True):
-        current = {(step.day, step.value.digest) for step in steps}
-        for held in [held for held in open_rows if held not in current]:
-            day, digest = held
-            rows.append(Version(day, open_rows.pop(held), band, value_ids[digest]))
+    before = Steps([], [])
+    for band, (steps, differs_from) in zip(bands, band_steps, strict=True):
+        old = before.after_or_on(differs_from)
+        new = steps.after_or_on(differs_from)
+        current = set(zip(new.days, (value.digest for value in new.values), strict=True))
+        for held in zip(old.days, (value.digest for value in old.values), strict=True):
+            if held not in current:
+                day, digest = held
+                rows.append(Version(day, open_rows.pop(held), band, value_ids[digest]))
         for held in current:
             open_rows.setdefault(held, band)
+        before = steps
     for (day, digest), since in open_rows.items():
         rows.append(Version(day, since, OPEN, value_ids[digest]))
     return rows

@@ -20,12 +20,12 @@ from events.envelope import Event
 from timeline import replay
 from timeline.checkpoints.rederive import KeyEvent, rederive
 from timeline.checkpoints.values import ValueCodec
-from timeline.checkpoints.visibility import Retractions, Steps, first_difference
+from timeline.checkpoints.visibility import Retractions, Visibility, first_difference
 from timeline.errors import NotATimeline
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import FactKey
 from timeline.store import EventStore, RowQuery, Write
-from timeline.store.fact_tables import FactTables
+from timeline.store.fact_tables import FactTables, Version
 from timeline.store.rows import EVENT_ID, KIND, OCCURRED_ON, REPLAY_COLUMNS, REPORTED_ON, decode_replay_row
 
 RETRACTION = "event.retracted"
@@ -142,7 +142,7 @@ class Maintenance:
             codec = codecs.setdefault(index, ValueCodec(tables, PROJECTORS[index].name))
             codec.forget()
             mine = versions[key_id]
-            codec.use_keyframe_of(mine[-1].value_id if mine else None)
+            codec.continue_from(_last_value(mine))
             events = [
                 KeyEvent(row[OCCURRED_ON], decode_replay_row(row), retractions.steps(row[EVENT_ID], row[REPORTED_ON]))
                 for row in tables.events_of(key_id, day)
@@ -153,13 +153,19 @@ class Maintenance:
             tables.collect_garbage(unused)
 
 
+def _last_value(versions: list[Version]) -> int | None:
+    """The value the key took last (the latest valid day, as known last)."""
+    held = [version for version in versions if version.value_id is not None]
+    return max(held, key=lambda version: (version.valid_from, version.known_from)).value_id if held else None
+
+
 def _keys(index: int, event: Event) -> tuple[FactKey, ...]:
     keys = PROJECTORS[index].keys
     assert keys is not None  # every projector is key-local (tests/projectors/test_key_locality.py)
     return keys(event)
 
 
-def _step_deltas(new: Steps, old: Steps) -> list[tuple[str, int]]:
+def _step_deltas(new: Visibility, old: Visibility) -> list[tuple[str, int]]:
     """(knowledge day, +1 or -1): how the new visibility's count differs from the old one's."""
     deltas: dict[str, int] = defaultdict(int)
     for steps, sign in ((new, 1), (old, -1)):

@@ -17,7 +17,7 @@ import attrs
 from timeline.fact_shapes import shape_tag
 from timeline.facts import Encoded, encode_fact
 from timeline.projectors import PROJECTORS
-from timeline.store.fact_tables import FactTables, Keyframe, digest_of
+from timeline.store.fact_tables import FactTables, Previous, digest_of
 
 
 @attrs.frozen(eq=False)
@@ -49,7 +49,7 @@ class ValueCodec:
         self.tables, self.projector = tables, projector
         self._encoded: dict[int, tuple[Any, FactValue]] = {}
         self._stored: dict[int, FactValue] = {}
-        self.keyframe: Keyframe | None = None
+        self.previous: Previous | None = None
 
     def value(self, fact: Any) -> FactValue:
         if fact is None:
@@ -80,29 +80,30 @@ class ValueCodec:
             self._encoded[id(fact)] = (fact, known)
         return known
 
-    def use_keyframe_of(self, value_id: int | None) -> None:
-        """New values of this key are stored against the keyframe its value `value_id` was."""
-        self.keyframe = None if value_id is None else self.tables.keyframe_of(value_id)
+    def continue_from(self, value_id: int | None) -> None:
+        """The key's next values are stored as differences from its value `value_id`."""
+        self.previous = None if value_id is None else self.tables.previous_of(value_id)
 
     def store(self, values: Iterable[FactValue]) -> dict[bytes | None, int | None]:
-        """digest -> value id of each value, storing the new ones (against the key's keyframe)."""
-        distinct = {value.digest: value for value in values if value.digest is not None}
+        """digest -> value id of each value (in the order the key took them), storing the new ones
+        as differences from the value before."""
+        wanted: dict[bytes, FactValue] = {}
+        for value in values:
+            if value.digest is not None and value.digest not in wanted:
+                wanted[value.digest] = value
         ids: dict[bytes | None, int | None] = {None: None}
-        if not distinct:
-            return ids
-        ordered = list(distinct.values())
-        stored = self.tables.value_ids([(value.type_tag, value.text, self.keyframe) for value in ordered])
-        for value, (value_id, whole) in zip(ordered, stored, strict=True):
-            ids[value.digest] = value_id
-            if whole:
-                self.keyframe = Keyframe(value_id, value.text)
+        if wanted:
+            stored, self.previous = self.tables.store_values(
+                [(digest, value.type_tag, value.text) for digest, value in wanted.items()], self.previous
+            )
+            ids.update(stored.items())
         return ids
 
     def forget(self) -> None:
         """Between keys: the objects of one key's fold are not the next key's."""
         self._encoded.clear()
         self._stored.clear()
-        self.keyframe = None
+        self.previous = None
 
 
 def decode(projector: str, type_tag: str, text: bytes, value_id: int) -> Encoded:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import attrs
 
-Steps = tuple[tuple[str, bool], ...]  # (knowledge day, visible from that day on), by day; none before the first
+Visibility = tuple[tuple[str, bool], ...]  # (knowledge day, visible from that day on), by day; none before the first
 
 
 @attrs.frozen
@@ -37,13 +37,13 @@ class Retractions:
     def targets(self) -> set[str]:
         return set(self.by_target)
 
-    def steps(self, event_id: str, reported_on: str) -> Steps:
+    def steps(self, event_id: str, reported_on: str) -> Visibility:
         """The event's visibility, as the knowledge days it changes on."""
         if event_id not in self.by_target:
             return ((reported_on, True),)
         return self._steps(event_id, reported_on)
 
-    def _compute(self, event_id: str, reported_on: str) -> Steps:
+    def _compute(self, event_id: str, reported_on: str) -> Visibility:
         days = sorted({reported_on, *self._chain_days(event_id)})
         steps: list[tuple[str, bool]] = []
         for day in days:
@@ -76,7 +76,7 @@ class Retractions:
         return False
 
 
-def visible_at(steps: Steps, known_on: str) -> bool:
+def visible_at(steps: Visibility, known_on: str) -> bool:
     """The value of a visibility step function on a knowledge day."""
     visible = False
     for day, value in steps:
@@ -86,7 +86,7 @@ def visible_at(steps: Steps, known_on: str) -> bool:
     return visible
 
 
-def first_difference(old: Steps, new: Steps) -> str | None:
+def first_difference(old: Visibility, new: Visibility) -> str | None:
     """The first knowledge day on which two visibilities differ, or None if they never do."""
     days = sorted({day for day, _ in old} | {day for day, _ in new})
     for day in days:

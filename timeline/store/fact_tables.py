@@ -5,8 +5,9 @@
   (NULL: the fact is gone), until the next row of the same key that is in force at that knowledge
   day. So the fact at (D, K) is, among its rows with known_from <= K < known_to, the one with the
   latest valid_from <= D: one index lookup per key.
-- `fact_keys` names each fact once; `fact_values` stores each value once by content (zlib JSON,
-  or its difference from an earlier value of its key, `base_id`).
+- `fact_keys` names each fact once; `fact_values` stores each value once by content: zlib JSON,
+  or its difference from the value its key held before (`base_id`), in chains of at most
+  MAX_CHAIN differences (`depth`) from a value stored whole.
 - `fact_events`: which events touch which fact (key, occurred_on, seq), so a write refolds only
   the events of the facts it changes.
 - `event_counts`: events that occurred on a day and became visible (+) or hidden (-) from a
@@ -42,12 +43,17 @@ class SqlRunner(Protocol):
     def _execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None: ...
 
 
+# A value is read by decompressing at most this many differences after the whole one.
+MAX_CHAIN = 16
+
+
 @attrs.frozen
-class Keyframe:
-    """A value of one key stored whole, which the key's later values can be stored against."""
+class Previous:
+    """The value a key held last, which its next value is stored as a difference from."""
 
     value_id: int
     text: bytes
+    depth: int  # how many differences it is from a value stored whole (0: it is whole)
 
 
 @attrs.frozen
@@ -258,34 +264,37 @@ class FactTables:
 
     # -- values ------------------------------------------------------------------------------
 
-    def value_ids(self, values: list[tuple[str, bytes, Keyframe | None]]) -> list[tuple[int, bool]]:
-        """The rows of fact values (type, JSON, the key's keyframe if the writer holds one), each
-        stored once by content: found, or inserted; with whether each was inserted whole (and so can
-        be the key's next keyframe).
+    def store_values(
+        self, values: list[tuple[bytes, str, bytes]], previous: Previous | None
+    ) -> tuple[dict[bytes, int], Previous | None]:
+        """Store one key's values (digest, type, JSON: `digest_of`), in the order the key took them,
+        each once by content; returns digest -> value id, and the key's last value after them.
 
-        A value is stored as the difference from its key's keyframe (zlib with the keyframe as its
-        preset dictionary) when that is at most half its size whole: a fact that changes a little
-        each day (one more incident, one source's new figure) costs the change, and reading it takes
-        at most one other row. Otherwise it is stored whole."""
-        digests = [digest_of(type_name, text) for type_name, text, _ in values]
-        found = {digest: (value_id, False) for digest, value_id in self._ids_of(set(digests)).items()}
-        missing = {digest: value for digest, value in zip(digests, values, strict=True) if digest not in found}
-        if missing:
-            rows, whole = [], set()
-            for digest, (type_name, text, keyframe) in missing.items():
-                blob, base = _stored(text, keyframe)
-                if base is None:
-                    whole.add(digest)
-                rows.append((digest, type_name, blob, base))
+        A value is stored as its difference from the value before it (`difference`) while the
+        difference is at most half its size whole and the chain of
+        differences is shorter than MAX_CHAIN; otherwise whole. A fact that changes a little each
+        day (one more figure, one more incident) then costs the change. Ids are given here (the
+        write holds the log's lock), so a difference can name a value of the same write."""
+        ids = self._ids_of({digest for digest, _, _ in values})
+        next_id = int(self._rows("SELECT coalesce(max(id), 0) FROM fact_values")[0][0]) + 1
+        rows: list[tuple[int, bytes, str, bytes, int | None, int]] = []
+        for digest, type_name, text in values:
+            if digest in ids:
+                continue
+            blob, base, depth = zlib.compress(text, 1), None, 0
+            if previous is not None and previous.depth < MAX_CHAIN:
+                delta = difference(previous.text, text)
+                if len(delta) * 2 <= len(blob):
+                    blob, base, depth = delta, previous.value_id, previous.depth + 1
+            ids[digest] = next_id
+            rows.append((next_id, digest, type_name, blob, base, depth))
+            previous = Previous(next_id, text, depth)
+            next_id += 1
+        if rows:
             self.store._execute_many(
-                "INSERT INTO fact_values (digest, type, value, base_id) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (digest) DO NOTHING",
-                rows,
+                "INSERT INTO fact_values (id, digest, type, value, base_id, depth) VALUES (?, ?, ?, ?, ?, ?)", rows
             )
-            found.update(
-                (digest, (value_id, digest in whole)) for digest, value_id in self._ids_of(set(missing)).items()
-            )
-        return [found[digest] for digest in digests]
+        return ids, previous
 
     def _ids_of(self, digests: set[bytes]) -> dict[bytes, int]:
         found: dict[bytes, int] = {}
@@ -303,22 +312,27 @@ class FactTables:
         return found
 
     def values(self, value_ids: Iterable[int]) -> dict[int, tuple[str, bytes]]:
-        """value id -> (type, JSON); a value stored against its keyframe is read with it."""
+        """value id -> (type, JSON); a value stored as a difference is read with its chain."""
         texts = self.texts(set(value_ids))
-        return {value_id: (texts.type_of(value_id), texts.text(value_id)) for value_id in texts.rows}
+        return {value_id: (texts.type_of(value_id), texts.text(value_id)) for value_id in texts.wanted}
 
     def texts(self, value_ids: set[int]) -> Texts:
+        """Those values' rows and their chains' (one query per link of the longest chain)."""
         rows = self._value_rows(value_ids)
-        return Texts(rows, self._value_rows({base for _, base, _ in rows.values() if base is not None} - rows.keys()))
+        missing = {row[1] for row in rows.values() if row[1] is not None} - rows.keys()
+        while missing:
+            found = self._value_rows(missing)
+            rows.update(found)
+            missing = {row[1] for row in found.values() if row[1] is not None} - rows.keys()
+        return Texts(rows, value_ids & rows.keys())
 
-    def keyframe_of(self, value_id: int) -> Keyframe | None:
-        """The keyframe a value was stored against, or the value itself if it was stored whole."""
+    def previous_of(self, value_id: int) -> Previous | None:
+        """A stored value as the value a key's next one is stored against."""
         texts = self.texts({value_id})
         if value_id not in texts.rows:
             return None
-        base = texts.rows[value_id][1]
-        keyframe = value_id if base is None else base
-        return Keyframe(keyframe, texts.text(keyframe))
+        depth = int(self._rows("SELECT depth FROM fact_values WHERE id = ?", [value_id])[0][0])
+        return Previous(value_id, texts.text(value_id), depth)
 
     def _value_rows(self, value_ids: set[int]) -> dict[int, tuple[str, int | None, bytes]]:
         found: dict[int, tuple[str, int | None, bytes]] = {}
@@ -342,46 +356,138 @@ class FactTables:
             )
 
 
+def _common_prefix(old: bytes, new: bytes, old_at: int, new_at: int, most: int) -> int:
+    """How many bytes old[old_at:] and new[new_at:] begin with in common (at most `most`), by
+    halving: each comparison is one memcmp."""
+    low, high = 0, most
+    while low < high:
+        middle = (low + high + 1) // 2
+        if old[old_at : old_at + middle] == new[new_at : new_at + middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(old: bytes, new: bytes, old_end: int, new_end: int, most: int) -> int:
+    """How many bytes old[:old_end] and new[:new_end] end with in common (at most `most`)."""
+    low, high = 0, most
+    while low < high:
+        middle = (low + high + 1) // 2
+        if old[old_end - middle : old_end] == new[new_end - middle : new_end]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+_PROBE = 32  # bytes of the new text looked for in the old, to find what the two share inside
+_SPLITS = 3  # how many times a difference is split around a shared block (at most 2**3 changed places)
+
+
+def _operations(
+    old: bytes, new: bytes, old_span: tuple[int, int], new_span: tuple[int, int], splits: int, out: list[bytes]
+) -> None:
+    """Append to `out` the operations that build new[span] from old[span]: copies of the ends they
+    share, and inside, a block they share found by probing, with what lies either side of it."""
+    (old_lo, old_hi), (new_lo, new_hi) = old_span, new_span
+    most = min(old_hi - old_lo, new_hi - new_lo)
+    prefix = _common_prefix(old, new, old_lo, new_lo, most)
+    suffix = _common_suffix(old, new, old_hi, new_hi, most - prefix)
+    _copy(out, old_lo, prefix)
+    old_lo, new_lo, old_hi, new_hi = old_lo + prefix, new_lo + prefix, old_hi - suffix, new_hi - suffix
+    if splits and new_hi - new_lo > 4 * _PROBE and old_hi - old_lo > 4 * _PROBE:
+        probe_at = (new_lo + new_hi - _PROBE) // 2
+        found = _nearest(old, new[probe_at : probe_at + _PROBE], old_lo, old_hi, old_lo + (probe_at - new_lo))
+        if found >= 0:
+            left = _common_suffix(old, new, found, probe_at, min(found - old_lo, probe_at - new_lo))
+            right = _common_prefix(old, new, found, probe_at, min(old_hi - found, new_hi - probe_at))
+            _operations(old, new, (old_lo, found - left), (new_lo, probe_at - left), splits - 1, out)
+            _copy(out, found - left, left + right)
+            _operations(old, new, (found + right, old_hi), (probe_at + right, new_hi), splits - 1, out)
+            _copy(out, old_hi, suffix)
+            return
+    if new_hi > new_lo:
+        out.append(b"i" + (new_hi - new_lo).to_bytes(4, "big") + new[new_lo:new_hi])
+    _copy(out, old_hi, suffix)
+
+
+def _nearest(old: bytes, probe: bytes, low: int, high: int, expected: int) -> int:
+    """Where `probe` occurs in old[low:high] nearest to `expected` (the same place, give or take
+    what changed before it: a fact's JSON repeats its field names, so the first match is rarely
+    the right one), or -1."""
+    after = old.find(probe, max(low, expected), high)
+    before = old.rfind(probe, low, min(high, expected + len(probe)))
+    if after < 0:
+        return before
+    if before < 0:
+        return after
+    return after if after - expected <= expected - before else before
+
+
+def _copy(out: list[bytes], start: int, length: int) -> None:
+    if length:
+        out.append(b"c" + start.to_bytes(4, "big") + length.to_bytes(4, "big"))
+
+
+def difference(old: bytes, new: bytes) -> bytes:
+    """`new` as a difference from `old`: copies of the blocks they share and the bytes between,
+    zlib-compressed. A fact's next value usually differs from its last in a few places (a figure,
+    an id): zlib alone spends a few bytes per 258 of the text it copies; this names each shared
+    block in nine bytes. The shared blocks are found by comparing the ends and probing the middle
+    (C-speed slices and `find`), not by a general diff, which a write of a million values cannot
+    afford in Python."""
+    operations: list[bytes] = []
+    _operations(old, new, (0, len(old)), (0, len(new)), _SPLITS, operations)
+    # The bytes between the shared blocks are often like bytes of the old value: it is the dictionary.
+    writer = zlib.compressobj(1, zdict=old or b" ")
+    return writer.compress(b"".join(operations)) + writer.flush()
+
+
+def apply_difference(old: bytes, delta: bytes) -> bytes:
+    """The value `difference(old, new)` was made from."""
+    reader = zlib.decompressobj(zdict=old or b" ")
+    operations = reader.decompress(delta) + reader.flush()
+    parts = []
+    position = 0
+    while position < len(operations):
+        if operations[position : position + 1] == b"c":
+            start = int.from_bytes(operations[position + 1 : position + 5], "big")
+            length = int.from_bytes(operations[position + 5 : position + 9], "big")
+            parts.append(old[start : start + length])
+            position += 9
+        else:
+            length = int.from_bytes(operations[position + 1 : position + 5], "big")
+            parts.append(operations[position + 5 : position + 5 + length])
+            position += 5 + length
+    return b"".join(parts)
+
+
 def _bytes(value: Any) -> bytes:
     # A value is a blob (bytea: a memoryview); text there is a damaged table, which the reader
     # then refuses by its type tag rather than failing here.
     return value.encode() if isinstance(value, str) else bytes(value)
 
 
-def _stored(text: bytes, keyframe: Keyframe | None) -> tuple[bytes, int | None]:
-    """(blob, keyframe id or None for whole) of a new value: its difference from the keyframe when
-    that is at most half of the value compressed whole."""
-    whole = zlib.compress(text, 1)
-    if keyframe is not None:
-        writer = zlib.compressobj(1, zdict=keyframe.text)
-        delta = writer.compress(text) + writer.flush()
-        if len(delta) * 2 <= len(whole):
-            return delta, keyframe.value_id
-    return whole, None
-
-
 class Texts:
-    """The JSON of some value rows, decompressed when asked for; a keyframe that several values
-    were stored against is decompressed once."""
+    """The JSON of some value rows (and of the rows their differences are from), decompressed when
+    asked for, each once."""
 
-    def __init__(
-        self, rows: dict[int, tuple[str, int | None, bytes]], keyframes: dict[int, tuple[str, int | None, bytes]]
-    ):
-        self.rows, self.keyframes = rows, keyframes
-        self._whole: dict[int, bytes] = {}
+    def __init__(self, rows: dict[int, tuple[str, int | None, bytes]], wanted: set[int]):
+        self.rows, self.wanted = rows, wanted
+        self._texts: dict[int, bytes] = {}
 
     def type_of(self, value_id: int) -> str:
         return self.rows[value_id][0]
 
     def text(self, value_id: int) -> bytes:
-        _, base, blob = self.rows.get(value_id) or self.keyframes[value_id]
-        if base is None:
-            return self._keyframe(value_id, blob)
-        reader = zlib.decompressobj(zdict=self._keyframe(base, (self.rows.get(base) or self.keyframes[base])[2]))
-        return reader.decompress(blob) + reader.flush()
-
-    def _keyframe(self, value_id: int, blob: bytes) -> bytes:
-        text = self._whole.get(value_id)
-        if text is None:
-            text = self._whole[value_id] = zlib.decompress(blob)
-        return text
+        known = self._texts.get(value_id)
+        if known is not None:
+            return known
+        chain = [value_id]  # this value, then the one it is a difference from, ... to a whole one
+        while (base := self.rows[chain[-1]][1]) is not None and base not in self._texts:
+            chain.append(base)
+        for link in reversed(chain):
+            _, base, blob = self.rows[link]
+            self._texts[link] = zlib.decompress(blob) if base is None else apply_difference(self._texts[base], blob)
+        return self._texts[value_id]

@@ -263,7 +263,7 @@ FACT_TABLES = [
     "CREATE TABLE fact_keys (id INTEGER PRIMARY KEY, projector TEXT NOT NULL, key TEXT NOT NULL, "
     "UNIQUE (projector, key))",
     "CREATE TABLE fact_values (id INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE, type TEXT NOT NULL, "
-    "value BLOB NOT NULL, base_id INTEGER)",
+    "value BLOB NOT NULL, base_id INTEGER, depth INTEGER NOT NULL)",
     "CREATE TABLE fact_versions (key_id INTEGER NOT NULL, valid_from TEXT NOT NULL, known_from TEXT NOT NULL, "
     "known_to TEXT NOT NULL, value_id INTEGER, PRIMARY KEY (key_id, valid_from, known_from)) WITHOUT ROWID",
     "CREATE INDEX idx_fact_versions_valid_from ON fact_versions (valid_from)",
