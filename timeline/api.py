@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from timeline import checkpoints, formats, integrity, replay
+from timeline import checkpoints, formats, integrity, knowledge, replay
 from timeline.calendar import STORY_STARTS_WITH, LogBounds, bounds_of
 from timeline.checkpoints import Checkpoints
 from timeline.days import DaySummary, day_summaries
@@ -27,6 +27,7 @@ from timeline.diff import Diff
 from timeline.errors import BadArgument, BadEvent, BadInput, NotATimeline, ReadOnlyTimeline
 from timeline.formats.jsonl import read_records
 from timeline.integrity.verify import VerifyReport
+from timeline.knowledge import History, Learned
 from timeline.projectors.base import Fact
 from timeline.snapshot import Snapshot
 from timeline.store import (
@@ -284,6 +285,23 @@ class Timeline:
             events.append(recorded)
         return fact, events
 
+    def learned(self, from_known: dt.date, to_known: dt.date, as_of: dt.date | None = None) -> Learned:
+        """What became known about day `as_of` (default: the log's last day) between the knowledge
+        days `from_known` and `to_known`: each fact that changed, and the events reported,
+        withdrawn or restored in between (`timeline.knowledge`)."""
+        as_of = as_of or self.last_day() or dt.date.today()
+        before, after = self.state(as_of, from_known), self.state(as_of, to_known)
+        return knowledge.learned(self.store, self.checkpoints, before, after, from_known, to_known)
+
+    def history(self, path: str, *, valid_from: dt.date | None = None, valid_to: dt.date | None = None) -> History:
+        """Every version of the fact at `path` on both axes: valid from, known from (and until),
+        its value and events, and which of them were later withdrawn (`timeline.knowledge`)."""
+        if not self.checkpoints.usable():
+            raise NotATimeline(
+                f"{self.store.label}: its stored state is not up to date; a write (or `checkpoint`) builds it"
+            )
+        return knowledge.history(self.store, self.checkpoints, path, valid_from=valid_from, valid_to=valid_to)
+
     def days(self, known_on: dt.date | None = None) -> Iterator[DaySummary]:
         """One summary per day from the first event to the last, in one pass (`timeline.days`)."""
         bounds = self.bounds()
@@ -322,25 +340,11 @@ class Timeline:
         with Timeline.init(target) as destination:
             return integrity.copy_rows(self.store, destination.store)
 
-    def follow(
-        self,
-        *,
-        kind: str | None = None,
-        occurred_from: dt.date | None = None,
-        occurred_to: dt.date | None = None,
-        max_events: int | None = None,
-        idle_timeout: float | None = None,
-    ) -> Iterator[RecordedEvent]:
-        """The log in append order, then each event as it is appended (by any writer), forever;
-        or until `max_events` have come, or none has for `idle_timeout` seconds."""
-        return replay.follow(
-            self.store,
-            kind=kind,
-            occurred_from=occurred_from,
-            occurred_to=occurred_to,
-            max_events=max_events,
-            idle_timeout=idle_timeout,
-        )
+    def follow(self, **options: Any) -> Iterator[RecordedEvent]:
+        """The log in append order, then each event as it is appended (by any writer), forever; or
+        until `max_events` have come, or none has for `idle_timeout` seconds. Options: kind,
+        occurred_from, occurred_to, max_events, idle_timeout (`replay.follow`)."""
+        return replay.follow(self.store, **options)
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""The commands that read a log: `log`, `state`, `diff`, `days`, `why`."""
+"""The commands that read a log: `log`, `state`, `diff`, `days`, `why`, `learned`, `history`."""
 
 from __future__ import annotations
 
@@ -148,3 +148,46 @@ def why(
     with open_for_reading(db) as timeline:
         fact, events = timeline.why(path, resolve_day(timeline, as_of, day), known_on)
     click.echo(render.dumps(render.why_json(path, fact, events)) if as_json else render.why_text(path, fact, events))
+
+
+@cli.command()
+@click.argument("from_known", metavar="K1", type=DAY)
+@click.argument("to_known", metavar="K2", type=DAY)
+@db_option
+@click.option("--as-of", type=DAY, help="The day asked about (default: the last day in the log).")
+@click.option("--day", type=int, help="Day N of the story instead of a date (the first border crossing is day 1).")
+@json_option
+def learned(
+    from_known: dt.date, to_known: dt.date, db: str | None, as_of: dt.date | None, day: int | None, as_json: bool
+) -> None:
+    """What became known between knowledge days K1 and K2 about one day: every fact whose value
+    differs, and the events reported, withdrawn or restored in between."""
+    from timeline.cli import render, render_knowledge
+
+    with open_for_reading(db) as timeline:
+        result = timeline.learned(from_known, to_known, resolve_day(timeline, as_of, day))
+    if as_json:
+        click.echo(render.dumps(render_knowledge.learned_json(result)))
+    else:
+        echo_lines(render_knowledge.learned_lines(result))
+
+
+@cli.command()
+@click.argument("path")
+@db_option
+@click.option("--from", "valid_from", type=DAY, help="Only the versions in force from this valid day on.")
+@click.option("--to", "valid_to", type=DAY, help="Only the versions that hold from this valid day or before.")
+@json_option
+def history(path: str, db: str | None, valid_from: dt.date | None, valid_to: dt.date | None, as_json: bool) -> None:
+    """Every version of one fact on both axes, e.g. `timeline history settlements.Sudzha`: the day
+    it holds from, the day it was known from (and until), its value, and what was withdrawn."""
+    from timeline.cli import render, render_knowledge
+
+    if valid_from and valid_to and valid_from > valid_to:
+        raise BadInput(f"--from {valid_from} is after --to {valid_to}")
+    with open_for_reading(db) as timeline:
+        result = timeline.history(path, valid_from=valid_from, valid_to=valid_to)
+    if as_json:
+        click.echo(render.dumps(render_knowledge.history_json(result)))
+    else:
+        echo_lines(render_knowledge.history_lines(result))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -111,6 +112,8 @@ def acled_import_result(result: AcledImportResult, as_json: bool) -> str:
                 "appended": append.count,
                 "first_seq": append.first_seq,
                 "head": append.head,
+                "known_from": result.known_from,
+                "known_to": result.known_to,
             }
         )
     parts = [f"{counts.new:,} new", f"{counts.updated:,} updated", f"{counts.removed:,} removed"]
@@ -119,7 +122,11 @@ def acled_import_result(result: AcledImportResult, as_json: bool) -> str:
     extras["repeated in the file, read once"] = counts.repeated
     parts.extend(f"{count:,} {label}" for label, count in extras.items() if count)
     appended = f"appended {append.count:,} event{'s' if append.count != 1 else ''}"
-    return f"{counts.rows:,} rows: {', '.join(parts)}; {appended}; the log ends at seq {append.head}"
+    text = f"{counts.rows:,} rows: {', '.join(parts)}; {appended}; the log ends at seq {append.head}"
+    if result.known_from and result.known_to:
+        before = (dt.date.fromisoformat(result.known_from) - dt.timedelta(days=1)).isoformat()
+        text += f"\nwhat it changed: timeline learned {before} {result.known_to}"
+    return text
 
 
 def verify_report(report: VerifyReport, as_json: bool) -> str:

@@ -49,6 +49,9 @@ FLAGS = {
     "as_of": "--as-of",
     "known_on": "--known-on",
     "db": "--db",
+    "from_known": "K1",
+    "to_known": "K2",
+    "path": "PATH",
 }
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")

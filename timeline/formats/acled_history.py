@@ -55,6 +55,10 @@ class ImportCounts:
 class AcledImportResult:
     counts: ImportCounts
     append: AppendResult
+    # The knowledge days the appended events are known from (None: nothing appended), for
+    # `timeline learned` to say what this download changed.
+    known_from: str | None = None
+    known_to: str | None = None
 
 
 @attrs.frozen
@@ -297,7 +301,10 @@ def _import(
     appended; the result counts new, updated, removed and unchanged rows."""
     plan = AcledImport(store, read_rows(stream, name), progress=progress)
     appended = store.append(plan.events(), expected_head=expected_head, keep_events=False)
-    return AcledImportResult(plan.counts(), appended)
+    if appended.first_seq is None:
+        return AcledImportResult(plan.counts(), appended)
+    days = [day for (day,) in store.row_values(RowQuery(columns=("reported_on",), after_seq=appended.first_seq - 1))]
+    return AcledImportResult(plan.counts(), appended, min(days), max(days))
 
 
 register_importer(Importer("acled", "an ACLED CSV export", _import))

@@ -29,6 +29,11 @@ class Fact(Protocol):
     def describe(self) -> str: ...
 
 
+def state_facts(state: State) -> FactMap:
+    """The facts of a projector whose state is its facts (most of them)."""
+    return state
+
+
 @attrs.frozen
 class Projector:
     name: str
@@ -36,7 +41,7 @@ class Projector:
     reads: tuple[type, ...]
     apply: Callable[[State, Event], State]
     # Most projectors' state is their facts; one that derives facts (a spread) overrides this.
-    facts: Callable[[State], FactMap] = lambda state: state
+    facts: Callable[[State], FactMap] = state_facts
     # Every class its facts can be: checkpoints name them to decode stored facts.
     fact_types: tuple[type, ...] = ()
     # The keys an event of a kind it reads can change. With it the projector is key-local: `apply`
@@ -47,6 +52,11 @@ class Projector:
 
     def initial(self) -> State:
         return FactMap()
+
+    @property
+    def derives_facts(self) -> bool:
+        """Whether some of its facts are derived from its state (a spread), not stored in it."""
+        return self.facts is not state_facts
 
     @property
     def kinds(self) -> frozenset[str]:

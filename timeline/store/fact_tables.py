@@ -232,8 +232,10 @@ class FactTables:
     # -- counts ------------------------------------------------------------------------------
 
     def add_counts(self, deltas: dict[tuple[str, str], int]) -> None:
-        """(occurred_on, known_from) -> how many more (or fewer) events a snapshot folds."""
-        rows = [(day, known, delta) for (day, known), delta in sorted(deltas.items()) if delta]
+        """(occurred_on, known_from) -> how many more (or fewer) events a snapshot folds (0 too)."""
+        # A change that nets to nothing still marks the day as touched on that knowledge day (one
+        # version of an event withdrawn, its next one shown): `days_known_between` finds it.
+        rows = [(day, known, delta) for (day, known), delta in sorted(deltas.items())]
         if rows:
             self.store._execute_many(
                 "INSERT INTO event_counts (occurred_on, known_from, events) VALUES (?, ?, ?) "
@@ -256,6 +258,16 @@ class FactTables:
             [known_on],
         )
         return {str(day): int(count) for day, count in rows if int(count)}
+
+    def days_known_between(self, after: str, until: str, occurred_until: str) -> list[str]:
+        """The valid days (up to `occurred_until`) that gained or lost events as known between
+        the two knowledge days (after, until]."""
+        rows = self._rows(
+            "SELECT DISTINCT occurred_on FROM event_counts WHERE known_from > ? AND known_from <= ? "
+            "AND occurred_on <= ? ORDER BY occurred_on",
+            [after, until, occurred_until],
+        )
+        return [str(row[0]) for row in rows]
 
     def last_known(self) -> str | None:
         """The latest knowledge day anything became known or was withdrawn on."""

@@ -1,0 +1,74 @@
+"""How `learned` and `history` print: a table for people, JSON for machines (the changes' and
+the facts' shapes are those of `diff` and `state --json`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from events.codec import state_converter
+from timeline.cli.render import change_line, describe, recorded_to_json
+from timeline.knowledge import History, Learned
+
+# A change names at most this many of its events in the table; --json names them all.
+EVENTS_PER_CHANGE = 5
+
+
+def learned_json(learned: Learned) -> dict[str, Any]:
+    return {
+        "as_of": learned.as_of.isoformat(),
+        "from_known": learned.from_known.isoformat(),
+        "to_known": learned.to_known.isoformat(),
+        "changes": [change.to_json() for change in learned.changes],
+        "events": [{**recorded_to_json(item.recorded), "learned": item.how} for item in learned.events],
+    }
+
+
+def learned_lines(learned: Learned) -> Iterator[str]:
+    counts = {how: sum(item.how == how for item in learned.events) for how in ("reported", "withdrawn", "restored")}
+    said = ", ".join(f"{count} {how}" for how, count in counts.items() if count) or "no event"
+    yield (
+        f"What became known about {learned.as_of.isoformat()} between {learned.from_known.isoformat()} and "
+        f"{learned.to_known.isoformat()}: {len(learned.changes)} changes; {said}"
+    )
+    for change in learned.changes:
+        yield "  " + change_line(change)
+        shown = change.event_ids[:EVENTS_PER_CHANGE]
+        more = len(change.event_ids) - len(shown)
+        yield f"      because: {', '.join(shown)}" + (f" (and {more} more)" if more else "")
+    if learned.events:
+        yield ""
+        yield "Events:"
+        for item in learned.events:
+            recorded = item.recorded
+            yield (
+                f"  {item.how:<9}  {recorded.occurred_on.isoformat()}  reported {recorded.reported_on.isoformat()}  "
+                f"{recorded.event_id}  {describe(recorded, 70)}"
+            )
+
+
+def history_json(history: History) -> dict[str, Any]:
+    return {
+        "path": history.path,
+        "versions": [
+            {
+                "valid_from": version.valid_from.isoformat(),
+                "known_from": version.known_from.isoformat(),
+                "known_to": version.known_to.isoformat() if version.known_to else None,
+                "value": state_converter.unstructure(version.value) if version.value is not None else None,
+                "event_ids": list(version.value.event_ids) if version.value is not None else [],
+                "withdrawn": list(version.withdrawn),
+            }
+            for version in history.versions
+        ],
+    }
+
+
+def history_lines(history: History) -> Iterator[str]:
+    yield f"{history.path}: {len(history.versions)} versions (valid from, known from, known until)"
+    for version in history.versions:
+        until = version.known_to.isoformat() if version.known_to else "now"
+        value = version.value.describe() if version.value is not None else "(gone)"
+        yield f"  {version.valid_from.isoformat()}  {version.known_from.isoformat()}  {until:<10}  {value}"
+        if version.withdrawn:
+            yield f"      rests on withdrawn: {', '.join(version.withdrawn)}"

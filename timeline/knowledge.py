@@ -1,0 +1,213 @@
+"""The questions of knowledge time: what became known between two knowledge days (`learned`), and
+how one fact evolved on both axes (`history`).
+
+`learned` compares one valid day as known on two days: every fact whose value differs, with the
+events behind it, and the events that became known (were reported), were withdrawn (a retraction
+became known) or were restored (a retraction of a retraction became known) in between.
+
+`history` lists every version of one fact: the valid day it holds from, the knowledge day it was
+known from (and until), its value, the events it rests on, and whether any of them was later
+withdrawn. Each version's value is the fact's value in the state at (valid_from, known_from).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import attrs
+
+from events.envelope import RecordedEvent
+from timeline import replay
+from timeline.checkpoints import Checkpoints, knowledge_text, parse_key
+from timeline.checkpoints.visibility import Retractions, visible_at
+from timeline.diff import Change, diff_snapshots
+from timeline.errors import BadArgument
+from timeline.projectors import PROJECTORS
+from timeline.projectors.base import Fact, FactKey
+from timeline.snapshot import Snapshot, fact_path
+from timeline.store import EventStore, RowQuery
+from timeline.store.fact_tables import OPEN
+from timeline.store.rows import COLUMNS, decode_values
+
+REPORTED, WITHDRAWN, RESTORED = "reported", "withdrawn", "restored"
+RETRACTION = "event.retracted"
+
+
+@attrs.frozen
+class LearnedEvent:
+    recorded: RecordedEvent
+    how: str  # REPORTED, WITHDRAWN or RESTORED (between the two knowledge days)
+
+
+@attrs.frozen
+class Learned:
+    as_of: dt.date
+    from_known: dt.date
+    to_known: dt.date
+    before: Snapshot
+    after: Snapshot
+    changes: tuple[Change, ...]
+    events: tuple[LearnedEvent, ...]
+
+
+def learned(
+    store: EventStore,
+    checkpoints: Checkpoints,
+    before: Snapshot,
+    after: Snapshot,
+    from_known: dt.date,
+    to_known: dt.date,
+) -> Learned:
+    """What became known about `before.as_of` between the two knowledge days (the snapshots are
+    that day as known on each)."""
+    if from_known > to_known:
+        raise BadArgument(f"{{from_known}} {from_known} is after {{to_known}} {to_known}")
+    as_of = after.as_of
+    events = tuple(_learned_events(store, checkpoints, as_of, from_known, to_known))
+    return Learned(as_of, from_known, to_known, before, after, diff_snapshots(before, after), events)
+
+
+def _learned_events(
+    store: EventStore, checkpoints: Checkpoints, as_of: dt.date, from_known: dt.date, to_known: dt.date
+) -> Iterator[LearnedEvent]:
+    """The events reported in (from_known, to_known] that occurred by `as_of`, and the older ones
+    whose visibility changed in between, in seq order."""
+    first, last = from_known.isoformat(), to_known.isoformat()
+    retractions = Retractions(store.retractions())
+    reported = list(_reported_between(store, checkpoints, as_of, first, last))
+    found: dict[int, LearnedEvent] = {recorded.seq: LearnedEvent(recorded, REPORTED) for recorded in reported}
+    # Retractions act whatever day they occurred on: those reported in between, and what they reach.
+    window = RowQuery(columns=COLUMNS, kinds=frozenset([RETRACTION]), known_on=last, reported_after=first)
+    for values in store.row_values(window):
+        retraction = decode_values(values, trusted=True)
+        members = []
+        target = retractions.target_of.get(retraction.event_id)
+        while target is not None and target not in members:
+            members.append(target)
+            target = retractions.target_of.get(target)
+        changed = False
+        for member_values in store.lookup_ids(members):
+            recorded = decode_values(member_values, trusted=True)
+            if recorded.occurred_on > as_of or recorded.reported_on.isoformat() > first:
+                continue  # after the day asked about, or reported in between (listed as such)
+            steps = retractions.steps(recorded.event_id, recorded.reported_on.isoformat())
+            then, now = visible_at(steps, first), visible_at(steps, last)
+            if then != now:
+                found[recorded.seq] = LearnedEvent(recorded, RESTORED if now else WITHDRAWN)
+                changed = True
+        if changed:
+            found.setdefault(retraction.seq, LearnedEvent(retraction, REPORTED))
+    yield from (found[seq] for seq in sorted(found))
+
+
+def _reported_between(
+    store: EventStore, checkpoints: Checkpoints, as_of: dt.date, first: str, last: str
+) -> Iterator[RecordedEvent]:
+    """The events reported in (first, last] that occurred by `as_of`: read only on the days that
+    have such events (the stored counts say which), so a week's news costs that week's events."""
+    days = checkpoints.tables.days_known_between(first, last, as_of.isoformat()) if checkpoints.usable() else None
+    if days is not None and not days:
+        return
+    query = RowQuery(columns=COLUMNS, occurred_until=as_of.isoformat(), known_on=last, reported_after=first)
+    for start in range(0, len(days or [None]), 400):
+        chunk = None if days is None else tuple(days[start : start + 400])
+        for values in store.row_values(attrs.evolve(query, occurred_days=chunk)):
+            yield decode_values(values, trusted=True)
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class FactVersion:
+    valid_from: dt.date
+    known_from: dt.date
+    known_to: dt.date | None  # None: still known
+    value: Fact | None  # None: the fact is gone from that valid day on
+    withdrawn: tuple[str, ...]  # the events it rests on that a retraction has since withdrawn
+
+
+@attrs.frozen
+class History:
+    path: str
+    versions: tuple[FactVersion, ...]
+
+
+def resolve(checkpoints: Checkpoints, path: str) -> tuple[str, FactKey]:
+    """The projector and key of a fact path (a key's parts may themselves hold dots)."""
+    projector, _, rest = path.partition(".")
+    if projector not in {candidate.name for candidate in PROJECTORS} or not rest:
+        names = ", ".join(candidate.name for candidate in PROJECTORS)
+        raise BadArgument(f"{{path}} {path!r} names no fact: a path starts with one of {names}, then its key")
+    for text in checkpoints.tables.keys_named(projector).values():
+        key = parse(text)
+        if fact_path(projector, key) == path:
+            return projector, key
+    if next(candidate for candidate in PROJECTORS if candidate.name == projector).derives_facts:
+        raise BadArgument(
+            f"{{path}} {path!r} is not a stored fact: if it is one {projector} derives from its others "
+            f"(a spread of figures), ask for the history of those ({projector}.claims...)"
+        )
+    raise BadArgument(f"{{path}} {path!r}: the log holds no such fact (see `timeline state` for the paths)")
+
+
+def parse(text: str) -> FactKey:
+    return parse_key(text)
+
+
+def history(
+    store: EventStore,
+    checkpoints: Checkpoints,
+    path: str,
+    *,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+) -> History:
+    """Every stored version of the fact at `path` whose valid day falls in [valid_from, valid_to]
+    (the version in force on `valid_from` included)."""
+    projector, key = resolve(checkpoints, path)
+    stored = checkpoints.history(projector, key)
+    assert stored is not None  # resolve() found the key in usable tables
+    hidden = replay.hidden_event_ids(store, None)
+    versions = []
+    rows = list(stored.versions)
+    lowest = valid_from.isoformat() if valid_from else ""
+    # The version in force on `valid_from` for each knowledge band starts before it: keep those too.
+    for position, (row, value) in enumerate(rows):
+        if valid_to is not None and row.valid_from > valid_to.isoformat():
+            continue
+        later = [
+            other
+            for other, _ in rows[position + 1 :]
+            if other.valid_from <= lowest and other.known_from < row.known_to and other.known_to > row.known_from
+        ]
+        if row.valid_from < lowest and later:
+            continue
+        fact = None if value is None else value.decode()
+        withdrawn = tuple(event_id for event_id in (fact.event_ids if fact is not None else ()) if event_id in hidden)
+        versions.append(
+            FactVersion(
+                dt.date.fromisoformat(row.valid_from),
+                dt.date.fromisoformat(row.known_from),
+                None if row.known_to == OPEN else dt.date.fromisoformat(row.known_to),
+                fact,
+                withdrawn,
+            )
+        )
+    return History(path, tuple(versions))
+
+
+__all__ = [
+    "REPORTED",
+    "RESTORED",
+    "WITHDRAWN",
+    "FactVersion",
+    "History",
+    "Learned",
+    "LearnedEvent",
+    "history",
+    "knowledge_text",
+    "learned",
+    "resolve",
+]
