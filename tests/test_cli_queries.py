@@ -264,3 +264,19 @@ def test_streamed_json_is_the_same_text_as_one_dump():
     days = list(kursk.days())
     assert "\n".join(render.days_json_chunks(days)) == render.dumps(render.days_json(days))
     assert "\n".join(render.days_json_chunks([])) == render.dumps(render.days_json([]))
+
+
+def test_a_diff_across_many_events_lists_a_few_and_counts_them_all(tmp_path):
+    db = tmp_path / "many.db"
+    helpers.ok("init", "--db", db)
+    lines = "".join(json.dumps(helpers.statement(f"s{n}", f"2024-08-{10 + n % 10:02d}")) + "\n" for n in range(150))
+    helpers.ok("import", "-", "--db", db, input=lines)
+    text = helpers.ok("diff", "2024-08-09", "2024-08-19", "--db", db)
+    assert "150 events" in text.splitlines()[0]
+    assert text.count("\n  2024-08-") == 20 and "... and 130 more (--all-events lists them all)" in text
+    full = helpers.ok("diff", "2024-08-09", "2024-08-19", "--all-events", "--db", db)
+    assert full.count("\n  2024-08-") == 150 and "more (--all-events" not in full
+    bounded = json.loads(helpers.ok("diff", "2024-08-09", "2024-08-19", "--json", "--db", db))
+    assert bounded["events_total"] == 150 and len(bounded["events"]) == 100
+    everything = json.loads(helpers.ok("diff", "2024-08-09", "2024-08-19", "--json", "--all-events", "--db", db))
+    assert len(everything["events"]) == 150

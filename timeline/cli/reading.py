@@ -105,15 +105,25 @@ def state(db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.d
 @click.argument("to_day", metavar="TO", type=DAY)
 @db_option
 @click.option("--known-on", type=DAY, help="Only what had been reported by this day (default: everything logged).")
+@click.option(
+    "--all-events",
+    is_flag=True,
+    help="List every event in between (default: the first 20, or 100 in JSON, and a count).",
+)
 @json_option
-def diff(from_day: dt.date, to_day: dt.date, db: str | None, known_on: dt.date | None, as_json: bool) -> None:
+def diff(
+    from_day: dt.date, to_day: dt.date, db: str | None, known_on: dt.date | None, all_events: bool, as_json: bool
+) -> None:
     """What changed between the end of day FROM and the end of day TO, and which events caused it."""
     from timeline.cli import render
 
     with open_for_reading(db) as timeline:
         result = timeline.diff(from_day, to_day, known_on)
-        # Streamed: a diff across months lists every event in between, and none is held in memory.
-        echo_lines(render.diff_json_chunks(result) if as_json else render.diff_lines(result))
+        # Streamed: a listing of every event across months holds none of them in memory.
+        if as_json:
+            echo_lines(render.diff_json_chunks(result, all_events=all_events))
+        else:
+            echo_lines(render.diff_lines(result, all_events=all_events))
 
 
 @cli.command()

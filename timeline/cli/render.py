@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -239,12 +240,20 @@ def incident_lines(facts: FactMap) -> Iterator[str]:
             yield f"    ... and {len(places) - LOCATIONS_PER_REGION:,} more locations (all of them in --json)"
 
 
+# Without --all-events, a diff lists this many of the events in between (text) and this many in
+# JSON, with their count: a diff across months stays readable, and answers in a fraction of a second.
+EVENTS_SHOWN = 20
+EVENTS_IN_JSON = 100
+CAUSES_SHOWN = 5  # a change names this many of its events in the table (JSON names them all)
+
+
 def diff_json_head(diff: Diff) -> dict[str, Any]:
     return {
         "from": diff.before.as_of.isoformat(),
         "to": diff.after.as_of.isoformat(),
         "known_on": diff.after.known_on.isoformat() if diff.after.known_on else None,
         "changes": [change.to_json() for change in diff.changes],
+        "events_total": len(diff.events),
     }
 
 
@@ -260,34 +269,45 @@ def change_line(change: Change) -> str:
     return f"~ {change.path}: {change.after.describe()}\n      was: {change.before.describe()}"
 
 
-def diff_lines(diff: Diff) -> Iterator[str]:
-    """The diff for people, a line at a time (its events are read from the log as they are printed)."""
+def causes_line(change: Change) -> str:
+    shown = change.event_ids[:CAUSES_SHOWN]
+    more = len(change.event_ids) - len(shown)
+    return f"      because: {', '.join(shown)}" + (f" (and {more:,} more)" if more else "")
+
+
+def diff_lines(diff: Diff, *, all_events: bool = False) -> Iterator[str]:
+    """The diff for people, a line at a time: the changes, then the events in between (the first
+    EVENTS_SHOWN of them, or every one with `all_events`, read from the log as they are printed)."""
     before, after = diff.before, diff.after
     count = len(diff.events)
     yield (
         f"From {before.as_of.isoformat()}{_day_label(before.day)} to {after.as_of.isoformat()}{_day_label(after.day)}, "
-        f"{_knowledge(after.known_on)}: {len(diff.changes)} changes, {count} events"
+        f"{_knowledge(after.known_on)}: {len(diff.changes)} changes, {count:,} events"
     )
     for change in diff.changes:
         yield "  " + change_line(change)
-        yield f"      because: {', '.join(change.event_ids)}"
+        yield causes_line(change)
     if count:
         yield ""
         yield "Events:"
-        for recorded in diff.events:
+        shown = diff.events if all_events else itertools.islice(diff.events, EVENTS_SHOWN)
+        for recorded in shown:
             yield f"  {recorded.occurred_on.isoformat()}  {recorded.event_id}  {describe(recorded, 80)}"
+        if not all_events and count > EVENTS_SHOWN:
+            yield f"  ... and {count - EVENTS_SHOWN:,} more (--all-events lists them all)"
 
 
 def diff_text(diff: Diff) -> str:
     return "\n".join(diff_lines(diff))
 
 
-def diff_json_chunks(diff: Diff) -> Iterator[str]:
-    """`dumps(diff_json(diff))` in pieces, one per event, so its events are never all in memory."""
+def diff_json_chunks(diff: Diff, *, all_events: bool = False) -> Iterator[str]:
+    """`dumps(diff_json(diff))` in pieces, one per event, so its events are never all in memory;
+    the first EVENTS_IN_JSON events only, unless `all_events` (`events_total` counts them all)."""
     head = diff_json_head(diff)
     text = dumps({**head, "events": [None]})
     opening, closing = text.rsplit("null", 1)
-    events = iter(diff.events)
+    events = iter(diff.events if all_events else itertools.islice(diff.events, EVENTS_IN_JSON))
     first = next(events, None)
     if first is None:
         yield dumps({**head, "events": []})

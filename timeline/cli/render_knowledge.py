@@ -7,11 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from events.codec import state_converter
-from timeline.cli.render import change_line, describe, recorded_to_json
+from timeline.cli.render import causes_line, change_line, describe, recorded_to_json
 from timeline.knowledge import History, Learned
-
-# A change names at most this many of its events in the table; --json names them all.
-EVENTS_PER_CHANGE = 5
 
 
 def learned_json(learned: Learned) -> dict[str, Any]:
@@ -33,9 +30,7 @@ def learned_lines(learned: Learned) -> Iterator[str]:
     )
     for change in learned.changes:
         yield "  " + change_line(change)
-        shown = change.event_ids[:EVENTS_PER_CHANGE]
-        more = len(change.event_ids) - len(shown)
-        yield f"      because: {', '.join(shown)}" + (f" (and {more} more)" if more else "")
+        yield causes_line(change)
     if learned.events:
         yield ""
         yield "Events:"
