@@ -3,6 +3,8 @@
 `state_from_data` applies the embedded data exactly as the page's script does (report.js,
 Report.stateAt), so a test can hold every (day, known-on) answer of the data against
 `Timeline.state` without a browser; the browser tests then hold the script against both.
+`learned_from_data` does the same for the panel of what a knowledge day added (Report.learned)
+against `Timeline.learned`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import attrs
 from events.envelope import RecordedEvent
 from events.kinds import AreaBasis
 from timeline.api import Timeline
@@ -78,9 +81,8 @@ def effective_known(data: dict[str, Any], known: str | None) -> str | None:
     return days[position - 1] if position else ""
 
 
-def state_from_data(data: dict[str, Any], date: str, known: str | None = None) -> dict[str, str]:
-    """{path: describe()} on `date`, known on `known` (None: everything), rebuilt from the data alone."""
-    known = effective_known(data, known)
+def state_indices(data: dict[str, Any], date: str, known: str | None) -> dict[int, int]:
+    """{path index: fact index} on `date`, known on `known` (already effective), as Report.stateAt."""
     if known == "":
         return {}
     dates = [day[0] for day in data["days"]]
@@ -107,7 +109,89 @@ def state_from_data(data: dict[str, Any], date: str, known: str | None = None) -
                 state.pop(path, None)
             else:
                 state[path] = fact
+    return state
+
+
+def state_from_data(data: dict[str, Any], date: str, known: str | None = None) -> dict[str, str]:
+    """{path: describe()} on `date`, known on `known` (None: everything), rebuilt from the data alone."""
+    state = state_indices(data, date, effective_known(data, known))
     return {data["paths"][path]: data["facts"][fact][1] for path, fact in state.items()}
+
+
+def visible_on(row: list[Any], known: str | None) -> bool:
+    """Report.visibleOn: whether an event row is folded known on `known` (already effective)."""
+    if known is None:
+        return bool(row[9])
+    if known == "" or row[3] > known:
+        return False
+    return (not row[9]) if known in row[10] else bool(row[9])
+
+
+def day_before(date: str) -> str:
+    return (dt.date.fromisoformat(date) - dt.timedelta(days=1)).isoformat()
+
+
+@attrs.frozen
+class LearnedView:
+    """What a knowledge day added about a day, in terms both the data and `Timeline.learned` give."""
+
+    events: dict[str, str]  # event id -> how: reported, withdrawn or restored
+    changes: dict[str, tuple[str | None, str | None, tuple[str, ...]]]  # path -> (before, after, event ids)
+
+
+def learned_from_data(data: dict[str, Any], date: str, known: str) -> LearnedView:
+    """Report.learned: what was made public on `known` about `date`, from the data alone."""
+    then, now = effective_known(data, day_before(known)), effective_known(data, known)
+    rows, targets = data["events"], dict(data["retractions"])
+    made_public = [index for index, row in enumerate(rows) if row[3] == known]
+    found = {index: "reported" for index in made_public if rows[index][2] <= date}
+    for index in made_public:
+        changed, member, seen = False, targets.get(index), set()
+        while member is not None and member not in seen:
+            seen.add(member)
+            row = rows[member]
+            if row[2] <= date and row[3] < known and visible_on(row, then) != visible_on(row, now):
+                found[member] = "restored" if visible_on(row, now) else "withdrawn"
+                changed = True
+            member = targets.get(member)
+        if changed:
+            found.setdefault(index, "reported")
+    before, after = state_indices(data, date, then), state_indices(data, date, now)
+    changes = {}
+    for path in set(before) | set(after):
+        old, new = before.get(path), after.get(path)
+        if old != new:
+            changes[data["paths"][path]] = (
+                None if old is None else data["facts"][old][1],
+                None if new is None else data["facts"][new][1],
+                tuple(sorted(rows[event][0] for event in causes(data, old, new))),
+            )
+    return LearnedView({rows[index][0]: how for index, how in found.items()}, changes)
+
+
+def causes(data: dict[str, Any], old: int | None, new: int | None) -> list[int]:
+    """The events that made a change, as the page's change blocks cite them (and `timeline.diff`)."""
+    if new is None:
+        assert old is not None
+        return list(data["facts"][old][2])
+    known = set(data["facts"][old][2]) if old is not None else set()
+    return [event for event in data["facts"][new][2] if event not in known] or list(data["facts"][new][2])
+
+
+def learned_from_timeline(timeline: Timeline, date: str, known: str) -> LearnedView:
+    day = dt.date.fromisoformat(known)
+    found = timeline.learned(day - dt.timedelta(days=1), day, dt.date.fromisoformat(date))
+    return LearnedView(
+        {event.recorded.event_id: event.how for event in found.events},
+        {
+            change.path: (
+                None if change.before is None else change.before.describe(),
+                None if change.after is None else change.after.describe(),
+                tuple(sorted(change.event_ids)),
+            )
+            for change in found.changes
+        },
+    )
 
 
 def state_from_timeline(timeline: Timeline, date: str, known: str | None = None) -> dict[str, str]:

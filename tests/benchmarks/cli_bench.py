@@ -70,7 +70,17 @@ def measure_cli(events: int, workdir: Path, *, seed: int = 2024, samples: int = 
     db = workdir / f"cli-{events}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    write_jsonl(str(source), events, seed=seed)
+    # As living data arrives: reports up to 5 days late, 5% backfilled up to 20 days, and 0.5% of
+    # events retracting any earlier one (a correction months later, as a living dataset makes).
+    write_jsonl(
+        str(source),
+        events,
+        seed=seed,
+        backfill_days=20,
+        late_days=5,
+        retraction_share=0.005,
+        retractions_reach="any",
+    )
     figures: dict[str, Any] = {"events": events, "jsonl_mb": round(source.stat().st_size / 1e6, 1)}
 
     run_process([*TIMELINE, "init", "--db", str(db)])
@@ -129,8 +139,18 @@ def measure_cli(events: int, workdir: Path, *, seed: int = 2024, samples: int = 
         week.append([*TIMELINE, "diff", iso(start), iso(start + dt.timedelta(days=7)), *base])
         start = FIRST_DAY + dt.timedelta(days=rng.randrange(span - 90))
         months.append([*TIMELINE, "diff", iso(start), iso(start + dt.timedelta(days=90)), *base])
-    table.append(timed_commands("diff A A+7 (with its events)", week))
-    table.append(timed_commands("diff A A+90 (with its events)", months))
+    table.append(timed_commands("diff A A+7", week))
+    table.append(timed_commands("diff A A+90", months))
+    table.append(timed_commands("diff A A+90 --all-events (every event, to a pipe)", [[*months[0], "--all-events"]]))
+    learned = []
+    for _ in range(samples):
+        first = FIRST_DAY + dt.timedelta(days=rng.randrange(span - 7))
+        learned.append(
+            [*TIMELINE, "learned", iso(first), iso(first + dt.timedelta(days=7)), "--as-of", iso(first), *base]
+        )
+    table.append(timed_commands("learned K K+7 --as-of K (a week's news about a day)", learned))
+    histories = [[*TIMELINE, "history", f"settlements.settlement-{rng.randrange(300)}", *base] for _ in range(samples)]
+    table.append(timed_commands("history settlements.X", histories))
     table.append(timed_commands("days", [[*TIMELINE, "days", *base]] * samples))
     table.append(
         timed_commands(

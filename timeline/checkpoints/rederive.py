@@ -61,7 +61,7 @@ def rederive(
         for day, _ in item.steps:
             if day > known_from:
                 flips.setdefault(day, []).append(position)
-    band_steps: list[tuple[Steps, str]] = []  # each band's steps, and the first day they differ from the band before's
+    writer = _RowWriter(codec)
     previous: tuple[int | None, Steps] | None = None
     for band in bands:
         changed = flips.get(band, []) if band != known_from else []
@@ -75,9 +75,10 @@ def rederive(
             steps, differs_from = previous[1], OPEN
         else:
             steps, differs_from = folder.refold(previous[1], start, visible, changed), folder.days[min(changed)]
-        band_steps.append((steps, differs_from))
+        writer.band(band, steps, differs_from)
+        codec.forget_folded()  # only the band's own steps are needed from here: memory stays one band's
         previous = (start_id, steps)
-    rows = _rows(bands, band_steps, codec)
+    rows = writer.finish()
     used = tables.replace_versions(key_id, events_from, known_from, rows)
     return rows, used
 
@@ -179,26 +180,30 @@ class _Folder:
         return found
 
 
-def _rows(bands: list[str], band_steps: list[tuple[Steps, str]], codec: ValueCodec) -> list[Version]:
-    """One row per (valid day, value) for each run of consecutive bands that holds that step. A
-    band is compared with the one before only from the first day it differs."""
-    value_ids = codec.store(
-        value for steps, differs_from in band_steps for value in steps.after_or_on(differs_from).values
-    )
-    rows: list[Version] = []
-    open_rows: dict[tuple[str, bytes | None], str] = {}
-    before = Steps([], [])
-    for band, (steps, differs_from) in zip(bands, band_steps, strict=True):
-        old = before.after_or_on(differs_from)
-        new = steps.after_or_on(differs_from)
+class _RowWriter:
+    """The rows of the bands as they are folded, one band at a time: one row per (valid day, value)
+    for each run of consecutive bands that holds that step, a band compared with the one before
+    only from the first day it differs; each band's new values stored as it comes."""
+
+    def __init__(self, codec: ValueCodec):
+        self.codec = codec
+        self.rows: list[Version] = []
+        self.open: dict[tuple[str, bytes | None], str] = {}
+        self.ids: dict[bytes | None, int | None] = {None: None}
+        self.before = Steps([], [])
+
+    def band(self, band: str, steps: Steps, differs_from: str) -> None:
+        old, new = self.before.after_or_on(differs_from), steps.after_or_on(differs_from)
+        self.ids.update(self.codec.store(value for value in new.values if value.digest not in self.ids).items())
         current = set(zip(new.days, (value.digest for value in new.values), strict=True))
         for held in zip(old.days, (value.digest for value in old.values), strict=True):
             if held not in current:
-                day, digest = held
-                rows.append(Version(day, open_rows.pop(held), band, value_ids[digest]))
+                self.rows.append(Version(held[0], self.open.pop(held), band, self.ids[held[1]]))
         for held in current:
-            open_rows.setdefault(held, band)
-        before = steps
-    for (day, digest), since in open_rows.items():
-        rows.append(Version(day, since, OPEN, value_ids[digest]))
-    return rows
+            self.open.setdefault(held, band)
+        self.before = steps
+
+    def finish(self) -> list[Version]:
+        for (day, digest), since in self.open.items():
+            self.rows.append(Version(day, since, OPEN, self.ids[digest]))
+        return self.rows

@@ -135,13 +135,12 @@ class Maintenance:
 
     def _rederive(self, retractions: Retractions) -> None:
         tables = self.tables
-        versions = tables.versions(sorted(self.corners))
         unused: set[int] = set()
         codecs: dict[int, ValueCodec] = {}
         for key_id, (index, key, day, known) in sorted(self.corners.items()):
             codec = codecs.setdefault(index, ValueCodec(tables, PROJECTORS[index].name))
             codec.forget()
-            mine = versions[key_id]
+            mine = tables.versions([key_id])[key_id]  # one key at a time: memory stays one fact's
             codec.continue_from(_last_value(mine))
             events = [
                 KeyEvent(row[OCCURRED_ON], decode_replay_row(row), retractions.steps(row[EVENT_ID], row[REPORTED_ON]))

@@ -99,6 +99,10 @@ class ValueCodec:
             ids.update(stored.items())
         return ids
 
+    def forget_folded(self) -> None:
+        """Between bands: the objects folded for one band need not be recognised in the next."""
+        self._encoded.clear()
+
     def forget(self) -> None:
         """Between keys: the objects of one key's fold are not the next key's."""
         self._encoded.clear()

@@ -13,6 +13,9 @@ script reads it through one accessor per row kind):
   [knowledge days at which its visibility is the opposite]].
 - `known`: {K: [start position, [[[path index, fact index | -1 gone | -2 same again]...] per
   position]]}, see `knowledge.py`; `knowledge_days`: every day on which reports were made public.
+- `retractions`: [retraction event index, target event index] for each retraction made public
+  from the first day shown on, and on down its chain: with the events' reported days and
+  visibility, what the page needs to tell what a knowledge day withdrew or restored.
 - `series`: chart points by chart: [event index, group, value, bound, low, high, label].
 """
 
@@ -147,6 +150,8 @@ class ReportBuilder:
             days.append([summary.date.isoformat(), summary.day, events, changes])
 
         known = self._known(positions)
+        self._made_public_from(shown[0].date, shown[-1].date)
+        retractions = self._retraction_links(shown[0].date)
         return {
             "format": FORMAT_VERSION,
             "title": self.options.title,
@@ -163,6 +168,7 @@ class ReportBuilder:
             "days": days,
             "known": known,
             "knowledge_days": [day.isoformat() for day in sorted({e.reported_on for e in self.events})],
+            "retractions": retractions,
             "series": self._series(shown[0].date, shown[-1].date),
             "reference_places": places.reference_places(),
             # Tables last: everything above interns into them.
@@ -230,6 +236,30 @@ class ReportBuilder:
                 continue
             if (event_id not in hidden) != (event_id in self.full_visible):
                 self.event_rows.rows[self.event_rows.index(event_id)][-1].append(known_on.isoformat())
+
+    def _made_public_from(self, first: dt.date, last: dt.date) -> None:
+        """Embed every event made public from the first day shown on that occurred by the last: what
+        such a knowledge day added about a day shown may have occurred before the window (a backfill)."""
+        for recorded in self.events:
+            if recorded.reported_on >= first and recorded.occurred_on <= last:
+                self.event_rows.index(recorded.event_id)
+
+    def _retraction_links(self, first: dt.date) -> list[list[int]]:
+        """[retraction, target] for each retraction made public from `first` on and down its chain,
+        whatever day they occurred: a retraction acts on every day."""
+        targets = knowledge.retraction_targets(self.events)
+        links: dict[str, str] = {}
+        for recorded in self.events:
+            if recorded.event_id not in targets or recorded.reported_on < first:
+                continue
+            acting = recorded.event_id
+            for member in knowledge.chain(targets, acting):
+                if member in self.by_id:
+                    links[acting] = member
+                acting = member
+        return [
+            [self.event_rows.index(retraction), self.event_rows.index(target)] for retraction, target in links.items()
+        ]
 
     def _projectors(self) -> list[str]:
         """Every registered projector, in the order snapshots show them (facts or not)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -46,6 +46,17 @@ def retraction_targets(events: Sequence[RecordedEvent]) -> dict[str, str]:
         for recorded in events
         if isinstance(recorded.payload, EventRetracted)
     }
+
+
+def chain(targets: Mapping[str, str], retraction_id: str) -> list[str]:
+    """The events a retraction acts on: its target, and on down while the target is itself a
+    retraction (withdrawing a retraction restores what that one withdrew)."""
+    members: list[str] = []
+    target = targets.get(retraction_id)
+    while target is not None and target not in members:
+        members.append(target)
+        target = targets.get(target)
+    return members
 
 
 def differing_days(events: Sequence[RecordedEvent]) -> list[tuple[dt.date, dt.date]]:
