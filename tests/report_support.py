@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+
 from events.envelope import RecordedEvent
 from events.kinds import AreaBasis
 from timeline.api import Timeline

@@ -27,7 +27,7 @@ from timeline.diff import diff_facts
 from timeline.fact_shapes import shape_tag
 from timeline.snapshot import Snapshot
 from timeline.store import memory_store
-from timeline.store.fact_tables import apply_difference, difference
+from timeline.store.value_codec import apply_difference, difference
 
 DAYS = st.dates(min_value=AUGUST_2024[0] - dt.timedelta(days=1), max_value=AUGUST_2024[1])
 KNOWN_ON = st.one_of(st.none(), DAYS)

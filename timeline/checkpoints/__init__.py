@@ -28,7 +28,8 @@ from timeline.checkpoints.values import decode
 from timeline.facts import Encoded, FactMap
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import FactKey, State
-from timeline.store.fact_tables import OPEN, FactTables, Texts, Version
+from timeline.store.fact_tables import OPEN, FactTables, Version
+from timeline.store.value_codec import Texts
 
 if TYPE_CHECKING:
     from timeline.store import EventStore

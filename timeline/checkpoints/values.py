@@ -17,7 +17,8 @@ import attrs
 from timeline.fact_shapes import shape_tag
 from timeline.facts import Encoded, encode_fact
 from timeline.projectors import PROJECTORS
-from timeline.store.fact_tables import FactTables, Previous, digest_of
+from timeline.store.fact_tables import FactTables, Previous
+from timeline.store.value_codec import digest_of
 
 
 @attrs.frozen(eq=False)
