@@ -64,6 +64,39 @@ def hostile_log(path: Path) -> Timeline:
     return timeline
 
 
+def retracted_retraction_log(path: Path) -> Timeline:
+    """Sudzha claimed by A (1 Aug); B's claim of the 2nd made public on the 6th (a backfill); A's
+    claim retracted (r1, the 3rd) and that retraction retracted (r2, the 5th): A's claim is
+    withdrawn known on the 3rd and restored known on the 5th."""
+    timeline = Timeline.init(path)
+    claim = {
+        "settlement": "Sudzha",
+        "region": "Kursk Oblast",
+        "status": "controlled",
+        "claimant": "A",
+        "controller": "A",
+    }
+    timeline.append(kind="settlement.claimed", occurred_on="2024-08-01", source="A", event_id="a", data=claim)
+    timeline.append(
+        kind="settlement.claimed",
+        occurred_on="2024-08-02",
+        reported_on="2024-08-06",
+        source="B",
+        event_id="b",
+        data={**claim, "claimant": "B", "status": "fighting", "controller": None},
+    )
+    retract = {"target_event_id": "a", "reason": "withdrawn"}
+    timeline.append(kind="event.retracted", occurred_on="2024-08-03", source="A", event_id="r1", data=retract)
+    timeline.append(
+        kind="event.retracted",
+        occurred_on="2024-08-05",
+        source="A",
+        event_id="r2",
+        data={"target_event_id": "r1", "reason": "the withdrawal was a mistake"},
+    )
+    return timeline
+
+
 def load_data(page: str) -> dict[str, Any]:
     """The data a report page embeds, decoded as the page decodes it."""
     match = re.search(r'<script type="application/json" id="timeline-data"([^>]*)>(.*?)</script>', page, re.S)

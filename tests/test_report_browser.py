@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_support import HOSTILE, area_totals, every_day, hostile_log, load_data, state_from_timeline
+from report_support import (
+    HOSTILE,
+    area_totals,
+    every_day,
+    hostile_log,
+    learned_from_timeline,
+    load_data,
+    retracted_retraction_log,
+    state_from_timeline,
+)
 
 from timeline.api import Timeline
 from timeline.report import report_html
@@ -205,6 +214,106 @@ def test_the_page_answers_what_the_engine_answers_on_every_day_and_knowledge_day
         for known in (None, *data["knowledge_days"]):
             shown = page.page.evaluate("([d, k]) => window.timelineReport.describeState(d, k)", [day, known])
             assert shown == state_from_timeline(timeline, day, known), (day, known)
+
+
+def learned_panel(page: Page) -> tuple[str | None, dict[str, str], set[str]]:
+    """The panel of what the known-on day added: its day, {event id: how} it lists, the fact paths it shows."""
+    items = page.page.locator("#learned li[data-how]")
+    events = {
+        items.nth(n).get_attribute("data-event-id"): items.nth(n).get_attribute("data-how")
+        for n in range(items.count())
+    }
+    changes = page.page.locator("#learned .change")
+    paths = {changes.nth(n).get_attribute("data-path") for n in range(changes.count())}
+    return page.page.get_attribute("#learned", "data-known-on"), events, paths
+
+
+def expected_panel(timeline: Timeline, day: str, known: str) -> tuple[str, dict[str, str], set[str]]:
+    found = learned_from_timeline(timeline, day, known)
+    return known, found.events, set(found.changes)
+
+
+def test_known_on_shows_what_that_day_made_public(open_page, bundled_report):
+    timeline = Timeline.bundled()
+    page = open_page(bundled_report, "#2024-08-16")
+    last = timeline.bounds().last_reported
+    assert last
+    assert learned_panel(page) == expected_panel(timeline, "2024-08-16", last.isoformat())  # everything known
+    page.page.select_option("#known-on", "2024-08-13")
+    known, events, paths = learned_panel(page)
+    assert (known, events, paths) == expected_panel(timeline, "2024-08-16", "2024-08-13")
+    assert events["k24-2024-08-12-dyumin-appointed"] == "reported"  # the 12th's appointment, made public on the 13th
+    assert "appointments.Coordinator of the counter-terrorism response" in paths
+    assert "Known on 2024-08-13 but not on 2024-08-12, about 2024-08-16" in page.text("#learned")
+    page.slide_to("2024-08-12")
+    assert learned_panel(page) == expected_panel(timeline, "2024-08-12", "2024-08-13")
+    assert "k24-2024-08-13-isw-800-km2" not in learned_panel(page)[1]  # occurred after the 12th
+    # A day on which nothing was made public (the address allows any) added nothing, though it
+    # knows what the 10th knew.
+    quiet = open_page(bundled_report, "#2024-08-16&known-on=2024-08-11")
+    assert learned_panel(quiet) == expected_panel(timeline, "2024-08-16", "2024-08-11") == ("2024-08-11", {}, set())
+    assert "Nothing about 2024-08-16 was made public on 2024-08-11." in quiet.text("#learned")
+
+
+@pytest.mark.parametrize(
+    ("known", "shown"),
+    [
+        ("2024-08-01", "2024-08-01"),  # before the log: nothing made public, and nothing left out
+        ("2024-08-00", "2024-08-00"),  # no such day: the panel still renders (the page raises no error)
+        ("2030-01-01", "2024-08-24"),  # after the last report: everything known
+    ],
+)
+def test_any_known_on_day_in_the_address_gives_the_panel(open_page, bundled_report, known, shown):
+    page = open_page(bundled_report, f"#2024-08-16&known-on={known}")
+    assert learned_panel(page) == (shown, {}, set())
+    assert f"Nothing about 2024-08-16 was made public on {shown}." in page.text("#learned")
+    assert "before this report's first day" not in page.text("#learned")
+
+
+def test_known_on_shows_what_a_retraction_and_its_retraction_withdrew_and_restored(open_page, tmp_path):
+    timeline = retracted_retraction_log(tmp_path / "retractions.db")
+    path = tmp_path / "retractions.html"
+    path.write_text(report_html(timeline), encoding="utf-8")
+    page = open_page(path, "#2024-08-05")
+    page.page.select_option("#known-on", "2024-08-03")
+    assert learned_panel(page) == ("2024-08-03", {"a": "withdrawn", "r1": "reported"}, {"settlements.Sudzha"})
+    page.page.select_option("#known-on", "2024-08-05")
+    assert learned_panel(page) == (
+        "2024-08-05",
+        {"a": "restored", "r1": "withdrawn", "r2": "reported"},
+        {"settlements.Sudzha"},
+    )
+    assert page.page.locator('#learned li[data-how="restored"] .badge.restored').count() == 1
+    page.slide_to("2024-08-02")  # before r1 occurred: only A's claim is restored, by r2 of the 5th
+    assert learned_panel(page) == ("2024-08-05", {"a": "restored", "r2": "reported"}, {"settlements.Sudzha"})
+    page.page.select_option("#known-on", "")  # everything known: the 6th made B's claim of the 2nd public
+    assert learned_panel(page) == ("2024-08-06", {"b": "reported"}, {"settlements.Sudzha"})
+    # Cut from the 4th, the report embeds no event made public before it: the panel says so, and shows the facts.
+    window = tmp_path / "window.html"
+    window.write_text(report_html(timeline, first=dt.date(2024, 8, 4)), encoding="utf-8")
+    cut = open_page(window, "#2024-08-04&known-on=2024-08-03")
+    assert learned_panel(cut) == ("2024-08-03", {}, {"settlements.Sudzha"})
+    assert "are before this report's first day (2024-08-04)" in cut.text("#learned")
+    for day in every_day(load_data(path.read_text(encoding="utf-8"))):
+        for known in ("2024-08-01", "2024-08-02", "2024-08-03", "2024-08-05", "2024-08-06"):
+            shown = page.page.evaluate("([d, k]) => window.timelineReport.describeLearned(d, k)", [day, known])
+            found = learned_from_timeline(timeline, day, known)
+            assert shown["events"] == found.events, (day, known)
+            assert {path: tuple(texts) for path, texts in shown["changes"].items()} == {
+                path: change[:2] for path, change in found.changes.items()
+            }, (day, known)
+
+
+def test_the_page_adds_what_learned_says_on_every_day_and_knowledge_day(open_page, bundled_report):
+    timeline = Timeline.bundled()
+    data = load_data(bundled_report.read_text(encoding="utf-8"))
+    page = open_page(bundled_report)
+    for day in every_day(data):
+        for known in data["knowledge_days"]:
+            shown = page.page.evaluate("([d, k]) => window.timelineReport.describeLearned(d, k)", [day, known])
+            found = learned_from_timeline(timeline, day, known)
+            assert shown["events"] == found.events, (day, known)
+            assert set(shown["changes"]) == set(found.changes), (day, known)
 
 
 def test_a_hostile_event_runs_nothing_and_shows_as_text(open_page, tmp_path):

@@ -2,6 +2,7 @@
 
 The data is held against `Timeline.state` for every (day, known-on) pair: it embeds only each
 day's changes and, per knowledge day, the facts that differ, so this is where a wrong delta shows.
+What a knowledge day added is held against `Timeline.learned` the same way.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 import hashlib
 import re
 import sys
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
@@ -19,7 +21,10 @@ from report_support import (
     area_totals,
     every_day,
     hostile_log,
+    learned_from_data,
+    learned_from_timeline,
     load_data,
+    retracted_retraction_log,
     state_from_data,
     state_from_timeline,
 )
@@ -77,36 +82,135 @@ def test_a_synthetic_log_with_backfills_and_retractions_matches_state(tmp_path):
 
 
 def test_a_retracted_retraction_and_a_late_report_match_state(tmp_path):
-    timeline = Timeline.init(tmp_path / "retractions.db")
-    claim = {
-        "settlement": "Sudzha",
-        "region": "Kursk Oblast",
-        "status": "controlled",
-        "claimant": "A",
-        "controller": "A",
-    }
-    timeline.append(kind="settlement.claimed", occurred_on="2024-08-01", source="A", event_id="a", data=claim)
-    timeline.append(
-        kind="settlement.claimed",
-        occurred_on="2024-08-02",
-        reported_on="2024-08-06",
-        source="B",
-        event_id="b",
-        data={**claim, "claimant": "B", "status": "fighting", "controller": None},
-    )
-    retract = {"target_event_id": "a", "reason": "withdrawn"}
-    timeline.append(kind="event.retracted", occurred_on="2024-08-03", source="A", event_id="r1", data=retract)
-    timeline.append(
-        kind="event.retracted",
-        occurred_on="2024-08-05",
-        source="A",
-        event_id="r2",
-        data={"target_event_id": "r1", "reason": "the withdrawal was a mistake"},
-    )
+    timeline = retracted_retraction_log(tmp_path / "retractions.db")
     data = build_data(timeline)
     assert every_pair_agrees(timeline, data) == 5 * 5  # 5 days; everything, or known on the 1st, 3rd, 5th
     events = {row[0]: row for row in data["events"]}
     assert events["a"][-1] == ["2024-08-03"]  # hidden while r1 stood alone; r2 (the 5th) restored it
+
+
+# -- what a knowledge day added: the page's panel against `Timeline.learned` ------------------
+
+
+def every_learned_agrees(timeline: Timeline, data: dict, knowledge_days: list[str] | None = None) -> Counter[str]:
+    """Hold the data's answer for every (day, knowledge day K) against `learned(K - 1 day, K, day)`:
+    event ids with how, and each changed fact (before, after, the events that made it). Returns
+    how often each how (and a change) was expected, so a caller can check what its log exercises."""
+    seen: Counter[str] = Counter()
+    for day in every_day(data):
+        for known in data["knowledge_days"] if knowledge_days is None else knowledge_days:
+            expected = learned_from_timeline(timeline, day, known)
+            assert learned_from_data(data, day, known) == expected, (day, known)
+            seen.update(expected.events.values())
+            seen["changes"] += len(expected.changes)
+    return seen
+
+
+def test_what_each_knowledge_day_added_on_the_bundled_log_is_what_learned_says():
+    timeline = Timeline.bundled()
+    data = build_data(timeline)
+    seen = every_learned_agrees(timeline, data)
+    assert seen["reported"] > 0 and seen["changes"] > 0
+    # Known on the 13th: Dyumin's appointment of the 12th (made public a day late) and that day's claims.
+    found = learned_from_data(data, "2024-08-16", "2024-08-13")
+    assert found.events == {
+        "k24-2024-08-12-dyumin-appointed": "reported",
+        "k24-2024-08-13-isw-800-km2": "reported",
+        "k24-2024-08-13-syrskyi-40-km2-gain": "reported",
+        "k24-2024-08-13-syrskyi-74-settlements": "reported",
+    }
+    assert "appointments.Coordinator of the counter-terrorism response" in found.changes
+    # About the 12th, the 16th added Kyiv's "more than 1,000 km²" of the 12th: one backfill, one change.
+    backfill = learned_from_data(data, "2024-08-12", "2024-08-16")
+    assert backfill.events == {"k24-2024-08-12-kyiv-more-than-1000-km2": "reported"}
+    assert set(backfill.changes) == {"territory.claims.Ukraine"}
+
+
+def test_a_backfill_a_retraction_and_its_retraction_are_what_learned_says(tmp_path):
+    timeline = retracted_retraction_log(tmp_path / "retractions.db")
+    data = build_data(timeline)
+    seen = every_learned_agrees(timeline, data)
+    assert seen["reported"] and seen["withdrawn"] and seen["restored"]
+    assert learned_from_data(data, "2024-08-01", "2024-08-03").events == {"a": "withdrawn", "r1": "reported"}
+    # r2 retracts r1: A's claim is restored, and r1 is withdrawn on the days it had occurred by.
+    assert learned_from_data(data, "2024-08-02", "2024-08-05").events == {"a": "restored", "r2": "reported"}
+    restored = learned_from_data(data, "2024-08-05", "2024-08-05")
+    assert restored.events == {"a": "restored", "r1": "withdrawn", "r2": "reported"}
+    assert set(restored.changes) == {"settlements.Sudzha"}
+    assert learned_from_data(data, "2024-08-01", "2024-08-06").events == {}  # b occurred on the 2nd
+    assert learned_from_data(data, "2024-08-02", "2024-08-06").events == {"b": "reported"}
+
+
+def test_a_synthetic_log_adds_and_withdraws_what_learned_says(tmp_path):
+    timeline = Timeline.init(tmp_path / "synthetic.db")
+    for record in synthetic_records(400, days=14, seed=5):
+        timeline.append(record)
+    seen = every_learned_agrees(timeline, build_data(timeline))
+    assert seen["reported"] and seen["withdrawn"] and seen["changes"]
+    # A window: what its days' knowledge added includes backfills from before it that no fact cites.
+    bounds = timeline.bounds()
+    assert bounds.first_day
+    window = build_data(timeline, _options(first=bounds.first_day + dt.timedelta(days=6)))
+    from_first = [known for known in window["knowledge_days"] if known >= window["range"]["from"]]
+    assert every_learned_agrees(timeline, window, from_first)["reported"]
+
+
+def _without_exceptions(data: dict) -> dict:
+    return {**data, "events": [[*row[:-1], []] for row in data["events"]]}
+
+
+def _reported_a_day_late(data: dict) -> dict:
+    late = [
+        [*row[:3], (dt.date.fromisoformat(row[3]) + dt.timedelta(days=1)).isoformat(), *row[4:]]
+        for row in data["events"]
+    ]
+    return {**data, "events": late}
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        pytest.param(lambda data: {**data, "retractions": []}, id="no retraction links"),
+        pytest.param(lambda data: {**data, "known": {}}, id="no knowledge deltas"),
+        pytest.param(_without_exceptions, id="no visibility exceptions"),
+        pytest.param(_reported_a_day_late, id="reported days shifted"),
+    ],
+)
+def test_wrong_data_gives_a_different_answer_than_learned(tmp_path, corrupt):
+    timeline = retracted_retraction_log(tmp_path / "retractions.db")
+    data = build_data(timeline)
+    with pytest.raises(AssertionError):
+        every_learned_agrees(timeline, corrupt(data))
+
+
+def test_a_window_adds_what_learned_says_from_its_first_day_and_the_facts_before(tmp_path):
+    timeline = retracted_retraction_log(tmp_path / "retractions.db")
+    data = build_data(timeline, _options(first=dt.date(2024, 8, 4)))
+    # r2 (made public on the 5th) acts through r1 (the 3rd) on A's claim (the 1st): all three are embedded.
+    events = [row[0] for row in data["events"]]
+    assert {"a", "r1", "r2"} <= set(events)
+    assert sorted([events[retraction], events[target]] for retraction, target in data["retractions"]) == [
+        ["r1", "a"],
+        ["r2", "r1"],
+    ]
+    from_first = [known for known in data["knowledge_days"] if known >= data["range"]["from"]]
+    assert every_learned_agrees(timeline, data, from_first)["restored"]
+    # Before the window the page names no event (none of that day's is embedded), but every fact it changed.
+    for day in every_day(data):
+        assert (
+            learned_from_data(data, day, "2024-08-03").changes
+            == learned_from_timeline(timeline, day, "2024-08-03").changes
+        )
+
+
+def test_a_knowledge_day_adds_nothing_but_its_own_reports():
+    # The retraction links are the panel's only data of its own: the bundled log has no retraction.
+    data = build_data(Timeline.bundled())
+    assert data["retractions"] == []
+    assert learned_from_data(data, "2024-08-16", "2024-08-11") == learned_from_timeline(
+        Timeline.bundled(), "2024-08-16", "2024-08-11"
+    )  # no report was made public on the 11th
+    assert learned_from_data(data, "2024-08-16", "2024-08-11").events == {}
 
 
 def test_from_and_to_show_a_window_with_the_state_before_it(tmp_path):

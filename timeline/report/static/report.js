@@ -56,6 +56,9 @@
     this.dates = data.days.map(function (day) { return day[0]; });
     this.knowledgeDays = data.knowledge_days;
     this.lastReported = this.knowledgeDays[this.knowledgeDays.length - 1];
+    this.targets = {};
+    data.retractions.forEach(function (link) { self.targets[link[0]] = link[1]; });
+    this.madePublic = null;
     this.colors = {};
     this.event = function (index) {
       var row = data.events[index];
@@ -122,6 +125,75 @@
     if (known === null) return event.visibleInFull;
     if (known === "" || event.reported > known) return false;
     return event.exceptions.indexOf(known) >= 0 ? !event.visibleInFull : event.visibleInFull;
+  };
+
+  // The day before an ISO date; by its parts, so a day the address names that no calendar has
+  // (2024-08-00) still gives a day rather than an invalid Date.
+  function dayBefore(date) {
+    var parts = date.split("-").map(Number);
+    return new Date(Date.UTC(parts[0], parts[1] - 1, parts[2] - 1)).toISOString().slice(0, 10);
+  }
+
+  // {knowledge day: [event index...]}: the events made public on each day, gathered once.
+  Report.prototype.madePublicOn = function (day) {
+    var self = this;
+    if (!this.madePublic) {
+      this.madePublic = {};
+      this.data.events.forEach(function (row, index) { (self.madePublic[row[3]] = self.madePublic[row[3]] || []).push(index); });
+    }
+    return this.madePublic[day] || [];
+  };
+
+  // What day K's knowledge added about the day at `position`, as `timeline learned K-1 K --as-of D`:
+  // the events made public on K that occurred by D; the older ones a retraction made public on K
+  // withdrew or restored (with that retraction, whatever day it occurred: it acts on every day);
+  // and the facts whose value at D differs from what the day before K knew. It needs no data of
+  // its own: the events carry their reported days and visibility, and the states come from stateAt
+  // (`after`, the state at D known on K, when the caller has it already).
+  Report.prototype.learned = function (position, day, after) {
+    var self = this, date = this.dates[position];
+    var then = this.effectiveKnown(dayBefore(day)), now = this.effectiveKnown(day);
+    var how = {};
+    this.madePublicOn(day).forEach(function (index) {
+      if (self.data.events[index][2] <= date) how[index] = "reported";
+    });
+    this.madePublicOn(day).forEach(function (index) {
+      var changed = false, seen = {};
+      for (var member = self.targets[index]; member !== undefined && !seen[member]; member = self.targets[member]) {
+        seen[member] = true;
+        var event = self.event(member);
+        if (event.occurred > date || event.reported >= day) continue; // later, or made public on K itself
+        var was = self.visibleOn(event, then), is = self.visibleOn(event, now);
+        if (was !== is) { how[member] = is ? "restored" : "withdrawn"; changed = true; }
+      }
+      if (changed && !(index in how)) how[index] = "reported";
+    });
+    var before = this.stateAt(position, then);
+    if (!after) after = this.stateAt(position, now);
+    return {
+      day: day, date: date, how: how, before: before, after: after, changes: changedPaths(this, before, after),
+      // A report cut with --from embeds no event made public before its first day (only the facts
+      // they changed); a whole log's report has none to leave out.
+      partial: day < this.data.range.from && this.data.bounds.first < this.data.range.from
+    };
+  };
+
+  // The paths whose fact differs between two states, by path.
+  function changedPaths(report, before, after) {
+    var paths = Object.keys(before).concat(Object.keys(after).filter(function (p) { return !(p in before); }));
+    return paths.filter(function (p) { return before[p] !== after[p]; })
+      .sort(function (a, b) { return report.data.paths[a] < report.data.paths[b] ? -1 : 1; });
+  }
+
+  // For tests and for readers with a console: {events: {id: how}, changes: {path: [before, after]}}
+  // that day K's knowledge added about a date (describe() texts; null where the fact is missing).
+  Report.prototype.describeLearned = function (date, day) {
+    var self = this, found = this.learned(this.positionOf(date), day), events = {}, changes = {};
+    Object.keys(found.how).forEach(function (index) { events[self.data.events[index][0]] = found.how[index]; });
+    found.changes.forEach(function (path) {
+      changes[self.data.paths[path]] = [path in found.before ? self.data.facts[found.before[path]][1] : null, path in found.after ? self.data.facts[found.after[path]][1] : null];
+    });
+    return { events: events, changes: changes };
   };
 
   // For tests and for readers with a console: {path: describe()} on a date, known on a date.
@@ -216,6 +288,7 @@
     this.renderMap(state);
     this.renderChanges(before, state, known);
     this.renderEvents(known);
+    this.renderLearned(known === null ? report.lastReported : this.known, state);
     this.renderFacts(state);
     this.renderCharts(known);
     document.body.setAttribute("data-day", day[0]);
@@ -396,35 +469,79 @@
     return li;
   };
 
+  // One fact's change between two states, with the events that made it (`brief`: by id only, for a
+  // panel that lists those events itself).
+  View.prototype.changeBlock = function (path, before, after, brief) {
+    var self = this, report = this.report;
+    var old = path in before ? report.fact(before[path]) : null;
+    var now = path in after ? report.fact(after[path]) : null;
+    // The events that made the change: those the new fact rests on that the old one did not.
+    var causes;
+    if (!now) causes = old.events;
+    else {
+      causes = now.events.filter(function (e) { return !old || old.events.indexOf(e) < 0; });
+      if (!causes.length) causes = now.events;
+    }
+    var block = h("div", "change", [
+      h("div", null, [now ? (old ? badge("new", "changed") : badge("new", "new")) : badge("gone", "gone"), " ", h("strong", null, report.data.paths[path] + ": "), now ? now.text : "(gone)", now && now.unverified ? badge("unverified", "unverified") : null]),
+      old && now ? h("div", "was", "was: " + old.text) : null
+    ]);
+    block.setAttribute("data-path", report.data.paths[path]);
+    if (brief) {
+      append(block, h("div", "cite", ["because: ", h("span", "ids", ids(causes).map(function (e) { return report.data.events[e][0]; }).join(", "))]));
+      return block;
+    }
+    var list = h("ul", null);
+    ids(causes).forEach(function (index) { list.appendChild(self.eventLine(report.event(index))); });
+    append(block, [h("div", "cite", "because:"), list]);
+    return block;
+  };
+
   View.prototype.renderChanges = function (before, after, known) {
     var self = this, report = this.report, target = body("changes");
-    var paths = Object.keys(before).concat(Object.keys(after).filter(function (p) { return !(p in before); }));
-    var changes = paths.filter(function (p) { return before[p] !== after[p]; })
-      .sort(function (a, b) { return report.data.paths[a] < report.data.paths[b] ? -1 : 1; });
+    var changes = changedPaths(report, before, after);
     if (!changes.length) {
       append(target, h("p", "empty", known !== null && known !== "" && report.days[self.position][0] > known ? "Nothing about this day had been reported by " + known + "." : "No fact changed on this day."));
       return;
     }
-    changes.forEach(function (path) {
-      var old = path in before ? report.fact(before[path]) : null;
-      var now = path in after ? report.fact(after[path]) : null;
-      // The events that made the change: those the new fact rests on that the old one did not.
-      var causes;
-      if (!now) causes = old.events;
-      else {
-        causes = now.events.filter(function (e) { return !old || old.events.indexOf(e) < 0; });
-        if (!causes.length) causes = now.events;
-      }
-      var block = h("div", "change", [
-        h("div", null, [now ? (old ? badge("new", "changed") : badge("new", "new")) : badge("gone", "gone"), " ", h("strong", null, report.data.paths[path] + ": "), now ? now.text : "(gone)", now && now.unverified ? badge("unverified", "unverified") : null]),
-        old && now ? h("div", "was", "was: " + old.text) : null
-      ]);
-      block.setAttribute("data-path", report.data.paths[path]);
-      var list = h("ul", null);
-      ids(causes).forEach(function (index) { list.appendChild(self.eventLine(report.event(index))); });
-      append(block, [h("div", "cite", "because:"), list]);
-      target.appendChild(block);
+    changes.forEach(function (path) { target.appendChild(self.changeBlock(path, before, after)); });
+  };
+
+  var HOW_ORDER = { reported: 0, withdrawn: 1, restored: 2 };
+
+  // What the known-on day (with everything known: the last day reports were made public) added
+  // about the slider's day, beside the "changes since the day before" of the valid day.
+  View.prototype.renderLearned = function (day, state) {
+    var self = this, report = this.report, target = body("learned");
+    var found = report.learned(this.position, day, state);
+    var section = document.getElementById("learned");
+    section.setAttribute("data-known-on", day);
+    var everything = report.effectiveKnown(this.known) === null;
+    var lead = "Known on " + day + (everything ? " (the last day reports were made public)" : "") + " but not on " + dayBefore(day);
+    append(target, h("p", "muted", lead + ", about " + found.date + ":"));
+    var events = Object.keys(found.how).map(Number).sort(function (a, b) {
+      var x = report.event(a), y = report.event(b);
+      return HOW_ORDER[found.how[a]] - HOW_ORDER[found.how[b]] || (x.occurred < y.occurred ? -1 : x.occurred > y.occurred ? 1 : x.id < y.id ? -1 : 1);
     });
+    if (found.partial) {
+      append(target, h("p", "empty", "The events made public on " + day + " are before this report's first day (" + report.data.range.from + "); the facts they changed are below."));
+    } else if (events.length) {
+      append(target, h("h3", null, "Events"));
+      var list = h("ul", "learned-events");
+      events.forEach(function (index) {
+        var li = self.eventLine(report.event(index));
+        li.insertBefore(document.createTextNode(" "), li.firstChild);
+        li.insertBefore(badge(found.how[index], found.how[index]), li.firstChild);
+        li.setAttribute("data-how", found.how[index]);
+        list.appendChild(li);
+      });
+      append(target, list);
+    }
+    if (found.changes.length) append(target, h("h3", null, "Facts at " + found.date));
+    found.changes.forEach(function (path) { target.appendChild(self.changeBlock(path, found.before, found.after, true)); });
+    if (!events.length && !found.changes.length && !found.partial) {
+      append(target, h("p", "empty", "Nothing about " + found.date + " was made public on " + day + "."));
+    }
   };
 
   View.prototype.renderEvents = function (known) {
