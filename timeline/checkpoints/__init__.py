@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 import zlib
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from timeline.checkpoints.upkeep import key_text, maintain, rebuild
-from timeline.checkpoints.values import decode
+from timeline.checkpoints.values import decode, fact_types
 from timeline.facts import Encoded, FactMap
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import FactKey, State
@@ -116,25 +117,39 @@ class Checkpoints:
         `known_on`, each built from the day before by setting only the facts that changed."""
         tables = self.tables
         known = knowledge_text(known_on)
+        last = until.isoformat()
         counts = tables.counts_by_day(known)
-        changes = tables.changes(None, until.isoformat(), known)
         keys = tables.keys()
-        texts = tables.texts({value_id for _, _, value_id in changes if value_id is not None})
-        by_day: dict[str, list[tuple[int, FactKey, Encoded | None]]] = {}
-        for day, key_id, value_id in changes:
-            projector, text = keys[key_id]
-            value = None if value_id is None else _encoded(projector, texts, value_id)
-            by_day.setdefault(day, []).append((_INDEX[projector], parse_key(text), value))
         states = [projector.initial() for projector in PROJECTORS]
         applied = 0
-        for day in sorted(set(by_day) | {day for day in counts if day <= until.isoformat()}):
-            applied += counts.get(day, 0)
-            changed: dict[int, list[tuple[FactKey, Encoded | None]]] = {}
-            for index, key, value in by_day.get(day, ()):
-                changed.setdefault(index, []).append((key, value))
-            for index, facts in changed.items():
+        days_with_counts = iter(sorted(day for day in counts if day <= last))
+        pending = next(days_with_counts, None)
+
+        def end_of(day: str) -> tuple[dt.date, tuple[State, ...], int]:
+            return dt.date.fromisoformat(day), tuple(states), applied
+
+        for day, changes in itertools.groupby(tables.stream_changes(last, known), key=lambda change: change[0]):
+            while pending is not None and pending < day:  # a day whose events changed no fact
+                applied += counts[pending]
+                yield end_of(pending)
+                pending = next(days_with_counts, None)
+            if pending is not None and pending == day:
+                applied += counts[pending]
+                pending = next(days_with_counts, None)
+            changed = list(changes)
+            types = tables.types_of({value_id for _, _, value_id in changed if value_id is not None})
+            by_projector: dict[int, list[tuple[FactKey, Encoded | None]]] = {}
+            for _, key_id, value_id in changed:
+                projector, text = keys[key_id]
+                value = None if value_id is None else self._lazy(projector, types[value_id], value_id)
+                by_projector.setdefault(_INDEX[projector], []).append((parse_key(text), value))
+            for index, facts in by_projector.items():
                 states[index] = states[index].updated(facts)
-            yield dt.date.fromisoformat(day), tuple(states), applied
+            yield end_of(day)
+        while pending is not None:
+            applied += counts[pending]
+            yield end_of(pending)
+            pending = next(days_with_counts, None)
 
     def history(self, projector: str, key: FactKey) -> FactHistory | None:
         """Every stored version of one fact, or None when the tables are not usable."""
@@ -167,6 +182,12 @@ class Checkpoints:
         """Rebuild the stored state from the first event; returns how many fact versions there are."""
         with self.store.write_transaction():
             return rebuild(self.store)
+
+    def _lazy(self, projector: str, type_tag: str, value_id: int) -> Encoded:
+        """A stored value read only if something decodes it: a walk over days compares most facts by
+        value id alone."""
+        fact_type = fact_types()[projector, type_tag]
+        return Encoded(None, None, value_id, lambda: (fact_type, self.tables.values([value_id])[value_id][1]))
 
 
 def _encoded(projector: str, texts: Texts, value_id: int) -> Encoded:

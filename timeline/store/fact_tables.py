@@ -33,6 +33,7 @@ from timeline.store.value_codec import Texts, difference
 # The knowledge day after every other: a version still in force has this known_to.
 OPEN = "9999-99-99"  # sorts after every date (YYYY-MM-DD)
 CHUNK = 500  # ids per IN (...) list, under SQLite's bound-parameter limit
+CHANGES_PAGE = 20_000
 
 
 class SqlRunner(Protocol):
@@ -153,6 +154,33 @@ class FactTables:
             [as_of, known_on, known_on],
         )
         return {int(key_id): int(value_id) for key_id, value_id in rows if value_id is not None}
+
+    def stream_changes(self, until: str, known_on: str) -> Iterator[tuple[str, int, int | None]]:
+        """`changes(None, until, known_on)`, streamed in pieces of about CHANGES_PAGE rows, each
+        read whole: a walk over every day holds one page, not every version of the log."""
+        after = ""
+        while True:
+            rows = self._rows(
+                "SELECT valid_from, key_id, value_id FROM fact_versions WHERE valid_from > ? AND valid_from <= ? "
+                "AND known_from <= ? AND known_to > ? ORDER BY valid_from, key_id LIMIT ?",
+                [after, until, known_on, known_on, CHANGES_PAGE],
+            )
+            if not rows:
+                return
+            last_day = str(rows[-1][0])
+            if len(rows) == CHANGES_PAGE:
+                # The page may end inside its last day: that day comes whole with the next page.
+                complete = [row for row in rows if str(row[0]) < last_day]
+                if complete:
+                    rows, last_day = complete, str(complete[-1][0])
+                else:  # one day holds more than a page: read that day alone
+                    rows = self._rows(
+                        "SELECT valid_from, key_id, value_id FROM fact_versions WHERE valid_from = ? "
+                        "AND known_from <= ? AND known_to > ? ORDER BY key_id",
+                        [last_day, known_on, known_on],
+                    )
+            yield from ((str(day), int(key_id), None if value is None else int(value)) for day, key_id, value in rows)
+            after = last_day
 
     def changes(self, after: str | None, until: str, known_on: str) -> list[tuple[str, int, int | None]]:
         """(valid_from, key id, value id or None) of every version in force on `known_on` with
@@ -323,15 +351,29 @@ class FactTables:
         texts = self.texts(set(value_ids))
         return {value_id: (texts.type_of(value_id), texts.text(value_id)) for value_id in texts.wanted}
 
-    def texts(self, value_ids: set[int]) -> Texts:
-        """Those values' rows and their chains' (one query per link of the longest chain)."""
-        rows = self._value_rows(value_ids)
+    def texts(self, value_ids: set[int], known: Texts | None = None) -> Texts:
+        """Those values' rows and their chains' (one query per link of the longest chain); a chain
+        stops at a value `known` has already read (a walk over days reads each day's values
+        against the day before's)."""
+        rows = self._value_rows(value_ids - (known.read() if known else set()))
         missing = {row[1] for row in rows.values() if row[1] is not None} - rows.keys()
+        if known is not None:
+            missing -= known.read()
         while missing:
             found = self._value_rows(missing)
             rows.update(found)
             missing = {row[1] for row in found.values() if row[1] is not None} - rows.keys()
-        return Texts(rows, value_ids & rows.keys())
+            if known is not None:
+                missing -= known.read()
+        return Texts(rows, value_ids, known)
+
+    def types_of(self, value_ids: set[int]) -> dict[int, str]:
+        """value id -> the type tag of its value (no value read)."""
+        found: dict[int, str] = {}
+        for chunk in _chunks(sorted(value_ids)):
+            rows = self._rows(f"SELECT id, type FROM fact_values WHERE id IN ({_marks(chunk)})", chunk)
+            found.update((int(value_id), str(type_name)) for value_id, type_name in rows)
+        return found
 
     def previous_of(self, value_id: int) -> Previous | None:
         """A stored value as the value a key's next one is stored against."""
