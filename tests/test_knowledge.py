@@ -161,7 +161,7 @@ def test_learned_and_history_on_the_command_line(tmp_path, dataset_path):
     learned = json.loads(
         helpers.ok("learned", "2024-08-12", "2024-08-16", "--as-of", "2024-08-12", "--json", "--db", db)
     )
-    assert set(learned) == {"as_of", "from_known", "to_known", "changes", "events"}
+    assert set(learned) == {"as_of", "from_known", "to_known", "changes", "events", "events_total"}
     assert learned["as_of"] == "2024-08-12" and learned["from_known"] == "2024-08-12"
     state = json.loads(helpers.ok("state", "--as-of", "2024-08-12", "--known-on", "2024-08-16", "--json", "--db", db))
     ukraine = next(change for change in learned["changes"] if change["path"] == "territory.claims.Ukraine")

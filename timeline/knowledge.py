@@ -79,17 +79,27 @@ def _learned_events(
     found: dict[int, LearnedEvent] = {recorded.seq: LearnedEvent(recorded, REPORTED) for recorded in reported}
     # Retractions act whatever day they occurred on: those reported in between, and what they reach.
     window = RowQuery(columns=COLUMNS, kinds=frozenset([RETRACTION]), known_on=last, reported_after=first)
-    for values in store.row_values(window):
-        retraction = decode_values(values, trusted=True)
-        members = []
+    acting = [decode_values(values, trusted=True) for values in store.row_values(window)]
+    chains: dict[str, list[str]] = {}
+    for retraction in acting:
+        members = chains[retraction.event_id] = []
         target = retractions.target_of.get(retraction.event_id)
         while target is not None and target not in members:
             members.append(target)
             target = retractions.target_of.get(target)
+    # Every member of every chain read at once: a week's corrections are hundreds of retractions.
+    logged = {
+        recorded.event_id: recorded
+        for recorded in (
+            decode_values(values, trusted=True)
+            for values in store.lookup_ids(sorted({member for members in chains.values() for member in members}))
+        )
+    }
+    for retraction in acting:
         changed = False
-        for member_values in store.lookup_ids(members):
-            recorded = decode_values(member_values, trusted=True)
-            if recorded.occurred_on > as_of or recorded.reported_on.isoformat() > first:
+        for member in chains[retraction.event_id]:
+            recorded = logged.get(member)
+            if recorded is None or recorded.occurred_on > as_of or recorded.reported_on.isoformat() > first:
                 continue  # after the day asked about, or reported in between (listed as such)
             steps = retractions.steps(recorded.event_id, recorded.reported_on.isoformat())
             then, now = visible_at(steps, first), visible_at(steps, last)

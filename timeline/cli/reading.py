@@ -166,9 +166,18 @@ def why(
 @db_option
 @click.option("--as-of", type=DAY, help="The day asked about (default: the last day in the log).")
 @click.option("--day", type=int, help="Day N of the story instead of a date (the first border crossing is day 1).")
+@click.option(
+    "--all-events", is_flag=True, help="List every event (default: the first 20, or 100 in JSON, and a count)."
+)
 @json_option
 def learned(
-    from_known: dt.date, to_known: dt.date, db: str | None, as_of: dt.date | None, day: int | None, as_json: bool
+    from_known: dt.date,
+    to_known: dt.date,
+    db: str | None,
+    as_of: dt.date | None,
+    day: int | None,
+    all_events: bool,
+    as_json: bool,
 ) -> None:
     """What became known between knowledge days K1 and K2 about one day: every fact whose value
     differs, and the events reported, withdrawn or restored in between."""
@@ -177,9 +186,9 @@ def learned(
     with open_for_reading(db) as timeline:
         result = timeline.learned(from_known, to_known, resolve_day(timeline, as_of, day))
     if as_json:
-        click.echo(render.dumps(render_knowledge.learned_json(result)))
+        click.echo(render.dumps(render_knowledge.learned_json(result, all_events=all_events)))
     else:
-        echo_lines(render_knowledge.learned_lines(result))
+        echo_lines(render_knowledge.learned_lines(result, all_events=all_events))
 
 
 @cli.command()

@@ -7,21 +7,24 @@ from collections.abc import Iterator
 from typing import Any
 
 from events.codec import state_converter
-from timeline.cli.render import causes_line, change_line, describe, recorded_to_json
+from timeline.cli.render import EVENTS_IN_JSON, EVENTS_SHOWN, causes_line, change_line, describe, recorded_to_json
 from timeline.knowledge import History, Learned
 
 
-def learned_json(learned: Learned) -> dict[str, Any]:
+def learned_json(learned: Learned, *, all_events: bool = False) -> dict[str, Any]:
+    """The JSON of `learned`: its events the first EVENTS_IN_JSON (as `diff --json`), or all."""
+    events = learned.events if all_events else learned.events[:EVENTS_IN_JSON]
     return {
         "as_of": learned.as_of.isoformat(),
         "from_known": learned.from_known.isoformat(),
         "to_known": learned.to_known.isoformat(),
         "changes": [change.to_json() for change in learned.changes],
-        "events": [{**recorded_to_json(item.recorded), "learned": item.how} for item in learned.events],
+        "events_total": len(learned.events),
+        "events": [{**recorded_to_json(item.recorded), "learned": item.how} for item in events],
     }
 
 
-def learned_lines(learned: Learned) -> Iterator[str]:
+def learned_lines(learned: Learned, *, all_events: bool = False) -> Iterator[str]:
     counts = {how: sum(item.how == how for item in learned.events) for how in ("reported", "withdrawn", "restored")}
     said = ", ".join(f"{count} {how}" for how, count in counts.items() if count) or "no event"
     yield (
@@ -34,12 +37,14 @@ def learned_lines(learned: Learned) -> Iterator[str]:
     if learned.events:
         yield ""
         yield "Events:"
-        for item in learned.events:
+        for item in learned.events if all_events else learned.events[:EVENTS_SHOWN]:
             recorded = item.recorded
             yield (
                 f"  {item.how:<9}  {recorded.occurred_on.isoformat()}  reported {recorded.reported_on.isoformat()}  "
                 f"{recorded.event_id}  {describe(recorded, 70)}"
             )
+        if not all_events and len(learned.events) > EVENTS_SHOWN:
+            yield f"  ... and {len(learned.events) - EVENTS_SHOWN:,} more (--all-events lists them all)"
 
 
 def history_json(history: History) -> dict[str, Any]:
