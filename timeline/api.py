@@ -291,7 +291,7 @@ class Timeline:
         withdrawn or restored in between (`timeline.knowledge`)."""
         as_of = as_of or self.last_day() or dt.date.today()
         before, after = self.state(as_of, from_known), self.state(as_of, to_known)
-        return knowledge.learned(self.store, self.checkpoints, before, after, from_known, to_known)
+        return knowledge.learned(self.store, before, after, from_known, to_known)
 
     def history(self, path: str, *, valid_from: dt.date | None = None, valid_to: dt.date | None = None) -> History:
         """Every version of the fact at `path` on both axes: valid from, known from (and until),

@@ -13,7 +13,8 @@ withdrawn. Each version's value is the fact's value in the state at (valid_from,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 
 import attrs
 
@@ -34,10 +35,19 @@ REPORTED, WITHDRAWN, RESTORED = "reported", "withdrawn", "restored"
 RETRACTION = "event.retracted"
 
 
-@attrs.frozen
+@attrs.define(frozen=True, slots=False)
 class LearnedEvent:
-    recorded: RecordedEvent
-    how: str  # REPORTED, WITHDRAWN or RESTORED (between the two knowledge days)
+    """An event and how it was learned (REPORTED, WITHDRAWN or RESTORED between the two days);
+    the event itself is read from the log when first asked for (a week's news about a day can be
+    thousands of events, of which a table shows twenty)."""
+
+    seq: int
+    how: str
+    _read: Callable[[], RecordedEvent] = attrs.field(repr=False, eq=False)
+
+    @functools.cached_property
+    def recorded(self) -> RecordedEvent:
+        return self._read()
 
 
 @attrs.frozen
@@ -53,7 +63,6 @@ class Learned:
 
 def learned(
     store: EventStore,
-    checkpoints: Checkpoints,
     before: Snapshot,
     after: Snapshot,
     from_known: dt.date,
@@ -64,19 +73,21 @@ def learned(
     if from_known > to_known:
         raise BadArgument(f"{{from_known}} {from_known} is after {{to_known}} {to_known}")
     as_of = after.as_of
-    events = tuple(_learned_events(store, checkpoints, as_of, from_known, to_known))
+    events = tuple(_learned_events(store, as_of, from_known, to_known))
     return Learned(as_of, from_known, to_known, before, after, diff_snapshots(before, after), events)
 
 
 def _learned_events(
-    store: EventStore, checkpoints: Checkpoints, as_of: dt.date, from_known: dt.date, to_known: dt.date
+    store: EventStore, as_of: dt.date, from_known: dt.date, to_known: dt.date
 ) -> Iterator[LearnedEvent]:
     """The events reported in (from_known, to_known] that occurred by `as_of`, and the older ones
     whose visibility changed in between, in seq order."""
     first, last = from_known.isoformat(), to_known.isoformat()
     retractions = Retractions(store.retractions())
-    reported = list(_reported_between(store, checkpoints, as_of, first, last))
-    found: dict[int, LearnedEvent] = {recorded.seq: LearnedEvent(recorded, REPORTED) for recorded in reported}
+    found: dict[int, LearnedEvent] = {
+        seq: LearnedEvent(seq, REPORTED, _reader(store, event_id))
+        for seq, event_id in _reported_between(store, as_of, first, last)
+    }
     # Retractions act whatever day they occurred on: those reported in between, and what they reach.
     window = RowQuery(columns=COLUMNS, kinds=frozenset([RETRACTION]), known_on=last, reported_after=first)
     acting = [decode_values(values, trusted=True) for values in store.row_values(window)]
@@ -104,26 +115,32 @@ def _learned_events(
             steps = retractions.steps(recorded.event_id, recorded.reported_on.isoformat())
             then, now = visible_at(steps, first), visible_at(steps, last)
             if then != now:
-                found[recorded.seq] = LearnedEvent(recorded, RESTORED if now else WITHDRAWN)
+                found[recorded.seq] = LearnedEvent(recorded.seq, RESTORED if now else WITHDRAWN, _known(recorded))
                 changed = True
         if changed:
-            found.setdefault(retraction.seq, LearnedEvent(retraction, REPORTED))
+            found.setdefault(retraction.seq, LearnedEvent(retraction.seq, REPORTED, _known(retraction)))
     yield from (found[seq] for seq in sorted(found))
 
 
-def _reported_between(
-    store: EventStore, checkpoints: Checkpoints, as_of: dt.date, first: str, last: str
-) -> Iterator[RecordedEvent]:
-    """The events reported in (first, last] that occurred by `as_of`: read only on the days that
-    have such events (the stored counts say which), so a week's news costs that week's events."""
-    days = checkpoints.tables.days_known_between(first, last, as_of.isoformat()) if checkpoints.usable() else None
-    if days is not None and not days:
-        return
-    query = RowQuery(columns=COLUMNS, occurred_until=as_of.isoformat(), known_on=last, reported_after=first)
-    for start in range(0, len(days or [None]), 400):
-        chunk = None if days is None else tuple(days[start : start + 400])
-        for values in store.row_values(attrs.evolve(query, occurred_days=chunk)):
-            yield decode_values(values, trusted=True)
+def _reader(store: EventStore, event_id: str) -> Callable[[], RecordedEvent]:
+    def read() -> RecordedEvent:
+        found = store.get(event_id)
+        assert found is not None  # it was just read from the log, which only grows
+        return found
+
+    return read
+
+
+def _known(recorded: RecordedEvent) -> Callable[[], RecordedEvent]:
+    return lambda: recorded
+
+
+def _reported_between(store: EventStore, as_of: dt.date, first: str, last: str) -> Iterator[tuple[int, str]]:
+    """(seq, event_id) of the events reported in (first, last] that occurred by `as_of`, not
+    decoded (the log has an index on reported_on: a week's news costs that week's events)."""
+    query = RowQuery(columns=("seq", "event_id"), occurred_until=as_of.isoformat(), known_on=last, reported_after=first)
+    for seq, event_id in store.row_values(query):
+        yield int(seq), str(event_id)
 
 
 # -- history ---------------------------------------------------------------------------------

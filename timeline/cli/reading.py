@@ -185,10 +185,11 @@ def learned(
 
     with open_for_reading(db) as timeline:
         result = timeline.learned(from_known, to_known, resolve_day(timeline, as_of, day))
-    if as_json:
-        click.echo(render.dumps(render_knowledge.learned_json(result, all_events=all_events)))
-    else:
-        echo_lines(render_knowledge.learned_lines(result, all_events=all_events))
+        # Inside the `with`: the events listed are read from the log as they are printed.
+        if as_json:
+            click.echo(render.dumps(render_knowledge.learned_json(result, all_events=all_events)))
+        else:
+            echo_lines(render_knowledge.learned_lines(result, all_events=all_events))
 
 
 @cli.command()

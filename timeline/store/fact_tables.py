@@ -256,8 +256,8 @@ class FactTables:
 
     def add_counts(self, deltas: dict[tuple[str, str], int]) -> None:
         """(occurred_on, known_from) -> how many more (or fewer) events a snapshot folds (0 too)."""
-        # A change that nets to nothing still marks the day as touched on that knowledge day (one
-        # version of an event withdrawn, its next one shown): `days_known_between` finds it.
+        # A change that nets to nothing is kept too (one version of an event withdrawn, its next one
+        # shown): every report day is a row, so `last_known` is the log's last report day.
         rows = [(day, known, delta) for (day, known), delta in sorted(deltas.items())]
         if rows:
             self.store._execute_many(
@@ -281,16 +281,6 @@ class FactTables:
             [known_on],
         )
         return {str(day): int(count) for day, count in rows if int(count)}
-
-    def days_known_between(self, after: str, until: str, occurred_until: str) -> list[str]:
-        """The valid days (up to `occurred_until`) that gained or lost events as known between
-        the two knowledge days (after, until]."""
-        rows = self._rows(
-            "SELECT DISTINCT occurred_on FROM event_counts WHERE known_from > ? AND known_from <= ? "
-            "AND occurred_on <= ? ORDER BY occurred_on",
-            [after, until, occurred_until],
-        )
-        return [str(row[0]) for row in rows]
 
     def last_known(self) -> str | None:
         """The latest knowledge day anything became known or was withdrawn on."""

@@ -55,7 +55,6 @@ class RowQuery:
     occurred_until: str | None = None  # occurred_on <= this
     # With `occurred_until`: retractions pass whatever day they occurred (they act on knowledge time).
     retractions_on_any_day: bool = False
-    occurred_days: tuple[str, ...] | None = None  # occurred_on one of these (at most EVENT_ID_CHUNK)
     known_on: str | None = None  # reported_on <= this
     reported_after: str | None = None  # reported_on > this
     event_ids: tuple[str, ...] | None = None  # at most EVENT_ID_CHUNK of them
@@ -94,9 +93,6 @@ def where_clause(query: RowQuery, payload_sql: Callable[[str], str], contains_sq
             where(f"(occurred_on <= ? OR kind = '{RETRACTION}')", query.occurred_until)
         else:
             where("occurred_on <= ?", query.occurred_until)
-    if query.occurred_days is not None:
-        days = query.occurred_days
-        where(f"occurred_on IN ({', '.join('?' * len(days))})" if days else "0 = 1", *days)
     if query.known_on is not None:
         where("reported_on <= ?", query.known_on)
     if query.reported_after is not None:

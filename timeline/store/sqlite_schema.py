@@ -21,15 +21,16 @@ are dropped; the write that upgrades the store rebuilds the checkpoints in its o
 Version 6: a checkpoint's facts as versions (`checkpoint_versions`: a key's value from the day it
 changed), not as the full list of every fact on every day: a log of 3,000 places over two years
 held 2.4 million fact rows for 80,000 changes. A fact value may be stored as its difference from
-an earlier value of its key (`checkpoint_values.base_id`): 63 MB of values became 24. The version 5 lists are a cache: dropped, and
-rebuilt by the write that upgrades the store.
+an earlier value of its key (`checkpoint_values.base_id`): 63 MB of values became 24. The
+version 5 lists are a cache: dropped, and rebuilt by the write that upgrades the store.
 
 Version 7: the stored state on both axes (`fact_versions`: each fact's versions over valid day
 and knowledge day; `fact_events`: which events touch which fact; `event_counts`; `fact_keys` and
-`fact_values` in place of the checkpoint keys and values; `knowledge_head`), in place of the
-checkpoints, which were exact for early knowledge days only by refolding. The PostgreSQL store's
-schema has the same number from this version on: the two are one story (see `postgres_schema`).
-The checkpoint tables are a cache: dropped, and the state rebuilt by the write that upgrades the store.
+`fact_values` in place of the checkpoint keys and values; `knowledge_head`; an index on
+`reported_on` again, for `learned`), in place of the checkpoints, which were exact for early
+knowledge days only by refolding. The PostgreSQL store's schema has the same number from this
+version on: the two are one story (see `postgres_schema`). The checkpoint tables are a cache:
+dropped, and the state rebuilt by the write that upgrades the store.
 
 A migration runs inside the caller's write transaction: a store is upgraded whole or not at all.
 """
@@ -281,6 +282,8 @@ def _version_7(db: sqlite_utils.Database) -> None:
         db.execute(f"DROP TABLE IF EXISTS {table}")
     for statement in FACT_TABLES:
         db.execute(statement)
+    # What became known between two days (`timeline learned`) reads by report day.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_events_reported_on ON events (reported_on)")
 
 
 # version reached -> the step that reaches it from the one before
