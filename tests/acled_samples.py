@@ -94,3 +94,41 @@ def csv_bytes(rows: list[dict[str, Any]], columns: tuple[str, ...] = COLUMNS, bo
 def write_csv(path: Path, rows: list[dict[str, Any]], **options: Any) -> Path:
     path.write_bytes(csv_bytes(rows, **options))
     return path
+
+
+# The forms in which spreadsheets save a day (Excel and LibreOffice, by locale), by name.
+DATE_FORMS = {
+    "iso": lambda day: day.isoformat(),
+    "iso with a time": lambda day: f"{day.isoformat()}T00:00:00",
+    "d-Mon-yy": lambda day: f"{day.day}-{day:%b}-{day:%y}",
+    "d-Mon-yyyy": lambda day: f"{day.day}-{day:%b}-{day.year}",
+    "dd/mm/yyyy 00:00:00": lambda day: f"{day:%d/%m/%Y} 00:00:00",
+    "m/d/yyyy 12:00:00 AM": lambda day: f"{day.month}/{day.day}/{day.year} 12:00:00 AM",
+    "dd.mm.yyyy": lambda day: f"{day:%d.%m.%Y}",
+}
+
+
+def spreadsheet_bytes(
+    rows: list[dict[str, Any]],
+    *,
+    date_form: str = "iso",
+    separator: str = ",",
+    encoding: str = "utf-8",
+    columns: tuple[str, ...] = COLUMNS,
+) -> bytes:
+    """`rows` as a spreadsheet saves them: its date form, separator (a semicolon comes with decimal
+    commas) and encoding; `columns` drops or adds columns (an added one is filled with its name)."""
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=separator, lineterminator="\r\n")
+    writer.writerow(columns)
+    for values in rows:
+        cells = []
+        for column in columns:
+            value = values.get(column, column if column not in COLUMNS else "")
+            if column == "event_date":
+                value = DATE_FORMS[date_form](dt.date.fromisoformat(values["event_date"]))
+            elif isinstance(value, float) and separator != ",":
+                value = str(value).replace(".", ",")
+            cells.append(value)
+        writer.writerow(cells)
+    return text.getvalue().encode(encoding)

@@ -289,8 +289,12 @@ WRONG_FILES = [
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Excel 97-2003 spreadsheet (.xls)"),
     (csv_bytes([]), "no rows after the header"),
     (b"event_id_cnty,event_date\r\nRUS1,2024-08-06\r\n", "missing columns time_precision, event_type"),
-    (b"event_id_cnty;event_date;timestamp\r\n", "not separated by commas"),
-    (csv_bytes([row("RUS1", day(6))]).replace(b"Sudzha", b"Sudzh\xe9", 1), "not valid UTF-8"),
+    (b"event_id_cnty|event_date|timestamp\r\n", "not separated by commas"),
+    (b"event_id_cnty;event_date;timestamp\r\nRUS1;2024-08-06;1\r\n", "missing columns time_precision, event_type"),
+    (
+        csv_bytes([row("RUS1", day(6), location="Sudzh\u00e1"), row("RUS2", day(7))]).replace(b"Sudzha", b"Sudzh\xe9"),
+        "the file mixes encodings",
+    ),
     (csv_bytes([row("RUS1", day(6))]) + b"RUS2,2024-08-07\r\n", "row 3: has 2 cells, but the header has 31 columns"),
 ]
 

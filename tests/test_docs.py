@@ -52,7 +52,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from acled_samples import csv_bytes, row
+from acled_samples import csv_bytes, row, spreadsheet_bytes
 from click.testing import CliRunner
 from generate_commands_doc import PAGE as COMMANDS_PAGE
 from generate_commands_doc import commands_page
@@ -312,6 +312,15 @@ def _acled_downloads(folder: Path) -> None:
     for name, rows in bad.items():
         (folder / name).write_bytes(csv_bytes(rows))
     (folder / "header-only.csv").write_bytes(csv_bytes([]))
+    saved = [
+        row("RUS2001", _day(6), revised=_day(15), notes="Ukraine’s forces advance near Sudzha."),
+        row("RUS2002", _day(7), revised=_day(15)),
+        row("RUS2003", _day(14), revised=_day(15)),
+    ]
+    (folder / "acled-saved.csv").write_bytes(
+        spreadsheet_bytes(saved, date_form="dd.mm.yyyy", separator=";", encoding="cp1252")
+    )
+    (folder / "acled-ambiguous.csv").write_bytes(spreadsheet_bytes(saved[:2], date_form="dd/mm/yyyy 00:00:00"))
     (folder / "events.jsonl").write_text(json.dumps(_more_events()[0]) + "\n", encoding="utf-8")
     with zipfile.ZipFile(folder / "export.xlsx", "w") as workbook:
         workbook.writestr("[Content_Types].xml", "<Types/>")

@@ -137,14 +137,23 @@ class Timeline:
         name: str | None = None,
         expected_head: int | None = None,
         progress: Callable[[int], None] | None = None,
+        **options: Any,
     ) -> Any:
         """Append a file (or binary stream) in a registered format, all or nothing: `jsonl`
         (an AppendResult), `acled` (an AcledImportResult: a newer export appends only what changed),
-        `cloudevents`. `progress(n)` is called as rows are read."""
+        `cloudevents`. `progress(n)` is called as rows are read. `options` are the format's own
+        (acled: `encoding`, `date_order`); one the format does not take is refused."""
         self._check_writable()
         reader = formats.importer(format)
+        given = {option: value for option, value in options.items() if value is not None}
+        for option in given:
+            if option not in reader.options:
+                takes = [name for name, each in formats.importers().items() if option in each.options]
+                raise BadArgument(
+                    f"{{{option}}} is an option of --format {' or '.join(takes) or 'no format'}, not {format}"
+                )
         with _input(source, name, reader.what) as (stream, label):
-            return reader.read(self.store, stream, label, expected_head, progress)
+            return reader.read(self.store, stream, label, expected_head, progress, **given)
 
     def import_jsonl(self, source: str | os.PathLike[str] | IO[bytes], **options: Any) -> AppendResult:
         """`import_file(source, "jsonl", ...)`: a published copy into an empty log makes a replica."""

@@ -115,6 +115,7 @@ def acled_import_result(result: AcledImportResult, as_json: bool) -> str:
                 "head": append.head,
                 "known_from": result.known_from,
                 "known_to": result.known_to,
+                "read_as": result.read_as,
             }
         )
     parts = [f"{counts.new:,} new", f"{counts.updated:,} updated", f"{counts.removed:,} removed"]
@@ -124,6 +125,8 @@ def acled_import_result(result: AcledImportResult, as_json: bool) -> str:
     parts.extend(f"{count:,} {label}" for label, count in extras.items() if count)
     appended = f"appended {append.count:,} event{'s' if append.count != 1 else ''}"
     text = f"{counts.rows:,} rows: {', '.join(parts)}; {appended}; the log ends at seq {append.head}"
+    if result.read_as:
+        text = f"{result.read_as}\n{text}"
     if result.known_from and result.known_to:
         before = (dt.date.fromisoformat(result.known_from) - dt.timedelta(days=1)).isoformat()
         text += f"\nwhat it changed: timeline learned {before} {result.known_to}"

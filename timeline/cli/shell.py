@@ -52,6 +52,8 @@ FLAGS = {
     "from_known": "K1",
     "to_known": "K2",
     "path": "PATH",
+    "encoding": "--encoding",
+    "date_order": "--date-order",
 }
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")

@@ -107,15 +107,37 @@ def append(
     "changed); cloudevents: CloudEvents 1.0 JSON, one event per line.",
 )
 @click.option("--expect-head", type=int, help="Fail unless the log still ends at this seq (optimistic concurrency).")
+@click.option(
+    "--encoding",
+    help="acled: the file's text encoding, such as cp1252 (default: UTF-8, or Windows-1252 when the file is not "
+    "UTF-8; a byte-order mark says UTF-8 or UTF-16).",
+)
+@click.option(
+    "--date-order",
+    type=click.Choice(("dmy", "mdy")),
+    help="acled: read numeric dates such as 05/04/2022 as day/month/year (dmy) or month/day/year (mdy) "
+    "(default: the order the file's unambiguous dates show).",
+)
 @json_option
-def import_(file: str, db: str | None, format_: str, expect_head: int | None, as_json: bool) -> None:
+def import_(
+    file: str,
+    db: str | None,
+    format_: str,
+    expect_head: int | None,
+    encoding: str | None,
+    date_order: str | None,
+    as_json: bool,
+) -> None:
     """Append every event of FILE ('-' reads stdin), all or nothing."""
     from timeline.cli import render
     from timeline.formats.acled_history import AcledImportResult
 
+    options: dict[str, Any] = {"encoding": encoding, "date_order": date_order}
     with open_for_writing(db) as timeline:
         if file == "-":
-            result = timeline.import_file(sys.stdin.buffer, format_, name="<stdin>", expected_head=expect_head)
+            result = timeline.import_file(
+                sys.stdin.buffer, format_, name="<stdin>", expected_head=expect_head, **options
+            )
         elif sys.stderr.isatty() and os.path.isfile(file) and os.path.getsize(file) > PROGRESS_BAR_BYTES:
             with (
                 open(file, "rb") as stream,
@@ -127,9 +149,10 @@ def import_(file: str, db: str | None, format_: str, expect_head: int | None, as
                     name=file,
                     expected_head=expect_head,
                     progress=lambda _: bar.update(stream.tell() - bar.pos),
+                    **options,
                 )
         else:
-            result = timeline.import_file(file, format_, expected_head=expect_head)
+            result = timeline.import_file(file, format_, expected_head=expect_head, **options)
     if isinstance(result, AcledImportResult):
         click.echo(render.acled_import_result(result, as_json))
     else:

@@ -62,8 +62,10 @@ class Exporter(NamedTuple):
 class Importer(NamedTuple):
     name: str
     what: str  # the file it takes, for messages: "a JSONL file"
-    # (the store, the stream, its name in errors, expected head, progress) -> the import's result
-    read: Callable[[EventStore, IO[bytes], str, int | None, Callable[[int], None] | None], Any]
+    # (the store, the stream, its name in errors, expected head, progress, **options) -> the
+    # import's result; `options` names the keyword options it takes (the CLI's --encoding...).
+    read: Callable[..., Any]
+    options: tuple[str, ...] = ()
 
 
 _EXPORTERS: dict[str, Exporter] = {}

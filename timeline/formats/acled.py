@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -27,6 +26,18 @@ from events.envelope import DatePrecision, Event
 from events.kinds import IncidentReported, SettlementClaimed, SettlementStatus
 from events.quantity import Quantity
 from timeline.errors import BadEvent
+from timeline.formats.saved_csv import (
+    DateOrder,
+    DayReader,
+    EncodingProblem,
+    NotADay,
+    OrderConflict,
+    OrderUnknown,
+    Reading,
+    ambiguous_throughout,
+    separator_of,
+    text_stream,
+)
 
 DATASET = "ACLED"
 ID_PREFIX = "acled"
@@ -71,30 +82,13 @@ PRECISIONS = {"1": DatePrecision.DAY, "2": DatePrecision.WEEK, "3": DatePrecisio
 COLUMN_OF_FIELD = {"record_id": "event_id_cnty", "revision": "timestamp"}
 
 _RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_LONG_DATE = re.compile(r"([0-9]{1,2})[ -]([A-Za-z]+)[ -]([0-9]{4})")
-_MONTHS = {
-    name.casefold(): number
-    for number, name in enumerate(
-        (
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ),
-        start=1,
-    )
-}
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,15}")
 _NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_DECIMAL_COMMA = re.compile(r"([-+]?[0-9]+),([0-9]+)")
+_WHOLE_DECIMAL = re.compile(r"([0-9]{1,15})[.,]0+")  # 1723800000.0: a spreadsheet's whole number
+_SCIENTIFIC = re.compile(r"[-+]?[0-9](?:[.,][0-9]+)?[Ee][-+]?[0-9]+")
+# Columns of other layouts that are known and need no reading (ACLED's own row numbers, ISO alpha-3).
+KNOWN_UNREAD_COLUMNS = frozenset({"data_id", "event_id_no_cnty", "iso3"})
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -122,12 +116,13 @@ class AcledRow:
 class _Row:
     """The cells of one row by column name, and the errors that name the row and column."""
 
-    __slots__ = ("cells", "columns", "where")
+    __slots__ = ("cells", "columns", "days", "where")
 
-    def __init__(self, cells: list[str], columns: dict[str, int], where: str):
+    def __init__(self, cells: list[str], columns: dict[str, int], where: str, days: DayReader):
         self.cells = cells
         self.columns = columns
         self.where = where
+        self.days = days
 
     def refuse(self, column: str, message: str) -> BadEvent:
         return BadEvent(message, where=self.where, field=column)
@@ -151,30 +146,34 @@ class _Row:
         value = self.required(column) if required else self.text(column)
         if value is None:
             return None
-        if not _WHOLE_NUMBER.fullmatch(value):
-            raise self.refuse(column, f"expected a whole number, not {value!r}")
-        return int(value)
+        if _WHOLE_NUMBER.fullmatch(value):
+            return int(value)
+        if match := _WHOLE_DECIMAL.fullmatch(value):
+            return int(match[1])
+        if _SCIENTIFIC.fullmatch(value):
+            raise self.refuse(
+                column,
+                f"{value!r} is in scientific notation, which a spreadsheet writes after rounding the number: "
+                "format the column as a whole number and save the file again",
+            )
+        raise self.refuse(column, f"expected a whole number, not {value!r}")
 
     def number(self, column: str) -> float | None:
         value = self.text(column)
         if value is None:
             return None
+        reading = self.days.reading
+        if reading.separator != "," and (match := _DECIMAL_COMMA.fullmatch(value)):
+            value, reading.decimal_comma = f"{match[1]}.{match[2]}", True
         if not _NUMBER.fullmatch(value):
             raise self.refuse(column, f"expected a number, not {value!r}")
         return float(value)
 
     def day(self, column: str) -> dt.date:
-        value = self.required(column)
-        if match := _ISO_DATE.fullmatch(value):
-            year, month, day = (int(part) for part in match.groups())
-        elif (match := _LONG_DATE.fullmatch(value)) and match.group(2).casefold() in _MONTHS:
-            day, month, year = int(match.group(1)), _MONTHS[match.group(2).casefold()], int(match.group(3))
-        else:
-            raise self.refuse(column, f"expected a date such as 2024-08-16 or 16 August 2024, not {value!r}")
         try:
-            return dt.date(year, month, day)
-        except ValueError:
-            raise self.refuse(column, f"{value!r} is not a real calendar day") from None
+            return self.days.day(self.required(column), self.where.rpartition(":")[2])
+        except (NotADay, OrderConflict) as exc:
+            raise self.refuse(column, str(exc)) from None
 
 
 def _revision_day(row: _Row, revision: int) -> dt.date:
@@ -278,6 +277,18 @@ def read_row(row: _Row) -> AcledRow:
     return AcledRow(row.where, record_id, revision, payload.country, incident, claim, hash(tuple(row.cells)))
 
 
+def _assume_layout(columns: dict[str, int], reading: Reading) -> None:
+    known = {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *KNOWN_UNREAD_COLUMNS}
+    reading.ignored_columns = tuple(column for column in columns if column not in known)
+    reading.absent_columns = tuple(column for column in OPTIONAL_COLUMNS if column not in columns)
+
+
+def _is_hashtag_row(cells: list[str]) -> bool:
+    # Humanitarian Data Exchange copies carry HXL hashtags (#date, #adm1+name) under the header.
+    filled = [cell.strip() for cell in cells if cell.strip()]
+    return bool(filled) and all(cell.startswith("#") for cell in filled)
+
+
 # -- the file --------------------------------------------------------------------------------
 
 
@@ -304,8 +315,8 @@ def _header(cells: list[str], name: str) -> dict[str, int]:
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if missing:
         hint = ""
-        if len(cells) == 1 and any(separator in cells[0] for separator in ";\t|"):
-            hint = " (the columns are not separated by commas: ACLED's CSV uses commas)"
+        if len(cells) == 1 and "|" in cells[0]:
+            hint = " (the columns are not separated by commas: ACLED's CSV uses commas, or a spreadsheet's semicolons or tabs)"
         plural = "s" if len(missing) > 1 else ""
         raise BadEvent(
             f"missing column{plural} {', '.join(missing)}{hint}; an ACLED export has "
@@ -315,53 +326,84 @@ def _header(cells: list[str], name: str) -> dict[str, int]:
     return columns
 
 
-def read_rows(stream: IO[bytes], name: str) -> Iterator[AcledRow]:
-    """Yield each row of an ACLED CSV export, read and validated; raise BadEvent at the first bad one."""
+def read_rows(
+    stream: IO[bytes],
+    name: str,
+    *,
+    encoding: str | None = None,
+    date_order: DateOrder | None = None,
+    reading: Reading | None = None,
+) -> Iterator[AcledRow]:
+    """Yield each row of an ACLED CSV export, read and validated; raise BadEvent at the first bad one.
+
+    What reading the file assumed (encoding, separator, date forms and order) is kept in `reading`.
+    A row whose date reads both as day/month and month/day waits until a later row settles the
+    file's order; such rows are then yielded before that row."""
+    reading = reading if reading is not None else Reading(name)
+    reading.date_order, reading.date_order_given = date_order, date_order is not None
+    days = DayReader(reading)
     head = stream.read(64)
     _refuse_wrong_file(head, name)
-    text = io.TextIOWrapper(io.BufferedReader(_Prefixed(head, stream)), encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
     number = 1
     try:
+        text = text_stream(head, stream, reading, encoding)
+        first_line = text.readline()
+        reading.separator = separator_of(first_line)
+        reader = csv.reader(_chain_line(first_line, text), delimiter=reading.separator)
         header = next(reader, None)
         if header is None:
             raise BadEvent("the file is empty (an ACLED export starts with a header row)", where=name)
         columns = _header(header, name)
+        _assume_layout(columns, reading)
         width = len(header)
         any_rows = False
+        waiting: list[tuple[_Row, str]] = []  # rows whose day needs the file's order
         for cells in reader:
             number += 1
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue  # a blank line
+            if number == 2 and _is_hashtag_row(cells):
+                reading.skipped.append("row 2 skipped: HXL hashtags")
+                continue
             where = f"{name}:row {number}"
             if len(cells) != width:
                 raise BadEvent(f"has {len(cells)} cells, but the header has {width} columns", where=where)
             any_rows = True
-            yield read_row(_Row(cells, columns, where))
+            row = _Row(cells, columns, where, days)
+            day = row.text("event_date")
+            if day is not None and days.needs_order(day):
+                waiting.append((row, day))
+                continue
+            if waiting:
+                _settle_order(days, day, row)
+                if reading.date_order is not None:
+                    yield from (read_row(waiting_row) for waiting_row, _ in waiting)
+                    waiting.clear()
+            yield read_row(row)
+        if waiting:
+            row, day = waiting[0]
+            raise row.refuse("event_date", ambiguous_throughout(day, row.where.rpartition(":")[2]))
         if not any_rows:
             raise BadEvent("no rows after the header", where=name)
+    except EncodingProblem as exc:
+        raise BadEvent(str(exc), where=name) from None
     except UnicodeDecodeError:
-        raise BadEvent(f"not valid UTF-8 (after row {number}): save the file as UTF-8", where=name) from None
+        raise BadEvent(
+            f"not valid {reading.encoding} (after row {number}): give the file's encoding with --encoding", where=name
+        ) from None
     except csv.Error as exc:
         raise BadEvent(f"not readable as CSV: {exc}", where=f"{name}:row {number + 1}") from None
 
 
-class _Prefixed(io.RawIOBase):
-    """The bytes already read to recognise the file, then the rest of the stream (which stays the
-    caller's to close)."""
+def _chain_line(first_line: str, rest: IO[str]) -> Iterator[str]:
+    yield first_line
+    yield from rest
 
-    def __init__(self, head: bytes, rest: IO[bytes]):
-        self._head = head
-        self._rest = rest
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            size = min(len(buffer), len(self._head))
-            buffer[:size], self._head = self._head[:size], self._head[size:]
-            return size
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+def _settle_order(days: DayReader, day: str | None, row: _Row) -> None:
+    """Let this row's day decide the file's order, if it can; its own errors wait for `read_row`."""
+    if day is not None:
+        try:
+            days.day(day, row.where.rpartition(":")[2])
+        except (NotADay, OrderConflict, OrderUnknown):
+            pass

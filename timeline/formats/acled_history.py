@@ -34,6 +34,7 @@ from timeline import replay
 from timeline.errors import BadEvent
 from timeline.formats import Importer, register_importer
 from timeline.formats.acled import DATASET, AcledRow, claim_id, read_rows
+from timeline.formats.saved_csv import DateOrder, Reading
 from timeline.store import AppendResult, EventStore, PayloadField, RowQuery
 
 PROGRESS_EVERY = 1_000  # rows between progress reports
@@ -59,6 +60,7 @@ class AcledImportResult:
     # `timeline learned` to say what this download changed.
     known_from: str | None = None
     known_to: str | None = None
+    read_as: str | None = None  # what reading the file assumed: encoding, separator, dates
 
 
 @attrs.frozen
@@ -295,16 +297,26 @@ class AcledImport:
 
 
 def _import(
-    store: EventStore, stream: IO[bytes], name: str, expected_head: int | None, progress: Callable[[int], None] | None
+    store: EventStore,
+    stream: IO[bytes],
+    name: str,
+    expected_head: int | None,
+    progress: Callable[[int], None] | None,
+    *,
+    encoding: str | None = None,
+    date_order: DateOrder | None = None,
 ) -> AcledImportResult:
     """An ACLED CSV export as history: only what changed since the log last heard of each row is
-    appended; the result counts new, updated, removed and unchanged rows."""
-    plan = AcledImport(store, read_rows(stream, name), progress=progress)
+    appended; the result counts new, updated, removed and unchanged rows, and says how the file
+    was read."""
+    reading = Reading(name)
+    rows = read_rows(stream, name, encoding=encoding, date_order=date_order, reading=reading)
+    plan = AcledImport(store, rows, progress=progress)
     appended = store.append(plan.events(), expected_head=expected_head, keep_events=False)
     if appended.first_seq is None:
-        return AcledImportResult(plan.counts(), appended)
+        return AcledImportResult(plan.counts(), appended, read_as=reading.describe())
     days = [day for (day,) in store.row_values(RowQuery(columns=("reported_on",), after_seq=appended.first_seq - 1))]
-    return AcledImportResult(plan.counts(), appended, min(days), max(days))
+    return AcledImportResult(plan.counts(), appended, min(days), max(days), read_as=reading.describe())
 
 
-register_importer(Importer("acled", "an ACLED CSV export", _import))
+register_importer(Importer("acled", "an ACLED CSV export", _import, options=("encoding", "date_order")))

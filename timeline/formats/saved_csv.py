@@ -1,0 +1,333 @@
+"""CSV files as people have them: saved by a spreadsheet, in whatever encoding, separator and date
+form it chose, and read in one pass without loading the file.
+
+What a file needed to be read is gathered in `Reading` and said in one line (`describe`), so the
+user sees what was assumed and can override it (`--encoding`, `--date-order`):
+
+- **Encoding**: a byte-order mark says UTF-8 or UTF-16. Otherwise the file is read as UTF-8; if a
+  byte is not UTF-8 and everything before it was plain ASCII, the rest is read as Windows-1252 (a
+  Western spreadsheet's default), which then reads every byte of the file the same as if chosen
+  from the start. A file that mixes real UTF-8 text with other bytes is refused, never guessed.
+- **Separator**: the header line's commas, else tabs, else semicolons (a spreadsheet in a locale
+  whose decimal mark is a comma saves with semicolons, and then writes 51,23 for 51.23).
+- **Dates**: ISO days with or without a time, `16 August 2024`, `9-May-20`, `1-Apr-2023`,
+  `August 16, 2024`, and numeric days such as `14/08/2020 00:00:00` or `9/30/2022 12:00:00 AM`.
+  Whether a numeric day is day/month or month/day is decided once for the file, by its first
+  date that can be read only one way (`14/08/2020`); a later date that can be read only the other
+  way is refused, and so is a file whose every date reads both ways, unless `--date-order` says.
+  Two-digit years follow POSIX: 68 and below are 20xx, 69 and above 19xx.
+
+The standard library's codecs do the decoding; what is written here is only the choice between
+them, which no library makes the way a refusal must explain it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import io
+import re
+from typing import IO, Any, Literal
+
+import attrs
+
+DateOrder = Literal["dmy", "mdy"]
+DATE_ORDERS: tuple[DateOrder, ...] = ("dmy", "mdy")
+_ORDER_NAMES = {"dmy": "day/month/year", "mdy": "month/day/year"}
+_SEPARATOR_NAMES = {",": "comma", "\t": "tab", ";": "semicolon"}
+_CHUNK = 1 << 16
+# A character beyond ASCII as UTF-8 writes it: Windows-1252 text hardly ever holds one by chance.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
+MONTHS.update({name[:3]: number for name, number in list(MONTHS.items())})
+MONTHS["sept"] = 9
+
+# A time a spreadsheet appends to a day: 00:00, 00:00:00, 12:00:00 AM, T00:00:00Z, +02:00.
+_TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?: ?[AaPp][Mm])?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+_ISO_DAY = re.compile(rf"([0-9]{{4}})-([0-9]{{1,2}})-([0-9]{{1,2}}){_TIME}")
+_NAMED_MONTH = re.compile(rf"([0-9]{{1,2}})[ -]([A-Za-z]+)\.?[ -]([0-9]{{4}}|[0-9]{{2}}){_TIME}")
+_MONTH_FIRST = re.compile(rf"([A-Za-z]+)\.? ([0-9]{{1,2}}),? ([0-9]{{4}}){_TIME}")
+_NUMERIC_DAY = re.compile(rf"([0-9]{{1,2}})([/.-])([0-9]{{1,2}})\2([0-9]{{4}}|[0-9]{{2}}){_TIME}")
+
+
+class NotADay(ValueError):
+    """The text is not a day in any form read here, or not a real calendar day."""
+
+
+class OrderUnknown(ValueError):
+    """A numeric day that reads both as day/month and month/day, in a file whose order is not yet known."""
+
+
+class OrderConflict(ValueError):
+    """A numeric day that reads only in the order the file has not been read in."""
+
+
+class EncodingProblem(ValueError):
+    """Bytes that are not the encoding the file is being read in."""
+
+
+@attrs.define
+class Reading:
+    """What reading one file assumed, for the line the import prints and for its refusals."""
+
+    name: str
+    encoding: str = "UTF-8"
+    encoding_given: bool = False
+    encoding_switched_at: int | None = None  # the line where UTF-8 gave way to Windows-1252
+    separator: str = ","
+    decimal_comma: bool = False
+    date_order: DateOrder | None = None
+    date_order_given: bool = False
+    date_order_from: str | None = None  # "row 5 ('14/08/2020')"
+    date_forms: set[str] = attrs.field(factory=set)
+    skipped: list[str] = attrs.field(factory=list)  # rows passed over, and why
+    ignored_columns: tuple[str, ...] = ()
+    absent_columns: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """'read as UTF-8, comma-separated, dates 2024-08-16; ...': one line."""
+        encoding = self.encoding
+        if self.encoding_switched_at is not None:
+            encoding = f"Windows-1252 (line {self.encoding_switched_at:,} is not UTF-8)"
+        elif self.encoding_given:
+            encoding = f"{self.encoding} (--encoding)"
+        separator = f"{_SEPARATOR_NAMES[self.separator]}-separated"
+        if self.decimal_comma:
+            separator += " with decimal commas"
+        parts = [f"read as {encoding}", separator]
+        forms = sorted(self.date_forms)
+        if self.date_order is not None:
+            how = "--date-order" if self.date_order_given else f"from {self.date_order_from}"
+            if "numeric" in self.date_forms:
+                forms.remove("numeric")
+                forms.append(f"{_ORDER_NAMES[self.date_order]} ({how})")
+        if forms:
+            parts.append("dates " + ", ".join(forms))
+        parts.extend(self.skipped)
+        if self.ignored_columns:
+            parts.append("columns not read: " + ", ".join(self.ignored_columns))
+        if self.absent_columns:
+            parts.append("optional columns absent: " + ", ".join(self.absent_columns))
+        return "; ".join(parts)
+
+
+# -- bytes to text -----------------------------------------------------------------------------
+
+
+def text_stream(head: bytes, rest: IO[bytes], reading: Reading, encoding: str | None) -> IO[str]:
+    """The file as text, for `csv.reader`: `head` (already read, to recognise the file) then `rest`."""
+    raw = _Prefixed(head, rest)
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise EncodingProblem(f"--encoding {encoding!r} is not an encoding Python knows") from None
+        reading.encoding, reading.encoding_given = encoding, True
+        return io.TextIOWrapper(io.BufferedReader(raw), encoding=encoding, newline="")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        reading.encoding = "UTF-16"
+        return io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-16", newline="")
+    if head.startswith(codecs.BOM_UTF8):
+        reading.encoding = "UTF-8 (with a byte-order mark)"
+    return io.TextIOWrapper(io.BufferedReader(_Utf8OrWindows1252(raw, reading)), encoding="utf-8-sig", newline="")
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read to recognise the file, then the rest of the stream (which stays the
+    caller's to close)."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]):
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size], self._head = self._head[:size], self._head[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Utf8OrWindows1252(io.RawIOBase):
+    """UTF-8 bytes out: the input's own while it is UTF-8; from its first non-UTF-8 byte, if all
+    before was ASCII (so both readings agree on it), the input read as Windows-1252."""
+
+    def __init__(self, source: io.RawIOBase, reading: Reading):
+        self._source = source
+        self._reading = reading
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._windows1252 = False
+        self._read_non_ascii = False  # has UTF-8 text beyond ASCII been read?
+        self._offset = 0  # bytes read from the source so far
+        self._lines = 0  # line ends among them
+        self._pending = b""
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not self._ended:
+            chunk = self._source.read(_CHUNK) or b""
+            self._ended = not chunk
+            self._pending = self._recode(chunk, final=self._ended).encode("utf-8")
+            self._offset += len(chunk)
+            self._lines += chunk.count(b"\n")
+        size = min(len(buffer), len(self._pending))
+        buffer[:size], self._pending = self._pending[:size], self._pending[size:]
+        return size
+
+    def _recode(self, chunk: bytes, *, final: bool) -> str:
+        if self._windows1252:
+            return _windows1252(chunk, self._lines)
+        undecoded = self._decoder.getstate()[0]
+        try:
+            text = self._decoder.decode(chunk, final)
+        except UnicodeDecodeError as exc:
+            data = undecoded + chunk
+            before = data[: max(exc.start, 0)]
+            line = self._lines + before.count(b"\n") + 1
+            if self._read_non_ascii or not before.isascii():
+                raise EncodingProblem(
+                    f"line {line:,} is not UTF-8, but the text before it was UTF-8: the file mixes "
+                    "encodings; give --encoding to say which"
+                ) from None
+            self._windows1252 = True
+            self._reading.encoding_switched_at = line
+            return _windows1252(data, self._lines)
+        self._read_non_ascii = self._read_non_ascii or not text.isascii()
+        return text
+
+
+def _windows1252(data: bytes, lines_before: int) -> str:
+    """`data` read as Windows-1252; `lines_before` counts the line ends before it, for messages."""
+    if found := _UTF8_SEQUENCE.search(data):
+        line = lines_before + data.count(b"\n", 0, found.start()) + 1
+        raise EncodingProblem(
+            f"line {line:,} holds UTF-8 ({found[0].decode()!r}), but an earlier line is not UTF-8: the "
+            "file mixes encodings; give --encoding to say which"
+        )
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = lines_before + data.count(b"\n", 0, exc.start) + 1
+        raise EncodingProblem(
+            f"line {line:,} is neither UTF-8 nor Windows-1252: give --encoding to say which"
+        ) from None
+
+
+def separator_of(header_line: str) -> str:
+    """The separator a header line uses: commas, else tabs, else semicolons."""
+    for separator in (",", "\t", ";"):
+        if separator in header_line:
+            return separator
+    return ","
+
+
+# -- days ----------------------------------------------------------------------------------------
+
+
+@attrs.define
+class DayReader:
+    """Reads the day cells of one file, deciding its day/month order once."""
+
+    reading: Reading
+
+    def needs_order(self, value: str) -> bool:
+        """Whether `value` cannot be read before the file's order is known."""
+        if self.reading.date_order is not None:
+            return False
+        match = _NUMERIC_DAY.fullmatch(value)
+        return match is not None and int(match[1]) != int(match[3]) and _orders(match) == DATE_ORDERS
+
+    def day(self, value: str, where: str) -> dt.date:
+        """The day `value` names; raises NotADay, OrderUnknown or OrderConflict."""
+        if match := _ISO_DAY.fullmatch(value):
+            self.reading.date_forms.add("2024-08-16" if len(value) == 10 else "2024-08-16 with a time")
+            return _calendar_day(value, int(match[1]), int(match[2]), int(match[3]))
+        if (match := _NAMED_MONTH.fullmatch(value)) and match[2].casefold() in MONTHS:
+            self.reading.date_forms.add("16 August 2024" if len(match[3]) == 4 else "16-Aug-24")
+            return _calendar_day(value, _year(match[3]), MONTHS[match[2].casefold()], int(match[1]))
+        if (match := _MONTH_FIRST.fullmatch(value)) and match[1].casefold() in MONTHS:
+            self.reading.date_forms.add("August 16, 2024")
+            return _calendar_day(value, int(match[3]), MONTHS[match[1].casefold()], int(match[2]))
+        if match := _NUMERIC_DAY.fullmatch(value):
+            self.reading.date_forms.add("numeric")
+            return self._numeric(value, match, where)
+        raise NotADay(f"expected a date such as 2024-08-16, 16 August 2024, 16-Aug-24 or 16/08/2024, not {value!r}")
+
+    def _numeric(self, value: str, match: re.Match[str], where: str) -> dt.date:
+        if int(match[1]) == int(match[3]):  # 5/5/2020 is the same day in either order
+            return _calendar_day(value, _year(match[4]), int(match[1]), int(match[1]))
+        possible = _orders(match)
+        if not possible:
+            raise NotADay(f"{value!r} is not a real calendar day read either as day/month or month/day")
+        order = self.reading.date_order
+        if order is None:
+            if len(possible) > 1:
+                raise OrderUnknown(value)
+            order = self.reading.date_order = possible[0]
+            self.reading.date_order_from = f"{where} ({value!r})"
+        elif order not in possible:
+            how = "--date-order" if self.reading.date_order_given else self.reading.date_order_from
+            raise OrderConflict(
+                f"{value!r} reads only as {_ORDER_NAMES[possible[0]]}, but the file is read as "
+                f"{_ORDER_NAMES[order]} ({how}): the file mixes orders; give --date-order to choose"
+            )
+        first, second = int(match[1]), int(match[3])
+        day, month = (first, second) if order == "dmy" else (second, first)
+        return dt.date(_year(match[4]), month, day)
+
+
+def ambiguous_throughout(value: str, where: str) -> str:
+    """The refusal for a file whose every numeric day reads both ways."""
+    return (
+        f"every date in the file reads both as day/month and month/day (such as {value!r} at {where}): "
+        "give --date-order dmy or --date-order mdy"
+    )
+
+
+def _orders(match: re.Match[str]) -> tuple[DateOrder, ...]:
+    first, second, year = int(match[1]), int(match[3]), _year(match[4])
+    possible: list[DateOrder] = []
+    for order, (day, month) in (("dmy", (first, second)), ("mdy", (second, first))):
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            continue
+        possible.append(order)  # type: ignore[arg-type]
+    return tuple(possible)
+
+
+def _year(text: str) -> int:
+    if len(text) == 4:
+        return int(text)
+    two_digits = int(text)
+    return 2000 + two_digits if two_digits <= 68 else 1900 + two_digits
+
+
+def _calendar_day(value: str, year: int, month: int, day: int) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise NotADay(f"{value!r} is not a real calendar day") from None
