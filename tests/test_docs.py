@@ -52,7 +52,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from acled_samples import csv_bytes, row, spreadsheet_bytes
+from acled_samples import csv_bytes, row, spreadsheet_bytes, timestamp
 from click.testing import CliRunner
 from generate_commands_doc import PAGE as COMMANDS_PAGE
 from generate_commands_doc import commands_page
@@ -320,6 +320,8 @@ def _acled_downloads(folder: Path) -> None:
     (folder / "acled-saved.csv").write_bytes(
         spreadsheet_bytes(saved, date_form="dd.mm.yyyy", separator=";", encoding="cp1252")
     )
+    deleted = f"event_id_cnty,deleted_timestamp\r\nRUS1004,{timestamp(_day(22))}\r\nUKR7777,{timestamp(_day(22))}\r\n"
+    (folder / "acled-deleted.csv").write_text(deleted, encoding="utf-8", newline="")
     (folder / "acled-ambiguous.csv").write_bytes(spreadsheet_bytes(saved[:2], date_form="dd/mm/yyyy 00:00:00"))
     (folder / "events.jsonl").write_text(json.dumps(_more_events()[0]) + "\n", encoding="utf-8")
     with zipfile.ZipFile(folder / "export.xlsx", "w") as workbook:

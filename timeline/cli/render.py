@@ -16,6 +16,7 @@ from events.registry import kind_names
 from timeline.api import DaySummary
 from timeline.diff import Change, Diff
 from timeline.facts import FactMap
+from timeline.formats.acled_deleted import DeletionImportResult
 from timeline.formats.acled_history import AcledImportResult
 from timeline.integrity.verify import VerifyReport
 from timeline.snapshot import Snapshot
@@ -104,20 +105,33 @@ def append_result(result: AppendResult, as_json: bool) -> str:
     return f"{'; '.join(parts)}; the log ends at seq {result.head}"
 
 
+def _import_json(result: AcledImportResult | DeletionImportResult) -> str:
+    append = result.append
+    return dumps(
+        {
+            **attrs.asdict(result.counts),
+            "appended": append.count,
+            "first_seq": append.first_seq,
+            "head": append.head,
+            "known_from": result.known_from,
+            "known_to": result.known_to,
+            "read_as": result.read_as,
+        }
+    )
+
+
+def _what_it_changed(result: AcledImportResult | DeletionImportResult) -> str:
+    """The command that shows what an import changed, on a line of its own ('' if nothing)."""
+    if not (result.known_from and result.known_to):
+        return ""
+    before = (dt.date.fromisoformat(result.known_from) - dt.timedelta(days=1)).isoformat()
+    return f"\nwhat it changed: timeline learned {before} {result.known_to}"
+
+
 def acled_import_result(result: AcledImportResult, as_json: bool) -> str:
     counts, append = result.counts, result.append
     if as_json:
-        return dumps(
-            {
-                **attrs.asdict(counts),
-                "appended": append.count,
-                "first_seq": append.first_seq,
-                "head": append.head,
-                "known_from": result.known_from,
-                "known_to": result.known_to,
-                "read_as": result.read_as,
-            }
-        )
+        return _import_json(result)
     parts = [f"{counts.new:,} new", f"{counts.updated:,} updated", f"{counts.removed:,} removed"]
     parts.append(f"{counts.unchanged:,} unchanged")
     extras = {"restored": counts.restored, "older than the log's version, left alone": counts.older}
@@ -127,10 +141,23 @@ def acled_import_result(result: AcledImportResult, as_json: bool) -> str:
     text = f"{counts.rows:,} rows: {', '.join(parts)}; {appended}; the log ends at seq {append.head}"
     if result.read_as:
         text = f"{result.read_as}\n{text}"
-    if result.known_from and result.known_to:
-        before = (dt.date.fromisoformat(result.known_from) - dt.timedelta(days=1)).isoformat()
-        text += f"\nwhat it changed: timeline learned {before} {result.known_to}"
-    return text
+    return text + _what_it_changed(result)
+
+
+def deletion_import_result(result: DeletionImportResult, as_json: bool) -> str:
+    counts, append = result.counts, result.append
+    if as_json:
+        return _import_json(result)
+    labels = {
+        "already withdrawn": counts.already_withdrawn,
+        "not in the log": counts.unknown,
+        "older than the log's version, left alone": counts.older,
+        "repeated in the list, read once": counts.repeated,
+    }
+    parts = [f"{counts.deleted:,} deleted", *(f"{count:,} {label}" for label, count in labels.items() if count)]
+    appended = f"appended {append.count:,} retraction{'s' if append.count != 1 else ''}"
+    text = f"{result.read_as}\n{counts.rows:,} deletions: {', '.join(parts)}; {appended}; the log ends at seq {append.head}"
+    return text + _what_it_changed(result)
 
 
 def verify_report(report: VerifyReport, as_json: bool) -> str:

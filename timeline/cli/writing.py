@@ -104,7 +104,8 @@ def append(
     default="jsonl",
     show_default=True,
     help="jsonl: the event format; acled: an ACLED CSV export (re-importing a newer one appends only what "
-    "changed); cloudevents: CloudEvents 1.0 JSON, one event per line.",
+    "changed); acled-deleted: ACLED's list of deleted events (each withdraws the log's version, known from its "
+    "deletion day); cloudevents: CloudEvents 1.0 JSON, one event per line.",
 )
 @click.option("--expect-head", type=int, help="Fail unless the log still ends at this seq (optimistic concurrency).")
 @click.option(
@@ -130,6 +131,7 @@ def import_(
 ) -> None:
     """Append every event of FILE ('-' reads stdin), all or nothing."""
     from timeline.cli import render
+    from timeline.formats.acled_deleted import DeletionImportResult
     from timeline.formats.acled_history import AcledImportResult
 
     options: dict[str, Any] = {"encoding": encoding, "date_order": date_order}
@@ -155,6 +157,8 @@ def import_(
             result = timeline.import_file(file, format_, expected_head=expect_head, **options)
     if isinstance(result, AcledImportResult):
         click.echo(render.acled_import_result(result, as_json))
+    elif isinstance(result, DeletionImportResult):
+        click.echo(render.deletion_import_result(result, as_json))
     else:
         click.echo(render.append_result(result, as_json))
 

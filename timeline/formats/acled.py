@@ -313,6 +313,10 @@ def _header(cells: list[str], name: str) -> dict[str, int]:
         if column:
             columns[column] = position
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+    if missing and "deleted_timestamp" in columns:
+        raise BadEvent(
+            "ACLED's deleted-events list, not an export: import it with --format acled-deleted", where=f"{name}:row 1"
+        )
     if missing:
         hint = ""
         if len(cells) == 1 and "|" in cells[0]:
