@@ -306,11 +306,15 @@ class FactTables:
         for digest, type_name, text in values:
             if digest in ids:
                 continue
-            blob, base, depth = zlib.compress(text, 1), None, 0
+            blob, base, depth = None, None, 0
             if previous is not None and previous.depth < MAX_CHAIN:
                 delta = difference(previous.text, text)
-                if len(delta) * 2 <= len(blob):
+                # A difference a sixteenth of the text is taken without compressing the text to
+                # compare: zlib at level 1 seldom gains 8x on a fact's JSON.
+                if len(delta) * 16 <= len(text) or len(delta) * 2 <= len(blob := zlib.compress(text, 1)):
                     blob, base, depth = delta, previous.value_id, previous.depth + 1
+            if blob is None:
+                blob = zlib.compress(text, 1)
             ids[digest] = next_id
             rows.append((next_id, digest, type_name, blob, base, depth))
             previous = Previous(next_id, text, depth)
