@@ -75,7 +75,10 @@ def _clip_segment(a: Point, b: Point, box: Box) -> tuple[Point, Point] | None:
             if t < start:
                 return None
             end = min(end, t)
-    return (a[0] + start * dx, a[1] + start * dy), (a[0] + end * dx, a[1] + end * dy)
+    # An end inside the box is kept as it is (a + 1 * (b - a) need not give b back in floats).
+    first = a if start == 0 else (a[0] + start * dx, a[1] + start * dy)
+    last = b if end == 1 else (a[0] + end * dx, a[1] + end * dy)
+    return first, last
 
 
 def clip_line(points: Sequence[Point], box: Box) -> list[list[Point]]:

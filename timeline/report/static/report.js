@@ -460,7 +460,7 @@
   };
 
   // The base geography behind the places: the borders the report embeds (already cut to the
-  // map's extent, see basemap.py), in the points' projection, clipped to the graticule's frame.
+  // map's extent, see basemap.py), in the points' projection, cut at the graticule's frame.
   var BORDER_STYLES = {
     coast: { stroke: "#8fb3d9", "stroke-width": 1 },
     region: { stroke: "#b8c0cb", "stroke-width": 1 },
@@ -471,10 +471,11 @@
   View.prototype.drawBaseMap = function (svg, frame) {
     var geography = this.report.data.geography;
     if (!geography) return;
-    var clip = s("clipPath", { id: "base-map-frame" });
-    clip.appendChild(s("rect", { x: frame.x(frame.west), y: frame.y(frame.north), width: frame.x(frame.east) - frame.x(frame.west), height: frame.y(frame.south) - frame.y(frame.north) }));
-    svg.appendChild(s("defs")).appendChild(clip);
-    var layer = s("g", { "class": "base-map", "clip-path": "url(#base-map-frame)", fill: "none", "stroke-linejoin": "round", "stroke-linecap": "round" });
+    // A nested <svg> over the frame clips what it holds to its own viewport; its viewBox is the
+    // same rectangle, so the points' coordinates need no change.
+    var left = frame.x(frame.west), top = frame.y(frame.north);
+    var width = frame.x(frame.east) - left, height = frame.y(frame.south) - top;
+    var layer = s("svg", { "class": "base-map", x: left, y: top, width: width, height: height, viewBox: left + " " + top + " " + width + " " + height, fill: "none", "stroke-linejoin": "round", "stroke-linecap": "round" });
     geography.lines.forEach(function (line) {
       var flat = line[2], d = "";
       for (var i = 0; i < flat.length; i += 2) d += (i ? "L" : "M") + frame.x(flat[i]).toFixed(1) + " " + frame.y(flat[i + 1]).toFixed(1);
