@@ -108,6 +108,8 @@ def test_the_page_embeds_only_the_borders_within_the_extent_of_its_places():
 
 def test_a_log_without_places_embeds_no_geography():
     assert basemap.for_places([]) is None
+    far_away = basemap.for_places([(-3.7, 40.4)])  # Madrid: outside the extract's box
+    assert far_away is not None and far_away["lines"] == [] and far_away["labels"] == []
     assert build_data(Timeline.bundled())["geography"] is not None
 
 

@@ -451,7 +451,7 @@
     append(target, h("div", "map-wrap", [svg, side]));
     var note = h("p", "cite", "Coordinates: the event's own, else the bundled gazetteer of places (approximate, WGS84). Graticule every " + step + "°. ");
     var geography = report.data.geography;
-    if (geography) {
+    if (geography && geography.lines.length) {
       var credit = h("span", "map-credit", geography.credit);
       credit.title = geography.dataset;
       note.appendChild(credit);
