@@ -379,3 +379,40 @@ def test_charts_draw_unverified_claims_hollow(open_page, bundled_report):
     assert {unverified.nth(n).get_attribute("fill") for n in range(hollow)} == {"#fff"}
     assert "#fff" not in {verified.nth(n).get_attribute("fill") for n in range(len(claims) - hollow)}
     assert dt.date.fromisoformat(page.page.get_attribute("body", "data-day"))
+
+
+def test_the_map_draws_the_borders_behind_the_places_and_credits_them(open_page, bundled_report):
+    page = open_page(bundled_report, "#2024-08-16")
+    border = page.page.locator('#map svg.base-map path.border.country[data-countries="Russia | Ukraine"]')
+    assert border.count() >= 1
+    assert page.page.locator("#map svg.base-map path.border.region").count() >= 2  # Kursk-Belgorod, and more
+    labels = page.page.locator("#map svg.base-map text.area-label")
+    names = {labels.nth(n).text_content() for n in range(labels.count())}
+    assert {"RUSSIA", "UKRAINE", "Kursk Oblast", "Belgorod Oblast"} <= names
+    note = page.text("#map .cite")
+    assert "Borders: Natural Earth (public domain)" in note and "no map tiles" not in note
+    # Behind the places: the borders come first in the map's drawing order.
+    assert page.page.evaluate(
+        "() => !!(document.querySelector('#map svg.base-map').compareDocumentPosition("
+        "document.querySelector('#map g.marker')) & Node.DOCUMENT_POSITION_FOLLOWING)"
+    )
+    # In the places' projection: the border's nearest point to Sudzha is just west of it (under 10 km).
+    west, away = page.page.evaluate(
+        """() => {
+          const marker = document.querySelector('#map g.marker[data-place="Sudzha"] rect');
+          const box = marker.getBBox(), x = box.x + box.width / 2, y = box.y + box.height / 2;
+          let best = null;
+          document.querySelectorAll('#map path.border.country').forEach((path) => {
+            for (let at = 0; at <= path.getTotalLength(); at += 0.5) {
+              const point = path.getPointAtLength(at);
+              if (best === null || Math.hypot(point.x - x, point.y - y) < Math.hypot(best.x - x, best.y - y)) best = point;
+            }
+          });
+          // Map units per km, from two graticule lines of latitude (0.5 degrees, 55.6 km, apart).
+          const parallels = [...document.querySelectorAll('#map text')].filter((t) => t.textContent.endsWith('°N'));
+          const perKm = Math.abs(parallels[1].getAttribute('y') - parallels[0].getAttribute('y')) / 55.6;
+          return [x - best.x, Math.hypot(best.x - x, best.y - y) / perKm];
+        }"""
+    )
+    assert west > 0 and 3 < away < 15, (west, away)  # km: Natural Earth's 1:10m line, simplified
+    assert page.attempted() == []

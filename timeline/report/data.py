@@ -17,6 +17,7 @@ script reads it through one accessor per row kind):
   from the first day shown on, and on down its chain: with the events' reported days and
   visibility, what the page needs to tell what a knowledge day withdrew or restored.
 - `series`: chart points by chart: [event index, group, value, bound, low, high, label].
+- `geography`: the borders drawn behind the map's places, cut to their extent (see `basemap.py`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from events.envelope import RecordedEvent
 from timeline.api import DaySummary, Timeline
 from timeline.errors import BadInput
 from timeline.projectors import PROJECTORS
-from timeline.report import knowledge, panels, places, series
+from timeline.report import basemap, knowledge, panels, places, series
 from timeline.report.tables import Interned, Strings
 
 FORMAT_VERSION = 1
@@ -171,6 +172,7 @@ class ReportBuilder:
             "retractions": retractions,
             "series": self._series(shown[0].date, shown[-1].date),
             "reference_places": places.reference_places(),
+            "geography": self._geography(),
             # Tables last: everything above interns into them.
             "facts": self.fact_rows.rows,
             "events": self.event_rows.rows,
@@ -260,6 +262,12 @@ class ReportBuilder:
         return [
             [self.event_rows.index(retraction), self.event_rows.index(target)] for retraction, target in links.items()
         ]
+
+    def _geography(self) -> dict[str, Any] | None:
+        """The base geography around every place the map can draw: the gazetteer's and each fact's."""
+        located = [(place[4], place[3]) for place in places.reference_places()]
+        located += [(row[5][1], row[5][0]) for row in self.fact_rows.rows if row[5]]
+        return basemap.for_places(located)
 
     def _projectors(self) -> list[str]:
         """Every registered projector, in the order snapshots show them (facts or not)."""

@@ -400,6 +400,7 @@
       svg.appendChild(s("line", { x1: frame.x(lon), x2: frame.x(lon), y1: frame.y(frame.north), y2: frame.y(frame.south), stroke: "#e3e7ec" }));
       svg.appendChild(s("text", { x: frame.x(lon) + 2, y: frame.y(frame.south) + 12, "font-size": 10, fill: "#98a2ae" }, lon.toFixed(1) + "°E"));
     }
+    this.drawBaseMap(svg, frame);
     report.data.reference_places.forEach(function (place) {
       var g = s("g", { "class": "reference" });
       g.appendChild(s("circle", { cx: frame.x(place[4]), cy: frame.y(place[3]), r: 2.5, fill: "#b0b8c3" }));
@@ -448,7 +449,52 @@
     });
     append(side, [h("p", null, h("strong", null, "No coordinates")), unlocated.length ? list : h("p", "empty", "(none)")]);
     append(target, h("div", "map-wrap", [svg, side]));
-    append(target, h("p", "cite", "Coordinates: the event's own, else the bundled gazetteer of places (approximate, WGS84). Graticule every " + step + "°; no map tiles."));
+    var note = h("p", "cite", "Coordinates: the event's own, else the bundled gazetteer of places (approximate, WGS84). Graticule every " + step + "°. ");
+    var geography = report.data.geography;
+    if (geography && geography.lines.length) {
+      var credit = h("span", "map-credit", geography.credit);
+      credit.title = geography.dataset;
+      note.appendChild(credit);
+    }
+    append(target, note);
+  };
+
+  // The base geography behind the places: the borders the report embeds (already cut to the
+  // map's extent, see basemap.py), in the points' projection, cut at the graticule's frame.
+  var BORDER_STYLES = {
+    coast: { stroke: "#8fb3d9", "stroke-width": 1 },
+    region: { stroke: "#b8c0cb", "stroke-width": 1 },
+    country: { stroke: "#3d4654", "stroke-width": 2.2 },
+    disputed: { stroke: "#3d4654", "stroke-width": 2, "stroke-dasharray": "6 4" }
+  };
+
+  View.prototype.drawBaseMap = function (svg, frame) {
+    var geography = this.report.data.geography;
+    if (!geography) return;
+    // A nested <svg> over the frame clips what it holds to its own viewport; its viewBox is the
+    // same rectangle, so the points' coordinates need no change.
+    var left = frame.x(frame.west), top = frame.y(frame.north);
+    var width = frame.x(frame.east) - left, height = frame.y(frame.south) - top;
+    var layer = s("svg", { "class": "base-map", x: left, y: top, width: width, height: height, viewBox: left + " " + top + " " + width + " " + height, fill: "none", "stroke-linejoin": "round", "stroke-linecap": "round" });
+    geography.lines.forEach(function (line) {
+      var flat = line[2], d = "";
+      for (var i = 0; i < flat.length; i += 2) d += (i ? "L" : "M") + frame.x(flat[i]).toFixed(1) + " " + frame.y(flat[i + 1]).toFixed(1);
+      var attributes = { "class": "border " + line[0], "data-countries": line[1], d: d };
+      var style = BORDER_STYLES[line[0]] || BORDER_STYLES.region;
+      Object.keys(style).forEach(function (name) { attributes[name] = style[name]; });
+      var what = line[0] === "coast" ? "coast" : line[0] === "region" ? "first-level border" : line[0] === "disputed" ? "disputed border" : "country border";
+      layer.appendChild(tip(s("path", attributes), line[1].replace(" | ", " – ") + ": " + what));
+    });
+    geography.labels.forEach(function (label) {
+      var country = label[0] === "country";
+      var text = s("text", {
+        "class": "area-label " + label[0], x: frame.x(label[2]), y: frame.y(label[3]), "text-anchor": "middle",
+        "font-size": country ? 15 : 11, "font-weight": country ? 600 : 400, "font-style": country ? "normal" : "italic",
+        "letter-spacing": country ? 3 : 0, fill: country ? "#8d97a5" : "#a3acb8"
+      }, country ? label[1].toUpperCase() : label[1]);
+      layer.appendChild(text);
+    });
+    svg.appendChild(layer);
   };
 
   // -- changes, events, facts -------------------------------------------------------------------
