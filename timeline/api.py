@@ -137,14 +137,20 @@ class Timeline:
         name: str | None = None,
         expected_head: int | None = None,
         progress: Callable[[int], None] | None = None,
+        options: dict[str, Any] | None = None,
     ) -> Any:
         """Append a file (or binary stream) in a registered format, all or nothing: `jsonl`
         (an AppendResult), `acled` (an AcledImportResult: a newer export appends only what changed),
-        `cloudevents`. `progress(n)` is called as rows are read."""
+        `cloudevents`, `geojson` (a map of territory: `options` claimant, controller, source, on,
+        region). `progress(n)` is called as rows are read."""
         self._check_writable()
         reader = formats.importer(format)
+        options = options or {}
+        unknown = sorted(set(options) - set(reader.options))
+        if unknown:
+            raise BadInput(f"the {format} import takes no option {unknown[0]!r} (it takes: {', '.join(reader.options) or 'none'})")
         with _input(source, name, reader.what) as (stream, label):
-            return reader.read(self.store, stream, label, expected_head, progress)
+            return reader.read(self.store, stream, label, expected_head, progress, **options)
 
     def import_jsonl(self, source: str | os.PathLike[str] | IO[bytes], **options: Any) -> AppendResult:
         """`import_file(source, "jsonl", ...)`: a published copy into an empty log makes a replica."""

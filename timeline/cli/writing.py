@@ -94,6 +94,21 @@ def append(
     click.echo(render.append_result(result, as_json))
 
 
+def map_options(command: Any) -> Any:
+    """The options of `import --format geojson`: who says, who holds, who published it, which day."""
+    for option in reversed(
+        [
+            click.option("--claimant", help="geojson: who says the territory is held (DeepStateMap)."),
+            click.option("--controller", help="geojson: who holds the territory drawn (Russia)."),
+            click.option("--source", help="geojson: who published the map (a URL or an outlet)."),
+            click.option("--on", type=DAY, help="geojson: the day of the map (it occurred and was known then)."),
+            click.option("--region", help="geojson: the region the map covers (optional)."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(allow_dash=True))
 @db_option
@@ -104,18 +119,25 @@ def append(
     default="jsonl",
     show_default=True,
     help="jsonl: the event format; acled: an ACLED CSV export (re-importing a newer one appends only what "
-    "changed); cloudevents: CloudEvents 1.0 JSON, one event per line.",
+    "changed); cloudevents: CloudEvents 1.0 JSON, one event per line; geojson: a map of controlled territory "
+    "(polygons, WGS84) as one territory.mapped event, with --claimant, --controller, --source and --on.",
 )
 @click.option("--expect-head", type=int, help="Fail unless the log still ends at this seq (optimistic concurrency).")
 @json_option
-def import_(file: str, db: str | None, format_: str, expect_head: int | None, as_json: bool) -> None:
+@map_options
+def import_(
+    file: str, db: str | None, format_: str, expect_head: int | None, as_json: bool, **map_fields: Any
+) -> None:
     """Append every event of FILE ('-' reads stdin), all or nothing."""
     from timeline.cli import render
     from timeline.formats.acled_history import AcledImportResult
 
+    options = {name: value for name, value in map_fields.items() if value is not None}
     with open_for_writing(db) as timeline:
         if file == "-":
-            result = timeline.import_file(sys.stdin.buffer, format_, name="<stdin>", expected_head=expect_head)
+            result = timeline.import_file(
+                sys.stdin.buffer, format_, name="<stdin>", expected_head=expect_head, options=options
+            )
         elif sys.stderr.isatty() and os.path.isfile(file) and os.path.getsize(file) > PROGRESS_BAR_BYTES:
             with (
                 open(file, "rb") as stream,
@@ -127,9 +149,10 @@ def import_(file: str, db: str | None, format_: str, expect_head: int | None, as
                     name=file,
                     expected_head=expect_head,
                     progress=lambda _: bar.update(stream.tell() - bar.pos),
+                    options=options,
                 )
         else:
-            result = timeline.import_file(file, format_, expected_head=expect_head)
+            result = timeline.import_file(file, format_, expected_head=expect_head, options=options)
     if isinstance(result, AcledImportResult):
         click.echo(render.acled_import_result(result, as_json))
     else:

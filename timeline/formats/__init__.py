@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 # Named here as well as by each module, so the CLI can offer them without loading the engine
 # (a test checks the two agree).
 EXPORT_FORMATS = ("jsonl", "cloudevents", "csv", "geojson", "timelinejs", "datasette-metadata")
-IMPORT_FORMATS = ("jsonl", "acled", "cloudevents")
+IMPORT_FORMATS = ("jsonl", "acled", "cloudevents", "geojson")
 
 
 class Readable(Protocol):
@@ -62,8 +62,10 @@ class Exporter(NamedTuple):
 class Importer(NamedTuple):
     name: str
     what: str  # the file it takes, for messages: "a JSONL file"
-    # (the store, the stream, its name in errors, expected head, progress) -> the import's result
-    read: Callable[[EventStore, IO[bytes], str, int | None, Callable[[int], None] | None], Any]
+    # (the store, the stream, its name in errors, expected head, progress, **options) -> the import's result
+    read: Callable[..., Any]
+    # The options it takes beyond the file (geojson: claimant, controller...), passed to `read` as keywords.
+    options: tuple[str, ...] = ()
 
 
 _EXPORTERS: dict[str, Exporter] = {}
