@@ -19,7 +19,8 @@ from typing import IO, TYPE_CHECKING, Any
 from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from timeline import checkpoints, formats, integrity, knowledge, replay
+from events.kinds.territory import MultiPolygonCoordinates
+from timeline import checkpoints, formats, geometry, integrity, knowledge, replay
 from timeline.calendar import STORY_STARTS_WITH, LogBounds, bounds_of
 from timeline.checkpoints import Checkpoints
 from timeline.days import DaySummary, day_summaries
@@ -148,7 +149,9 @@ class Timeline:
         options = options or {}
         unknown = sorted(set(options) - set(reader.options))
         if unknown:
-            raise BadInput(f"the {format} import takes no option {unknown[0]!r} (it takes: {', '.join(reader.options) or 'none'})")
+            raise BadInput(
+                f"the {format} import takes no option {unknown[0]!r} (it takes: {', '.join(reader.options) or 'none'})"
+            )
         with _input(source, name, reader.what) as (stream, label):
             return reader.read(self.store, stream, label, expected_head, progress, **options)
 
@@ -271,7 +274,11 @@ class Timeline:
         if with_events:
             knowledge = self.bounds().knowledge(known_on)
             between = replay.EventList(self.store, before, after, knowledge, self._hidden(knowledge))
-        return Diff.between(start, end, between)
+        return Diff.between(start, end, between, polygon=self.polygon)
+
+    def polygon(self, event_id: str) -> MultiPolygonCoordinates | None:
+        """The coordinates of the polygon a `territory.mapped` event carries or names (None if none)."""
+        return geometry.polygon_of(self.store, event_id)
 
     def why(
         self, path: str, as_of: dt.date | None = None, known_on: dt.date | None = None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from events.kinds.territory import (
     COORDINATE_DECIMALS,
     MultiPolygonCoordinates,
+    TerritoryMapped,
     coordinates_hash,
     position_problem,
     ring_problem,
@@ -26,12 +27,15 @@ if TYPE_CHECKING:
     from pyproj import Geod
     from shapely.geometry.base import BaseGeometry
 
+    from timeline.store import EventStore
+
 __all__ = [
     "GeometryProblem",
     "area_km2",
     "coordinates_hash",
     "gained_and_lost",
     "merged",
+    "polygon_of",
     "polygons_of",
     "shape",
     "simplified",
@@ -181,3 +185,19 @@ def simplified(coordinates: MultiPolygonCoordinates, tolerance: float) -> list[l
     found = mapping(drawn)
     polygons = found["coordinates"] if found["type"] == "MultiPolygon" else [found["coordinates"]]
     return [[[[round(x, 4), round(y, 4)] for x, y, *_ in ring] for ring in polygon] for polygon in polygons]
+
+
+def polygon_of(store: EventStore, event_id: str) -> MultiPolygonCoordinates | None:
+    """The coordinates of the polygon event `event_id` carries (or names with `same_as`), read from the
+    log: a retracted map's polygon is still its polygon. None when the log holds no such polygon."""
+    for _ in range(2):  # a map names the event that carries its coordinates, never one that names another
+        recorded = store.get(event_id)
+        payload = recorded.payload if recorded is not None else None
+        if not isinstance(payload, TerritoryMapped):
+            return None
+        if payload.coordinates is not None:
+            return payload.coordinates
+        if payload.same_as is None:
+            return None
+        event_id = payload.same_as
+    return None

@@ -133,6 +133,11 @@ def _check_hash(instance: object, attribute: attrs.Attribute[Any], value: Any) -
 EARTH_KM2 = 510_065_622.0  # the WGS84 ellipsoid's surface
 
 
+def _required(validator: Any) -> Any:
+    """A required field through a helper, as mypy's attrs plugin needs after text() fields."""
+    return attrs.field(validator=validator)
+
+
 @kind("territory.mapped")
 @attrs.frozen
 class TerritoryMapped:
@@ -145,8 +150,8 @@ class TerritoryMapped:
     claimant: str = text()  # who publishes the map (DeepStateMap)
     controller: str = text()  # who holds the territory drawn (Russia)
     # The polygon's geodesic area on the WGS84 ellipsoid, in km², as measured when it was imported.
-    measured_area_km2: float = attrs.field(validator=_check_area)
-    geometry_hash: str = attrs.field(validator=_check_hash)
+    measured_area_km2: float = _required(_check_area)
+    geometry_hash: str = _required(_check_hash)
     coordinates: MultiPolygonCoordinates | None = attrs.field(default=None, validator=_check_coordinates)
     same_as: str | None = optional_text()  # the event that carries these coordinates
     region: str | None = optional_text()

@@ -14,7 +14,7 @@ from events.codec import event_to_record, state_converter
 from events.envelope import DatePrecision, RecordedEvent
 from events.registry import kind_names
 from timeline.api import DaySummary
-from timeline.diff import Change, Diff
+from timeline.diff import AreaChange, Change, Diff
 from timeline.facts import FactMap
 from timeline.formats.acled_history import AcledImportResult
 from timeline.integrity.verify import VerifyReport
@@ -253,6 +253,7 @@ def diff_json_head(diff: Diff) -> dict[str, Any]:
         "to": diff.after.as_of.isoformat(),
         "known_on": diff.after.known_on.isoformat() if diff.after.known_on else None,
         "changes": [change.to_json() for change in diff.changes],
+        "area_changes": [area.to_json() for area in diff.areas],
         "events_total": len(diff.events),
     }
 
@@ -267,6 +268,16 @@ def change_line(change: Change) -> str:
     if change.after is None:
         return f"- {change.path}: gone (was {change.before.describe()})"
     return f"~ {change.path}: {change.after.describe()}\n      was: {change.before.describe()}"
+
+
+def area_lines(changes: Iterable[Change], areas: Iterable[AreaChange]) -> Iterator[str]:
+    """Each change's lines, with what a changed map gained and lost under it."""
+    by_path = {area.path: area for area in areas}
+    for change in changes:
+        yield "  " + change_line(change)
+        if change.path in by_path:
+            yield "      " + by_path[change.path].describe()
+        yield causes_line(change)
 
 
 def causes_line(change: Change) -> str:
@@ -284,9 +295,7 @@ def diff_lines(diff: Diff, *, all_events: bool = False) -> Iterator[str]:
         f"From {before.as_of.isoformat()}{_day_label(before.day)} to {after.as_of.isoformat()}{_day_label(after.day)}, "
         f"{_knowledge(after.known_on)}: {len(diff.changes)} changes, {count:,} events"
     )
-    for change in diff.changes:
-        yield "  " + change_line(change)
-        yield causes_line(change)
+    yield from area_lines(diff.changes, diff.areas)
     if count:
         yield ""
         yield "Events:"

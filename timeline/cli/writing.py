@@ -125,9 +125,7 @@ def map_options(command: Any) -> Any:
 @click.option("--expect-head", type=int, help="Fail unless the log still ends at this seq (optimistic concurrency).")
 @json_option
 @map_options
-def import_(
-    file: str, db: str | None, format_: str, expect_head: int | None, as_json: bool, **map_fields: Any
-) -> None:
+def import_(file: str, db: str | None, format_: str, expect_head: int | None, as_json: bool, **map_fields: Any) -> None:
     """Append every event of FILE ('-' reads stdin), all or nothing."""
     from timeline.cli import render
     from timeline.formats.acled_history import AcledImportResult

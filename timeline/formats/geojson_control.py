@@ -30,7 +30,15 @@ from events.envelope import Event
 from events.kinds.territory import TerritoryMapped
 from timeline.errors import BadEvent, BadInput
 from timeline.formats import Importer, register_importer
-from timeline.geometry import POLYGON_TYPES, GeometryProblem, RawPolygon, area_km2, coordinates_hash, merged, polygons_of
+from timeline.geometry import (
+    POLYGON_TYPES,
+    GeometryProblem,
+    RawPolygon,
+    area_km2,
+    coordinates_hash,
+    merged,
+    polygons_of,
+)
 from timeline.store import AppendResult, EventStore, RowQuery
 from timeline.store.query import PayloadField
 
@@ -131,14 +139,18 @@ def _options(options: dict[str, Any]) -> tuple[str, str, str, dt.date, str | Non
     return options["claimant"], options["controller"], options["source"], on, options.get("region")
 
 
-def mapped_event(store: EventStore, document: Any, name: str, **options: Any) -> Callable[[], Iterator[tuple[Event, str]]]:
+def mapped_event(
+    store: EventStore, document: Any, name: str, **options: Any
+) -> Callable[[], Iterator[tuple[Event, str]]]:
     """Check and measure the file now; the returned generator gives its event inside the append's
     transaction, where the look-up of an earlier copy of the polygon sees the log as written."""
     claimant, controller, source, on, region = _options(options)
     coordinates = merged(read_polygons(document, name))
     geometry_hash = coordinates_hash(coordinates)
     try:
-        payload = TerritoryMapped(claimant, controller, area_km2(coordinates), geometry_hash, coordinates, region=region)
+        payload = TerritoryMapped(
+            claimant, controller, area_km2(coordinates), geometry_hash, coordinates, region=region
+        )
         event = Event(payload, on, source, event_id=event_id_for(claimant, controller, source, on, geometry_hash))
     except (TypeError, ValueError) as exc:
         raise BadEvent(str(exc), where=name) from None
