@@ -253,7 +253,8 @@ def diff_json_head(diff: Diff) -> dict[str, Any]:
         "to": diff.after.as_of.isoformat(),
         "known_on": diff.after.known_on.isoformat() if diff.after.known_on else None,
         "changes": [change.to_json() for change in diff.changes],
-        "area_changes": [area.to_json() for area in diff.areas],
+        # Only when a map changed: what each gained and lost, measured.
+        **({"area_changes": [area.to_json() for area in diff.areas]} if diff.areas else {}),
         "events_total": len(diff.events),
     }
 
@@ -385,6 +386,9 @@ def why_json(path: str, fact: Any, events: list[RecordedEvent]) -> dict[str, Any
 
 def why_text(path: str, fact: Any, events: list[RecordedEvent]) -> str:
     lines = [f"{path}: {fact.describe()}", "", "because of:"]
+    polygon = getattr(fact, "polygon_event", None)  # a mapped area: the event whose polygon was measured
+    if isinstance(polygon, str):
+        lines[1:1] = [f"polygon: event {polygon} carries the coordinates measured"]
     counted = getattr(fact, "incidents", None)
     if isinstance(counted, int) and counted > len(fact.event_ids):
         lines[-1] = (

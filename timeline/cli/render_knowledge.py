@@ -19,7 +19,7 @@ def learned_json(learned: Learned, *, all_events: bool = False) -> dict[str, Any
         "from_known": learned.from_known.isoformat(),
         "to_known": learned.to_known.isoformat(),
         "changes": [change.to_json() for change in learned.changes],
-        "area_changes": [area.to_json() for area in learned.areas],
+        **({"area_changes": [area.to_json() for area in learned.areas]} if learned.areas else {}),
         "events_total": len(learned.events),
         "events": [{**recorded_to_json(item.recorded), "learned": item.how} for item in events],
     }

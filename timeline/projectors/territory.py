@@ -117,7 +117,7 @@ class MappedArea:
     controller: str
     measured_area_km2: float
     geometry_hash: str
-    polygon_event: str  # the event that carries the polygon's coordinates
+    polygon_event: str  # the event that carries the polygon's coordinates (this map's own, or an earlier one's)
     since: dt.date  # the first day of the run of maps that drew this same polygon
     claim: Attribution  # the latest map
     region: str | None = None
@@ -146,7 +146,9 @@ def _mapped(current: MappedArea | None, payload: TerritoryMapped, event: Event) 
         since=current.since if current is not None and same else event.occurred_on,
         claim=claim,
         region=payload.region,
-        event_ids=merge_ids((event.event_id, polygon_event)),
+        # Provenance is the map alone: the event holding the coordinates is content it points to (by
+        # `polygon_event`), which may be retracted, or occur later, without changing what this map says.
+        event_ids=(event.event_id,),
     )
 
 

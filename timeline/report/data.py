@@ -17,6 +17,7 @@ script reads it through one accessor per row kind):
   from the first day shown on, and on down its chain: with the events' reported days and
   visibility, what the page needs to tell what a knowledge day withdrew or restored.
 - `series`: chart points by chart: [event index, group, value, bound, low, high, label].
+- `control_polygons`: the mapped areas' polygons and the facts that draw them (`polygons.py`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from events.envelope import RecordedEvent
 from timeline.api import DaySummary, Timeline
 from timeline.errors import BadInput
 from timeline.projectors import PROJECTORS
-from timeline.report import knowledge, panels, places, series
+from timeline.report import knowledge, panels, places, polygons, series
 from timeline.report.tables import Interned, Strings
 
 FORMAT_VERSION = 1
@@ -171,6 +172,7 @@ class ReportBuilder:
             "retractions": retractions,
             "series": self._series(shown[0].date, shown[-1].date),
             "reference_places": places.reference_places(),
+            "control_polygons": polygons.control_layer(self.fact_rows, self.timeline.polygon),
             # Tables last: everything above interns into them.
             "facts": self.fact_rows.rows,
             "events": self.event_rows.rows,
