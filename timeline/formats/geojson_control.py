@@ -98,15 +98,15 @@ def read_polygons(document: Any, name: str) -> list[RawPolygon]:
     for where, geometry in _features(document, name):
         kind = geometry.get("type") if isinstance(geometry, dict) else None
         if kind not in POLYGON_TYPES:
-            others.append(f"{kind or 'no geometry'}")
+            others.append(f"{where.removeprefix(name + ': ')} is {kind or 'without geometry'}")
             continue
         try:
             polygons.extend(polygons_of(geometry))
         except GeometryProblem as exc:
             raise BadEvent(str(exc), where=where, field="geometry") from None
     if not polygons:
-        held = ", ".join(sorted(set(others)))
-        raise BadEvent(f"no Polygon or MultiPolygon feature (the file holds {held}): nothing to map", where=name)
+        held = ", ".join(others[:3]) + (f" and {len(others) - 3:,} more" if len(others) > 3 else "")
+        raise BadEvent(f"no Polygon or MultiPolygon feature ({held}): nothing to map", where=name)
     return polygons
 
 
