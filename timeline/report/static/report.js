@@ -330,7 +330,7 @@
       }
       table.appendChild(h("tr", null, [h("td", null, row[0]), figure(row[1]), figure(row[2]), h("td", null, row[3] || "–")]));
     });
-    append(target, table);
+    if (rows.length) append(target, table);
     facts.filter(function (fact) { return !fact.panel && !controlOf(self.report.data, fact); }).forEach(function (fact) {
       append(target, h("p", "spread", [h("strong", null, "Spread: "), fact.text]));
     });
@@ -514,7 +514,8 @@
       li.setAttribute("data-claimant", row[0]);
       legend.appendChild(li);
     });
-    return h("div", "control", [h("strong", null, "Territory mapped"), legend]);
+    var note = h("p", "cite", "Areas measured on the WGS84 ellipsoid from each full polygon; drawn simplified.");
+    return h("div", "control", [h("strong", null, "Territory mapped"), legend, note]);
   };
 
   // The mapped areas of the territory panel: one line each, measured, beside the stated figures.
