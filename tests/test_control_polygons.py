@@ -13,6 +13,8 @@ import pytest
 import shapely
 from control_samples import CLAIMANT, CONTROLLER, SOURCE, collection, feature, front, polygon, rectangle, write
 from helpers import invoke, ok
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Geod
 
 from events.kinds import TerritoryMapped
@@ -313,3 +315,69 @@ def test_a_polygon_with_a_hole_is_measured_without_it():
 
     expected = ellipsoidal_cell_km2(30, 50, 31, 51) - ellipsoidal_cell_km2(30.4, 50.4, 30.6, 50.6)
     assert area_km2(coordinates) == pytest.approx(expected, rel=0.001)
+
+
+# -- laws ------------------------------------------------------------------------------------
+
+RECTANGLES = (
+    rectangle(30, 50, 31, 51),
+    rectangle(30.2, 50, 31.2, 51),
+    rectangle(30, 50.1, 30.6, 50.9),
+    rectangle(35, 47, 36.5, 48),
+)
+
+
+def _import_series(timeline: Timeline, choices: list[int]) -> None:
+    for n, choice in enumerate(choices):
+        document = json.dumps(feature(polygon(RECTANGLES[choice]))).encode()
+        options = {"claimant": CLAIMANT, "controller": CONTROLLER, "source": SOURCE}
+        options["on"] = dt.date(2024, 9, 1) + dt.timedelta(days=n)
+        timeline.import_file(io.BytesIO(document), "geojson", name=f"day{n}.geojson", options=options)
+
+
+@given(st.lists(st.integers(0, len(RECTANGLES) - 1), min_size=1, max_size=8))
+@settings(max_examples=25)
+def test_each_distinct_polygon_is_stored_once_and_every_day_reads_its_own(choices):
+    from timeline.store import memory_store
+
+    timeline = Timeline(memory_store())
+    _import_series(timeline, choices)
+    rows = list(timeline.events(kind="territory.mapped"))
+    carriers = [r for r in rows if r.payload.coordinates is not None]
+    assert len(carriers) == len(set(choices))
+    for recorded, choice in zip(rows, choices, strict=True):
+        expected = merged(polygons_of(polygon(RECTANGLES[choice])))
+        assert timeline.polygon(recorded.event_id) == expected
+        assert recorded.payload.same_as in (None, *(c.event_id for c in carriers))
+
+
+@given(st.integers(0, len(RECTANGLES) - 1), st.integers(0, len(RECTANGLES) - 1))
+@settings(max_examples=16)
+def test_gained_minus_lost_is_the_change_in_measured_area(first, second):
+    from timeline.geometry import area_km2, gained_and_lost
+
+    before = merged(polygons_of(polygon(RECTANGLES[first])))
+    after = merged(polygons_of(polygon(RECTANGLES[second])))
+    gained, lost = gained_and_lost(before, after)
+    assert gained >= 0 and lost >= 0
+    assert gained - lost == pytest.approx(area_km2(after) - area_km2(before), abs=0.05)
+    assert gained_and_lost(after, before) == (lost, gained)
+    if first == second:
+        assert (gained, lost) == (0, 0)
+
+
+def test_a_retracted_map_still_lends_its_polygon_to_the_days_that_name_it(tmp_path):
+    db = tmp_path / "t.db"
+    path = write(tmp_path / "d.geojson", feature(polygon(rectangle(30, 50, 31, 51))))
+    import_map(db, path, "2024-09-01")
+    import_map(db, path, "2024-09-02")
+    with Timeline.open(db) as timeline:
+        carrier = next(r for r in timeline.events() if r.occurred_on == dt.date(2024, 9, 1))
+        timeline.append(
+            kind="event.retracted", occurred_on="2024-09-03", source="DeepStateMap",
+            data={"target_event_id": carrier.event_id, "reason": "the first day's map was drawn in error"},
+        )  # fmt: skip
+        assert "territory.mapped.DeepStateMap.Russia" not in timeline.state(dt.date(2024, 9, 1)).facts()
+        fact = timeline.state(dt.date(2024, 9, 2)).fact(PATH)
+        assert fact.polygon_event == carrier.event_id and fact.since == dt.date(2024, 9, 2)
+        assert timeline.polygon(fact.claim.event_id) == carrier.payload.coordinates
