@@ -26,8 +26,8 @@ PATH = "territory.mapped.DeepStateMap.Russia"
 GEOD = Geod(ellps="WGS84")
 
 
-def import_map(db: Path, path: Path, on: str, *extra: str) -> str:
-    if not db.exists():
+def import_map(db: Path | str, path: Path, on: str, *extra: str) -> str:
+    if isinstance(db, Path) and not db.exists():
         ok("init", "--db", db)
     return ok(
         "import", path, "--db", db, "--format", "geojson", "--claimant", CLAIMANT, "--controller", CONTROLLER,
@@ -381,3 +381,22 @@ def test_a_retracted_map_still_lends_its_polygon_to_the_days_that_name_it(tmp_pa
         fact = timeline.state(dt.date(2024, 9, 2)).fact(PATH)
         assert fact.polygon_event == carrier.event_id and fact.since == dt.date(2024, 9, 2)
         assert timeline.polygon(fact.claim.event_id) == carrier.payload.coordinates
+
+
+def test_maps_on_postgresql_are_stored_once_and_measured_as_on_sqlite(tmp_path, postgres_url):
+    sqlite = tmp_path / "t.db"
+    days = (("2024-09-01", (30, 50, 31, 51)), ("2024-09-02", (30, 50, 31, 51)), ("2024-09-03", (30.2, 50, 31.2, 51)))
+    ok("init", "--db", postgres_url)
+    for db in (sqlite, postgres_url):
+        for on, corners in days:
+            import_map(db, write(tmp_path / f"{on}.geojson", feature(polygon(rectangle(*corners)))), on)
+    answers = []
+    for db in (sqlite, postgres_url):
+        with Timeline.open(db) as timeline:
+            carriers = [
+                r.event_id for r in timeline.events(kind="territory.mapped") if r.payload.coordinates is not None
+            ]
+            (area,) = timeline.diff(dt.date(2024, 9, 2), dt.date(2024, 9, 3)).areas
+            answers.append((carriers, area, timeline.state().fact(PATH)))
+    assert answers[0] == answers[1]
+    assert len(answers[0][0]) == 2
