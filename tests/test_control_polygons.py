@@ -244,6 +244,10 @@ BAD = {
         "no Polygon or MultiPolygon feature (feature 0 is Point, feature 1 is Point)",
     ),
     "empty collection": (collection(), "features: the collection has no features"),
+    "smaller than the 1e-6° grid": (
+        collection(feature(polygon([[[37, 48], [37.0000001, 48], [37.0000001, 48.0000001], [37, 48]]]))),
+        "geometry: the polygons enclose no area",
+    ),
 }
 
 

@@ -145,7 +145,11 @@ def mapped_event(
     """Check and measure the file now; the returned generator gives its event inside the append's
     transaction, where the look-up of an earlier copy of the polygon sees the log as written."""
     claimant, controller, source, on, region = _options(options)
-    coordinates = merged(read_polygons(document, name))
+    polygons = read_polygons(document, name)
+    try:
+        coordinates = merged(polygons)
+    except GeometryProblem as exc:
+        raise BadEvent(str(exc), where=name, field="geometry") from None
     geometry_hash = coordinates_hash(coordinates)
     try:
         payload = TerritoryMapped(
