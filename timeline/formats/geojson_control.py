@@ -60,6 +60,8 @@ def read_document(stream: IO[bytes], name: str) -> Any:
         raise BadEvent(f"not UTF-8 text: {exc.reason} at byte {exc.start}", where=name) from None
     except json.JSONDecodeError as exc:
         raise BadEvent(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", where=name) from None
+    except RecursionError:
+        raise BadEvent("not GeoJSON: its JSON is nested too deeply", where=name) from None
 
 
 def _features(document: Any, name: str) -> list[tuple[str, Any]]:
