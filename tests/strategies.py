@@ -264,6 +264,38 @@ def _territory_claimed(small_pools: bool) -> st.SearchStrategy[k.TerritoryClaime
     return _territory_claimed_draw(small_pools)
 
 
+CONTROLLERS = ("Russia", "Ukraine")
+
+
+@st.composite
+def _territory_mapped_draw(draw: st.DrawFn, small_pools: bool) -> k.TerritoryMapped:
+    # A rectangle of whole thousandths of a degree (small, so examples stay fast), or a reference to
+    # the event that carries a polygon: the projector never reads the coordinates, only the hash.
+    from events.kinds.territory import coordinates_hash
+
+    west = draw(st.integers(-179_000, 178_000)) / 1000
+    south = draw(st.integers(-89_000, 88_000)) / 1000
+    width, height = draw(st.integers(1, 999)) / 1000, draw(st.integers(1, 999)) / 1000
+    east, north = round(west + width, 3), round(south + height, 3)
+    ring = ((west, south), (east, south), (east, north), (west, north), (west, south))
+    coordinates = ((ring,),)
+    geometry_hash = coordinates_hash(coordinates)
+    same_as = draw(st.one_of(st.none(), event_ids()))
+    return k.TerritoryMapped(
+        claimant=draw(_name(CLAIMANTS, small_pools)),
+        controller=draw(_name(CONTROLLERS, small_pools)),
+        measured_area_km2=draw(st.floats(0, 1e6, allow_nan=False, allow_infinity=False)),
+        geometry_hash=geometry_hash,
+        coordinates=None if same_as else coordinates,
+        same_as=same_as,
+        region=draw(_optional(_name(REGIONS, small_pools))),
+    )
+
+
+def _territory_mapped(small_pools: bool) -> st.SearchStrategy[k.TerritoryMapped]:
+    return _territory_mapped_draw(small_pools)
+
+
 EVENT_TYPES = ("Battles", "Explosions/Remote violence", "Violence against civilians", "Strategic developments")
 SUB_EVENT_TYPES = ("Armed clash", "Shelling/artillery/missile attack", "Government regains territory", "Attack")
 ADMIN1 = ("Kursk", "Belgorod", "Sumy")
@@ -325,6 +357,7 @@ PAYLOAD_STRATEGIES: dict[str, PayloadStrategy] = {
     "settlement.claimed": _settlement_claimed,
     "statement.made": _statement_made,
     "territory.claimed": _territory_claimed,
+    "territory.mapped": _territory_mapped,
 }
 
 

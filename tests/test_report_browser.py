@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -415,4 +416,46 @@ def test_the_map_draws_the_borders_behind_the_places_and_credits_them(open_page,
         }"""
     )
     assert west > 0 and 3 < away < 15, (west, away)  # km: Natural Earth's 1:10m line, simplified
+    assert page.attempted() == []
+
+
+def test_the_map_draws_each_claimants_polygon_for_the_days_map_with_its_measured_area(open_page, tmp_path):
+    from control_samples import CLAIMANT, CONTROLLER, SOURCE, feature, polygon, rectangle
+
+    with Timeline.init(tmp_path / "maps.db") as timeline:
+        for on, west in (("2024-09-01", 30.0), ("2024-09-02", 30.2)):
+            document = json.dumps(feature(polygon(rectangle(west, 50, west + 1, 51)))).encode()
+            options = {
+                "claimant": CLAIMANT,
+                "controller": CONTROLLER,
+                "source": SOURCE,
+                "on": dt.date.fromisoformat(on),
+            }
+            timeline.import_file(io.BytesIO(document), "geojson", name=f"{on}.geojson", **options)
+        facts = {
+            on: timeline.state(dt.date.fromisoformat(on)).fact("territory.mapped.DeepStateMap.Russia")
+            for on in ("2024-09-01", "2024-09-02")
+        }
+        path = tmp_path / "maps.html"
+        path.write_text(report_html(timeline), encoding="utf-8")
+    page = open_page(path, "#2024-09-01")
+    drawn = page.page.locator('#map svg g.control[data-claimant="DeepStateMap"]')
+    assert drawn.count() == 1
+    assert drawn.get_attribute("data-polygon-event") == facts["2024-09-01"].polygon_event
+    assert drawn.get_attribute("data-controller") == "Russia"
+    shape = drawn.locator("path")
+    assert shape.get_attribute("d").count("L") == 4  # the rectangle's five positions
+    box = shape.bounding_box()
+    assert box is not None and box["width"] > 50 and box["height"] > 50  # inside the frame, not a speck
+    legend = page.text('#map .control-legend li[data-claimant="DeepStateMap"]')
+    assert legend == (
+        f"DeepStateMap: {facts['2024-09-01'].measured_area_km2:,.0f} km² held by Russia "
+        "(measured from the polygon of 2024-09-01)"
+    )
+    assert "Mapped: DeepStateMap (map)" in page.text("#territory")
+    assert "Spread" not in page.text("#territory")
+    page.slide_to("2024-09-02")
+    assert drawn.count() == 1
+    assert drawn.get_attribute("data-polygon-event") == facts["2024-09-02"].polygon_event
+    assert f"{facts['2024-09-02'].measured_area_km2:,.0f} km²" in page.text("#map .control-legend")
     assert page.attempted() == []

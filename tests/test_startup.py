@@ -15,7 +15,7 @@ import pytest
 
 from timeline.api import Timeline
 
-HEAVY = ("sqlite_utils", "numpy", "tabulate", "cryptography", "psycopg", "matplotlib")
+HEAVY = ("sqlite_utils", "numpy", "tabulate", "cryptography", "psycopg", "matplotlib", "shapely", "pyproj")
 
 PROBE = """
 import json, sys

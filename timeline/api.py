@@ -19,7 +19,8 @@ from typing import IO, TYPE_CHECKING, Any
 from events.codec import event_from_record
 from events.envelope import Event, RecordedEvent
 from events.errors import InvalidEvent
-from timeline import checkpoints, formats, integrity, knowledge, replay
+from events.kinds.territory import MultiPolygonCoordinates
+from timeline import checkpoints, formats, geometry, integrity, knowledge, replay
 from timeline.calendar import STORY_STARTS_WITH, LogBounds, bounds_of
 from timeline.checkpoints import Checkpoints
 from timeline.days import DaySummary, day_summaries
@@ -132,6 +133,7 @@ class Timeline:
     def import_file(
         self,
         source: str | os.PathLike[str] | IO[bytes],
+        /,
         format: str = "jsonl",
         *,
         name: str | None = None,
@@ -141,8 +143,9 @@ class Timeline:
     ) -> Any:
         """Append a file (or binary stream) in a registered format, all or nothing: `jsonl`
         (an AppendResult), `acled` (an AcledImportResult: a newer export appends only what changed),
-        `cloudevents`. `progress(n)` is called as rows are read. `options` are the format's own
-        (acled: `encoding`, `date_order`); one the format does not take is refused."""
+        `cloudevents`, `geojson` (a map of territory). `progress(n)` is called as rows are read.
+        `options` are the format's own (acled: `encoding`, `date_order`; geojson: `claimant`,
+        `controller`, `source`, `on`, `region`); one the format does not take is refused."""
         self._check_writable()
         reader = formats.importer(format)
         given = {option: value for option, value in options.items() if value is not None}
@@ -274,7 +277,11 @@ class Timeline:
         if with_events:
             knowledge = self.bounds().knowledge(known_on)
             between = replay.EventList(self.store, before, after, knowledge, self._hidden(knowledge))
-        return Diff.between(start, end, between)
+        return Diff.between(start, end, between, polygon=self.polygon)
+
+    def polygon(self, event_id: str) -> MultiPolygonCoordinates | None:
+        """The coordinates of the polygon a `territory.mapped` event carries or names (None if none)."""
+        return geometry.polygon_of(self.store, event_id)
 
     def why(
         self, path: str, as_of: dt.date | None = None, known_on: dt.date | None = None

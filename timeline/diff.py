@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import datetime as dt
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from events.codec import state_converter
 from events.envelope import RecordedEvent
+from events.kinds.territory import MultiPolygonCoordinates
 from timeline.facts import FactMap
 from timeline.projectors.base import Fact
+from timeline.projectors.territory import MappedArea
 from timeline.snapshot import Snapshot, fact_path
 
 
@@ -86,13 +89,90 @@ def apply_changes(facts: Mapping[str, Fact], changes: tuple[Change, ...]) -> dic
 
 
 @attrs.frozen
+class AreaChange:
+    """What a claimant's map of one controller gained and lost between two of its polygons, each
+    part measured on the ellipsoid (a shapely difference both ways)."""
+
+    path: str
+    claimant: str
+    controller: str
+    before_on: dt.date
+    after_on: dt.date
+    before_polygon: str  # the events that carry the two polygons
+    after_polygon: str
+    gained_km2: float
+    lost_km2: float
+
+    @property
+    def net_km2(self) -> float:
+        return round(self.gained_km2 - self.lost_km2, 2)
+
+    def describe(self) -> str:
+        return (
+            f"{self.controller} gained {self.gained_km2:,.0f} km² and lost {self.lost_km2:,.0f} km² "
+            f"(net {self.net_km2:+,.0f} km²), measured between the polygons of {self.before_on.isoformat()} "
+            f"and {self.after_on.isoformat()}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {**state_converter.unstructure(self), "net_km2": self.net_km2}
+
+
+PolygonReader = Callable[[str], MultiPolygonCoordinates | None]
+
+
+def area_changes(changes: Iterable[Change], polygon: PolygonReader) -> tuple[AreaChange, ...]:
+    """The gains and losses of each mapped area that changed, its polygons read by `polygon(event id)`.
+    Two maps with the same polygon gained and lost nothing (nothing is read or measured); a polygon
+    the log does not hold is left out."""
+    from timeline.geometry import gained_and_lost
+
+    found = []
+    for change in changes:
+        before, after = change.before, change.after
+        if not isinstance(before, MappedArea) or not isinstance(after, MappedArea):
+            continue
+        if before.geometry_hash == after.geometry_hash:
+            gained = lost = 0.0
+        else:
+            old, new = polygon(before.polygon_event), polygon(after.polygon_event)
+            if old is None or new is None:
+                continue
+            gained, lost = gained_and_lost(old, new)
+        found.append(
+            AreaChange(
+                change.path,
+                after.claimant,
+                after.controller,
+                before.claim.on,
+                after.claim.on,
+                before.polygon_event,
+                after.polygon_event,
+                gained,
+                lost,
+            )
+        )
+    return tuple(found)
+
+
+@attrs.frozen
 class Diff:
     before: Snapshot
     after: Snapshot
     changes: tuple[Change, ...]
     # What occurred after `before.as_of`, up to `after.as_of`: a tuple, or a list re-read from the log.
     events: Collection[RecordedEvent]
+    # The area each changed map gained and lost (when the diff was given a way to read polygons).
+    areas: tuple[AreaChange, ...] = ()
 
     @classmethod
-    def between(cls, before: Snapshot, after: Snapshot, events: Collection[RecordedEvent] = ()) -> Diff:
-        return cls(before, after, diff_snapshots(before, after), events)
+    def between(
+        cls,
+        before: Snapshot,
+        after: Snapshot,
+        events: Collection[RecordedEvent] = (),
+        polygon: PolygonReader | None = None,
+    ) -> Diff:
+        changes = diff_snapshots(before, after)
+        areas = area_changes(changes, polygon) if polygon is not None else ()
+        return cls(before, after, changes, events, areas)

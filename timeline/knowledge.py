@@ -22,8 +22,9 @@ from events.envelope import RecordedEvent
 from timeline import replay
 from timeline.checkpoints import Checkpoints, knowledge_text, parse_key
 from timeline.checkpoints.visibility import Retractions, visible_at
-from timeline.diff import Change, diff_snapshots
+from timeline.diff import AreaChange, Change, area_changes, diff_snapshots
 from timeline.errors import BadArgument
+from timeline.geometry import polygon_of
 from timeline.projectors import PROJECTORS
 from timeline.projectors.base import Fact, FactKey
 from timeline.snapshot import Snapshot, fact_path
@@ -59,6 +60,7 @@ class Learned:
     after: Snapshot
     changes: tuple[Change, ...]
     events: tuple[LearnedEvent, ...]
+    areas: tuple[AreaChange, ...] = ()  # what each changed map gained and lost, measured
 
 
 def learned(
@@ -74,7 +76,9 @@ def learned(
         raise BadArgument(f"{{from_known}} {from_known} is after {{to_known}} {to_known}")
     as_of = after.as_of
     events = tuple(_learned_events(store, as_of, from_known, to_known))
-    return Learned(as_of, from_known, to_known, before, after, diff_snapshots(before, after), events)
+    changes = diff_snapshots(before, after)
+    areas = area_changes(changes, functools.partial(polygon_of, store))
+    return Learned(as_of, from_known, to_known, before, after, changes, events, areas)
 
 
 def _learned_events(

@@ -23,7 +23,7 @@ from events.kinds.officials import OfficialAppointed
 from events.kinds.prisoners import CaptureBasis, PrisonersCaptured, PrisonersExchanged
 from events.kinds.retraction import EventRetracted
 from events.kinds.settlement import SettlementClaimed, SettlementStatus
-from events.kinds.territory import AreaBasis, TerritoryClaimed
+from events.kinds.territory import AreaBasis, TerritoryClaimed, TerritoryMapped
 
 __all__ = [
     "AreaBasis",
@@ -46,4 +46,5 @@ __all__ = [
     "SettlementStatus",
     "StatementMade",
     "TerritoryClaimed",
+    "TerritoryMapped",
 ]

@@ -14,7 +14,7 @@ from events.codec import event_to_record, state_converter
 from events.envelope import DatePrecision, RecordedEvent
 from events.registry import kind_names
 from timeline.api import DaySummary
-from timeline.diff import Change, Diff
+from timeline.diff import AreaChange, Change, Diff
 from timeline.facts import FactMap
 from timeline.formats.acled_deleted import DeletionImportResult
 from timeline.formats.acled_history import AcledImportResult
@@ -283,6 +283,8 @@ def diff_json_head(diff: Diff) -> dict[str, Any]:
         "to": diff.after.as_of.isoformat(),
         "known_on": diff.after.known_on.isoformat() if diff.after.known_on else None,
         "changes": [change.to_json() for change in diff.changes],
+        # Only when a map changed: what each gained and lost, measured.
+        **({"area_changes": [area.to_json() for area in diff.areas]} if diff.areas else {}),
         "events_total": len(diff.events),
     }
 
@@ -297,6 +299,16 @@ def change_line(change: Change) -> str:
     if change.after is None:
         return f"- {change.path}: gone (was {change.before.describe()})"
     return f"~ {change.path}: {change.after.describe()}\n      was: {change.before.describe()}"
+
+
+def area_lines(changes: Iterable[Change], areas: Iterable[AreaChange]) -> Iterator[str]:
+    """Each change's lines, with what a changed map gained and lost under it."""
+    by_path = {area.path: area for area in areas}
+    for change in changes:
+        yield "  " + change_line(change)
+        if change.path in by_path:
+            yield "      " + by_path[change.path].describe()
+        yield causes_line(change)
 
 
 def causes_line(change: Change) -> str:
@@ -314,9 +326,7 @@ def diff_lines(diff: Diff, *, all_events: bool = False) -> Iterator[str]:
         f"From {before.as_of.isoformat()}{_day_label(before.day)} to {after.as_of.isoformat()}{_day_label(after.day)}, "
         f"{_knowledge(after.known_on)}: {len(diff.changes)} changes, {count:,} events"
     )
-    for change in diff.changes:
-        yield "  " + change_line(change)
-        yield causes_line(change)
+    yield from area_lines(diff.changes, diff.areas)
     if count:
         yield ""
         yield "Events:"
@@ -406,6 +416,9 @@ def why_json(path: str, fact: Any, events: list[RecordedEvent]) -> dict[str, Any
 
 def why_text(path: str, fact: Any, events: list[RecordedEvent]) -> str:
     lines = [f"{path}: {fact.describe()}", "", "because of:"]
+    polygon = getattr(fact, "polygon_event", None)  # a mapped area: the event whose polygon was measured
+    if isinstance(polygon, str):
+        lines[1:1] = [f"polygon: event {polygon} carries the coordinates measured"]
     counted = getattr(fact, "incidents", None)
     if isinstance(counted, int) and counted > len(fact.event_ids):
         lines[-1] = (

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from events.codec import state_converter
-from timeline.cli.render import EVENTS_IN_JSON, EVENTS_SHOWN, causes_line, change_line, describe, recorded_to_json
+from timeline.cli.render import EVENTS_IN_JSON, EVENTS_SHOWN, area_lines, describe, recorded_to_json
 from timeline.knowledge import History, Learned
 
 
@@ -19,6 +19,7 @@ def learned_json(learned: Learned, *, all_events: bool = False) -> dict[str, Any
         "from_known": learned.from_known.isoformat(),
         "to_known": learned.to_known.isoformat(),
         "changes": [change.to_json() for change in learned.changes],
+        **({"area_changes": [area.to_json() for area in learned.areas]} if learned.areas else {}),
         "events_total": len(learned.events),
         "events": [{**recorded_to_json(item.recorded), "learned": item.how} for item in events],
     }
@@ -31,9 +32,7 @@ def learned_lines(learned: Learned, *, all_events: bool = False) -> Iterator[str
         f"What became known about {learned.as_of.isoformat()} between {learned.from_known.isoformat()} and "
         f"{learned.to_known.isoformat()}: {len(learned.changes)} changes; {said}"
     )
-    for change in learned.changes:
-        yield "  " + change_line(change)
-        yield causes_line(change)
+    yield from area_lines(learned.changes, learned.areas)
     if learned.events:
         yield ""
         yield "Events:"

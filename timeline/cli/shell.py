@@ -54,6 +54,9 @@ FLAGS = {
     "path": "PATH",
     "encoding": "--encoding",
     "date_order": "--date-order",
+    "claimant": "--claimant",
+    "controller": "--controller",
+    "region": "--region",
 }
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")

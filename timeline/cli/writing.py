@@ -94,6 +94,21 @@ def append(
     click.echo(render.append_result(result, as_json))
 
 
+def map_options(command: Any) -> Any:
+    """The options of `import --format geojson`: who says, who holds, who published it, which day."""
+    for option in reversed(
+        [
+            click.option("--claimant", help="geojson: who says the territory is held (DeepStateMap)."),
+            click.option("--controller", help="geojson: who holds the territory drawn (Russia)."),
+            click.option("--source", help="geojson: who published the map (a URL or an outlet)."),
+            click.option("--on", type=DAY, help="geojson: the day of the map (it occurred and was known then)."),
+            click.option("--region", help="geojson: the region the map covers (optional)."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(allow_dash=True))
 @db_option
@@ -105,7 +120,8 @@ def append(
     show_default=True,
     help="jsonl: the event format; acled: an ACLED CSV export (re-importing a newer one appends only what "
     "changed); acled-deleted: ACLED's list of deleted events (each withdraws the log's version, known from its "
-    "deletion day); cloudevents: CloudEvents 1.0 JSON, one event per line.",
+    "deletion day); cloudevents: CloudEvents 1.0 JSON, one event per line; geojson: a map of controlled "
+    "territory (polygons, WGS84) as one territory.mapped event, with --claimant, --controller, --source and --on.",
 )
 @click.option("--expect-head", type=int, help="Fail unless the log still ends at this seq (optimistic concurrency).")
 @click.option(
@@ -120,21 +136,18 @@ def append(
     "(default: the order the file's unambiguous dates show).",
 )
 @json_option
+@map_options
 def import_(
-    file: str,
-    db: str | None,
-    format_: str,
-    expect_head: int | None,
-    encoding: str | None,
-    date_order: str | None,
-    as_json: bool,
+    file: str, db: str | None, format_: str, expect_head: int | None, as_json: bool, **format_options: Any
 ) -> None:
     """Append every event of FILE ('-' reads stdin), all or nothing."""
     from timeline.cli import render
     from timeline.formats.acled_deleted import DeletionImportResult
     from timeline.formats.acled_history import AcledImportResult
 
-    options: dict[str, Any] = {"encoding": encoding, "date_order": date_order}
+    # Each format's own options (acled: --encoding, --date-order; geojson: --claimant...); one given
+    # to a format that does not take it is refused by name.
+    options = {name: value for name, value in format_options.items() if value is not None}
     with open_for_writing(db) as timeline:
         if file == "-":
             result = timeline.import_file(

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 # Named here as well as by each module, so the CLI can offer them without loading the engine
 # (a test checks the two agree).
 EXPORT_FORMATS = ("jsonl", "cloudevents", "csv", "geojson", "timelinejs", "datasette-metadata")
-IMPORT_FORMATS = ("jsonl", "acled", "acled-deleted", "cloudevents")
+IMPORT_FORMATS = ("jsonl", "acled", "acled-deleted", "cloudevents", "geojson")
 
 
 class Readable(Protocol):
@@ -63,7 +63,8 @@ class Importer(NamedTuple):
     name: str
     what: str  # the file it takes, for messages: "a JSONL file"
     # (the store, the stream, its name in errors, expected head, progress, **options) -> the
-    # import's result; `options` names the keyword options it takes (the CLI's --encoding...).
+    # import's result; `options` names the keyword options it takes beyond the file (acled:
+    # encoding, date_order; geojson: claimant, controller...).
     read: Callable[..., Any]
     options: tuple[str, ...] = ()
 

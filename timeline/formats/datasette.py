@@ -32,7 +32,13 @@ ENVELOPE_COLUMNS = {
     "note": "Caveat or detail",
     "date_precision": "How precisely the source dated it: day, week or month",
 }
-UNITS = {"area_km2": "km^2", "advance_km": "km", "latitude": "degree", "longitude": "degree"}
+UNITS = {
+    "area_km2": "km^2",
+    "measured_area_km2": "km^2",
+    "advance_km": "km",
+    "latitude": "degree",
+    "longitude": "degree",
+}
 FIELD_DESCRIPTIONS = {
     "fatalities": "Fatalities as reported (0 is a reported figure, empty means none was given)",
     "fatalities_bound": "exact, approx, at_least, more_than or at_most",
@@ -41,6 +47,9 @@ FIELD_DESCRIPTIONS = {
     "geo_precision": "1 the place itself, 2 near it, 3 only the region was known",
     "record_id": "The dataset's own id of the row (ACLED's event_id_cnty)",
     "revision": "The dataset row's version (ACLED's timestamp, Unix seconds)",
+    "measured_area_km2": "The polygon's geodesic area on the WGS84 ellipsoid, measured, not stated",
+    "coordinates": "GeoJSON MultiPolygon coordinates, [longitude, latitude], WGS84",
+    "same_as": "The event that carries this map's polygon (stored once)",
 }
 
 

@@ -1,6 +1,9 @@
 """One snapshot as a GeoJSON FeatureCollection (RFC 7946), for QGIS, kepler.gl and web maps.
 
 Features:
+- each claimant's latest map of the territory each controller holds (`territory.mapped`), a
+  MultiPolygon with its claimant, controller, day, source, event id and area measured on the
+  ellipsoid (the coordinates read from the event that carries them);
 - each incident the snapshot sees, a Point at the coordinates its event gives;
 - each settlement of the snapshot, a Point with its status, whether it is contested, and every
   claim with its claimant, source, day and event id.
@@ -24,8 +27,11 @@ from events.kinds import IncidentReported
 from timeline import gazetteer
 from timeline.formats import Exporter, Readable, register_exporter
 from timeline.gazetteer import Gazetteer
+from timeline.geometry import polygon_of
 from timeline.projectors.settlements import Settlement
+from timeline.projectors.territory import MappedArea
 from timeline.snapshot import Snapshot
+from timeline.store import EventStore
 
 
 def _point(longitude: float, latitude: float) -> dict[str, Any]:
@@ -62,6 +68,41 @@ def _settlement_features(
     return features, unlocated
 
 
+def control_features(snapshot: Snapshot, store: EventStore) -> list[dict[str, Any]]:
+    """A MultiPolygon Feature per mapped area of the snapshot (one per claimant and controller)."""
+    features = []
+    for key, fact in sorted(snapshot.projector_facts()["territory"].items()):
+        if not isinstance(fact, MappedArea):
+            continue
+        coordinates = polygon_of(store, fact.polygon_event)
+        if coordinates is None:
+            continue  # a hand-written event naming a polygon the log does not hold: nothing to draw
+        properties = {
+            "feature": "control",
+            "claimant": fact.claimant,
+            "controller": fact.controller,
+            "day": fact.claim.on.isoformat(),
+            "source": fact.claim.source,
+            "event_id": fact.claim.event_id,
+            "polygon_event_id": fact.polygon_event,
+            "unchanged_since": fact.since.isoformat(),
+            "measured_area_km2": fact.measured_area_km2,
+            "area_measured": "geodesic, WGS84 ellipsoid",
+            "geometry_hash": fact.geometry_hash,
+            "region": fact.region,
+            "unverified": fact.claim.unverified,
+        }
+        features.append(
+            {
+                "type": "Feature",
+                "id": "control:" + ".".join(key[1:]),
+                "geometry": {"type": "MultiPolygon", "coordinates": coordinates},
+                "properties": properties,
+            }
+        )
+    return features
+
+
 def _incident_properties(recorded: RecordedEvent, payload: IncidentReported) -> dict[str, Any]:
     event = recorded.event
     return {
@@ -76,9 +117,16 @@ def _incident_properties(recorded: RecordedEvent, payload: IncidentReported) -> 
     }
 
 
-def write(snapshot: Snapshot, incidents: Iterable[RecordedEvent], gazetteer: Gazetteer, stream: IO[str]) -> int:
+def write(
+    snapshot: Snapshot,
+    incidents: Iterable[RecordedEvent],
+    gazetteer: Gazetteer,
+    stream: IO[str],
+    control: Iterable[dict[str, Any]] = (),
+) -> int:
     """Write the FeatureCollection, a feature at a time (an ACLED log has hundreds of thousands of
-    incidents); returns the number of features (the unlocated are in the collection's properties)."""
+    incidents), the mapped areas (`control`) first; returns the number of features (the
+    unlocated are in the collection's properties)."""
     stream.write('{"type": "FeatureCollection", "features": [')
     count = 0
 
@@ -87,6 +135,8 @@ def write(snapshot: Snapshot, incidents: Iterable[RecordedEvent], gazetteer: Gaz
         stream.write(("\n" if count == 0 else ",\n") + json.dumps(feature, ensure_ascii=False))
         count += 1
 
+    for feature in control:
+        emit(feature)
     unlocated: list[dict[str, Any]] = []
     # The latest coordinates an incident gave each place name, for the settlements of that name.
     located: dict[str, tuple[float, float, str]] = {}
@@ -131,7 +181,7 @@ def write(snapshot: Snapshot, incidents: Iterable[RecordedEvent], gazetteer: Gaz
 def _export(source: Readable, stream: IO[str], as_of: dt.date | None, known_on: dt.date | None) -> int:
     snapshot = source.state(as_of, known_on)
     incidents = source.visible_events(snapshot.as_of, known_on, kind="incident.reported")
-    return write(snapshot, incidents, gazetteer.bundled(), stream)
+    return write(snapshot, incidents, gazetteer.bundled(), stream, control_features(snapshot, source.store))
 
 
 register_exporter(Exporter("geojson", "features", _export))

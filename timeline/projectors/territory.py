@@ -5,16 +5,21 @@ Several reports of one claimant's claim on the same day stand side by side, each
 source, when they word it differently (ISW's "at least 800" via AFP, "around 800" via the
 article): the projector keeps both rather than choosing. The spreads show how far apart the
 claimants' areas and settlement counts are; they never pick between them.
+
+A claimant's map (`territory.mapped`) is kept beside its stated figures, one per controller it
+draws, as measured: the area of the polygon on the ellipsoid, with the event whose polygon it is.
+The polygon's coordinates stay in the log; the state names their event and carries the area.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import attrs
 
 from events.envelope import Event
-from events.kinds import AreaBasis, TerritoryClaimed
+from events.kinds import AreaBasis, TerritoryClaimed, TerritoryMapped
 from events.quantity import Quantity
 from timeline.projectors.base import Attribution, FactKey, Projector, State, merge_ids, put
 
@@ -104,6 +109,49 @@ class SettlementsSpread:
         )
 
 
+@attrs.frozen
+class MappedArea:
+    """A claimant's latest map of what one controller holds: the polygon's area, measured, not stated."""
+
+    claimant: str
+    controller: str
+    measured_area_km2: float
+    geometry_hash: str
+    polygon_event: str  # the event that carries the polygon's coordinates (this map's own, or an earlier one's)
+    since: dt.date  # the first day of the run of maps that drew this same polygon
+    claim: Attribution  # the latest map
+    region: str | None = None
+    event_ids: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        unchanged = f"; unchanged since {self.since.isoformat()}" if self.since != self.claim.on else ""
+        flag = ", unverified" if self.claim.unverified else ""
+        return (
+            f"{self.claimant} (map): {self.measured_area_km2:,.0f} km² held by {self.controller}"
+            f"{' in ' + self.region if self.region else ''} "
+            f"(measured from the polygon of {self.claim.occurred}{unchanged}{flag})"
+        )
+
+
+def _mapped(current: MappedArea | None, payload: TerritoryMapped, event: Event) -> MappedArea:
+    claim = Attribution.of(event)
+    polygon_event = payload.same_as or event.event_id
+    same = current is not None and current.geometry_hash == payload.geometry_hash
+    return MappedArea(
+        claimant=payload.claimant,
+        controller=payload.controller,
+        measured_area_km2=payload.measured_area_km2,
+        geometry_hash=payload.geometry_hash,
+        polygon_event=polygon_event,
+        since=current.since if current is not None and same else event.occurred_on,
+        claim=claim,
+        region=payload.region,
+        # Provenance is the map alone: the event holding the coordinates is content it points to (by
+        # `polygon_event`), which may be retracted, or occur later, without changing what this map says.
+        event_ids=(event.event_id,),
+    )
+
+
 def _report(reports: tuple[Reported, ...], new: Reported) -> tuple[Reported, ...]:
     """A total replaces the claimant's earlier totals, but not another source's report of the same day."""
     same_day = tuple(report for report in reports if report.claim.on == new.claim.on)
@@ -121,11 +169,17 @@ def _with_ids(claims: ClaimantTerritory) -> ClaimantTerritory:
 
 
 def keys(event: Event) -> tuple[FactKey, ...]:
-    return (("claims", event.payload.claimant),) if isinstance(event.payload, TerritoryClaimed) else ()
+    payload = event.payload
+    if isinstance(payload, TerritoryMapped):
+        return (("mapped", payload.claimant, payload.controller),)
+    return (("claims", payload.claimant),) if isinstance(payload, TerritoryClaimed) else ()
 
 
 def apply(state: State, event: Event) -> State:
     payload = event.payload
+    if isinstance(payload, TerritoryMapped):
+        (mapped_key,) = keys(event)
+        return state.set(mapped_key, _mapped(state.get(mapped_key), payload, event))
     if not isinstance(payload, TerritoryClaimed):
         return state
     (key,) = keys(event)
@@ -165,7 +219,7 @@ def _extremes(
 
 
 def facts(state: State) -> State:
-    claimants = list(state.values())
+    claimants = [fact for fact in state.values() if isinstance(fact, ClaimantTerritory)]
     area = _extremes(claimants, "area_km2")
     if area is not None:
         (low_name, low), (high_name, high), count, ids = area
@@ -184,9 +238,9 @@ def facts(state: State) -> State:
 
 projector = Projector(
     name="territory",
-    reads=(TerritoryClaimed,),
+    reads=(TerritoryClaimed, TerritoryMapped),
     apply=apply,
     facts=facts,
-    fact_types=(ClaimantTerritory, Spread, SettlementsSpread),
+    fact_types=(ClaimantTerritory, Spread, SettlementsSpread, MappedArea),
     keys=keys,
 )

@@ -18,6 +18,7 @@ script reads it through one accessor per row kind):
   visibility, what the page needs to tell what a knowledge day withdrew or restored.
 - `series`: chart points by chart: [event index, group, value, bound, low, high, label].
 - `geography`: the borders drawn behind the map's places, cut to their extent (see `basemap.py`).
+- `control_polygons`: the mapped areas' polygons and the facts that draw them (`polygons.py`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from events.envelope import RecordedEvent
 from timeline.api import DaySummary, Timeline
 from timeline.errors import BadInput
 from timeline.projectors import PROJECTORS
-from timeline.report import basemap, knowledge, panels, places, series
+from timeline.report import basemap, knowledge, panels, places, polygons, series
 from timeline.report.tables import Interned, Strings
 
 FORMAT_VERSION = 1
@@ -153,6 +154,7 @@ class ReportBuilder:
         known = self._known(positions)
         self._made_public_from(shown[0].date, shown[-1].date)
         retractions = self._retraction_links(shown[0].date)
+        control = polygons.control_layer(self.fact_rows, self.timeline.polygon)
         return {
             "format": FORMAT_VERSION,
             "title": self.options.title,
@@ -172,7 +174,8 @@ class ReportBuilder:
             "retractions": retractions,
             "series": self._series(shown[0].date, shown[-1].date),
             "reference_places": places.reference_places(),
-            "geography": self._geography(),
+            "control_polygons": control,
+            "geography": self._geography(control),
             # Tables last: everything above interns into them.
             "facts": self.fact_rows.rows,
             "events": self.event_rows.rows,
@@ -263,10 +266,13 @@ class ReportBuilder:
             [self.event_rows.index(retraction), self.event_rows.index(target)] for retraction, target in links.items()
         ]
 
-    def _geography(self) -> dict[str, Any] | None:
-        """The base geography around every place the map can draw: the gazetteer's and each fact's."""
+    def _geography(self, control: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """The base geography around everything the map can draw: the gazetteer's places, each
+        fact's, and the mapped areas' polygons (the page's frame shows them whole)."""
         located = [(place[4], place[3]) for place in places.reference_places()]
         located += [(row[5][1], row[5][0]) for row in self.fact_rows.rows if row[5]]
+        for shape in (control or {}).get("shapes", {}).values():
+            located += [(point[0], point[1]) for polygon in shape for point in polygon[0]]
         return basemap.for_places(located)
 
     def _projectors(self) -> list[str]:

@@ -28,6 +28,10 @@ class Interned(Generic[Key]):
             self.rows[found] = self._make(key)
         return found
 
+    def keys(self) -> list[Key]:
+        """Every key interned so far, in first-seen order (its position is its index)."""
+        return list(self._index)
+
     def __contains__(self, key: object) -> bool:
         return key in self._index
 

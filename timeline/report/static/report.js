@@ -330,10 +330,11 @@
       }
       table.appendChild(h("tr", null, [h("td", null, row[0]), figure(row[1]), figure(row[2]), h("td", null, row[3] || "–")]));
     });
-    append(target, table);
-    facts.filter(function (fact) { return !fact.panel; }).forEach(function (fact) {
+    if (rows.length) append(target, table);
+    facts.filter(function (fact) { return !fact.panel && !controlOf(self.report.data, fact); }).forEach(function (fact) {
       append(target, h("p", "spread", [h("strong", null, "Spread: "), fact.text]));
     });
+    this.renderMappedAreas(target, facts);
   };
 
   View.prototype.renderSettlements = function (state) {
@@ -372,6 +373,7 @@
     var lats = [], lons = [];
     this.report.data.reference_places.forEach(function (place) { lats.push(place[3]); lons.push(place[4]); });
     this.report.data.facts.forEach(function (row) { if (row[5]) { lats.push(row[5][0]); lons.push(row[5][1]); } });
+    controlCorners(this.report.data).forEach(function (corner) { lats.push(corner[0]); lons.push(corner[1]); });
     if (!lats.length) { lats = [0]; lons = [0]; }
     var pad = 0.25;
     var south = Math.min.apply(null, lats) - pad, north = Math.max.apply(null, lats) + pad;
@@ -401,6 +403,7 @@
       svg.appendChild(s("text", { x: frame.x(lon) + 2, y: frame.y(frame.south) + 12, "font-size": 10, fill: "#98a2ae" }, lon.toFixed(1) + "°E"));
     }
     this.drawBaseMap(svg, frame);
+    var control = this.drawControl(svg, state, frame);
     report.data.reference_places.forEach(function (place) {
       var g = s("g", { "class": "reference" });
       g.appendChild(s("circle", { cx: frame.x(place[4]), cy: frame.y(place[3]), r: 2.5, fill: "#b0b8c3" }));
@@ -441,6 +444,7 @@
     ]);
     Array.prototype.forEach.call(legend.querySelectorAll(".swatch"), function (swatch) { swatch.style.background = "#1f5fbf"; });
     append(side, [h("strong", null, "Legend"), legend]);
+    append(side, control);
     var list = h("ul", "unlocated");
     unlocated.forEach(function (fact) {
       var li = h("li", null, [h("strong", null, fact.place), " – " + fact.text]);
@@ -495,6 +499,81 @@
       layer.appendChild(text);
     });
     svg.appendChild(layer);
+  };
+
+  // -- controlled territory: each claimant's mapped polygon (data under `control_polygons`) ------
+
+  // [claimant, controller, polygon event id, measured km², day, unchanged since] of a fact, or null.
+  function controlOf(data, fact) {
+    var layer = data.control_polygons;
+    return layer && layer.facts[fact.index] ? layer.facts[fact.index] : null;
+  }
+
+  // The corners of every polygon's bounding box as [lat, lon], so the map's frame shows them whole.
+  function controlCorners(data) {
+    var corners = [], layer = data.control_polygons;
+    if (!layer) return corners;
+    Object.keys(layer.shapes).forEach(function (id) {
+      var west = 180, east = -180, south = 90, north = -90;
+      layer.shapes[id].forEach(function (polygon) {
+        polygon[0].forEach(function (xy) {
+          west = Math.min(west, xy[0]); east = Math.max(east, xy[0]);
+          south = Math.min(south, xy[1]); north = Math.max(north, xy[1]);
+        });
+      });
+      corners.push([south, west], [north, east]);
+    });
+    return corners;
+  }
+
+  function km2(value) { return Math.round(value).toLocaleString("en-US") + " km²"; }
+
+  function controlLabel(drawn) {
+    var since = drawn[5] !== drawn[4] ? "; unchanged since " + drawn[5] : "";
+    return drawn[0] + ": " + km2(drawn[3]) + " held by " + drawn[1] + " (measured from the polygon of " + drawn[4] + since + ")";
+  }
+
+  // Draws each mapped area of the day's state into `svg` (beneath the places) in its claimant's
+  // colour; returns the legend of what it drew (nothing when the state holds no map).
+  View.prototype.drawControl = function (svg, state, frame) {
+    var report = this.report, layer = report.data.control_polygons;
+    if (!layer) return null;
+    var drawn = Object.keys(state).map(function (path) { return report.fact(state[path]); })
+      .map(function (fact) { return [fact, controlOf(report.data, fact)]; })
+      .filter(function (pair) { return pair[1] && layer.shapes[pair[1][2]]; })
+      .sort(function (a, b) { return a[0].path < b[0].path ? -1 : 1; });
+    if (!drawn.length) return null;
+    var legend = h("ul", "control-legend");
+    drawn.forEach(function (pair) {
+      var fact = pair[0], row = pair[1], color = report.color(row[0]);
+      var d = layer.shapes[row[2]].map(function (polygon) {
+        return polygon.map(function (ring) {
+          return "M" + ring.map(function (xy) { return frame.x(xy[0]).toFixed(1) + " " + frame.y(xy[1]).toFixed(1); }).join("L") + "Z";
+        }).join("");
+      }).join("");
+      var g = s("g", { "class": "control", "data-claimant": row[0], "data-controller": row[1], "data-polygon-event": row[2], "data-area-km2": row[3] });
+      g.appendChild(s("path", { d: d, fill: color, "fill-opacity": fact.unverified ? 0.08 : 0.22, "fill-rule": "evenodd", stroke: color, "stroke-width": 1.5 }));
+      svg.appendChild(tip(g, controlLabel(row)));
+      var swatch = h("span", "swatch square", null);
+      swatch.style.background = color;
+      var li = h("li", null, [swatch, controlLabel(row)]);
+      li.setAttribute("data-claimant", row[0]);
+      legend.appendChild(li);
+    });
+    var note = h("p", "cite", "Areas measured on the WGS84 ellipsoid from each full polygon; drawn simplified.");
+    return h("div", "control", [h("strong", null, "Territory mapped"), legend, note]);
+  };
+
+  // The mapped areas of the territory panel: one line each, measured, beside the stated figures.
+  View.prototype.renderMappedAreas = function (target, facts) {
+    var data = this.report.data;
+    facts.forEach(function (fact) {
+      var row = controlOf(data, fact);
+      if (!row) return;
+      var p = h("p", "mapped", [h("strong", null, "Mapped: "), fact.text]);
+      p.setAttribute("data-claimant", row[0]);
+      append(target, p);
+    });
   };
 
   // -- changes, events, facts -------------------------------------------------------------------
