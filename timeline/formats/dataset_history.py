@@ -1,0 +1,372 @@
+"""A download of a living dataset imported as a history: each download appends only what changed.
+
+A living dataset (ACLED, UCDP GED) revises rows in place under a stable id and drops rows. The
+log keeps every version, in knowledge time (`reported_on`):
+
+- a row the log has never seen is **new**: its events are appended;
+- a known row in a later version is **updated**: the version the log holds is retracted and the
+  new one recorded, both known from the new version's day;
+- a row the log holds, absent from a download that covers its date and country, is **removed**:
+  retracted, known from the download's day (only rows that download could have held: none of a
+  later version than the download's latest);
+- a row dropped earlier that is back is **restored** (its retractions are retracted);
+- the same version is **unchanged** (nothing is appended), and an older version than the log's is
+  left alone (**older**).
+
+What a version is, is the dataset's to say (`LivingDataset`): ACLED stamps each row with the time
+of its last change; UCDP stamps none, so a row's version is the day of the download it came in,
+and a later download's row is a new version only when its content differs (after reading its
+cells as values: `3.0` is 3, `2014-01-22T00:00:00` is that day, `TRUE` is true).
+
+What the log holds about each row is read once, in one query inside the import's write
+transaction (so no concurrent writer can change it meanwhile), not looked up row by row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from typing import Generic, Protocol, TypeVar
+
+import attrs
+
+from events.codec import canonical_json, event_to_record
+from events.envelope import Event
+from events.kinds import EventRetracted
+from timeline import replay
+from timeline.errors import BadEvent
+from timeline.store import AppendResult, EventStore, PayloadField, RowQuery
+
+PROGRESS_EVERY = 1_000  # rows between progress reports
+
+
+class DatasetRow(Protocol):
+    """One row of a download, read and validated."""
+
+    @property
+    def where(self) -> str: ...  # "file.csv:row 12"
+    @property
+    def record_id(self) -> str: ...  # the dataset's stable id of the row
+    @property
+    def revision(self) -> int: ...  # its version: orders the versions of one row
+    @property
+    def country(self) -> str: ...
+    @property
+    def incident(self) -> Event: ...
+    @property
+    def fingerprint(self) -> int: ...  # of the row's cells: tells a repeated row from a different one
+
+
+Row = TypeVar("Row", bound=DatasetRow)
+
+
+@attrs.frozen
+class ImportCounts:
+    rows: int = 0
+    new: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    restored: int = 0  # dropped by an earlier download, back in this one
+    older: int = 0  # an older version than the log holds: left alone
+    repeated: int = 0  # a row repeated word for word within the file: read once
+
+
+@attrs.frozen
+class HistoryImportResult:
+    counts: ImportCounts
+    append: AppendResult
+    # The knowledge days the appended events are known from (None: nothing appended), for
+    # `timeline learned` to say what this download changed.
+    known_from: str | None = None
+    known_to: str | None = None
+    read_as: str | None = None  # what reading the file assumed: encoding, separator, dates
+
+
+@attrs.frozen
+class Logged:
+    """What the log holds of one row: its latest version."""
+
+    revision: int
+    event_id: str
+    occurred_on: str
+    country: str
+    digest: int  # of the stored event's content
+
+
+class LivingDataset(Generic[Row]):
+    """What the history needs to know of one dataset: its name, what a version is, its wording."""
+
+    name: str  # the payload's `dataset`, and the source of the retractions
+    id_column: str  # the column of the row's stable id, named in errors
+    download: str = "download"  # what the dataset calls one file of it, in reasons
+    # True when a later version with the same content is the same row (no per-row revision stamp).
+    revised_by_content: bool = False
+
+    def revision_day(self, revision: int) -> dt.date:
+        raise NotImplementedError
+
+    def logged_revision(self, revision: object, reported_on: str) -> int:
+        """A stored version's revision, from its payload's `revision` and its `reported_on`."""
+        raise NotImplementedError
+
+    def label(self, revision: int) -> str:
+        """The revision as it appears in event ids."""
+        return str(revision)
+
+    def version(self, revision: int) -> str:
+        """The revision in a sentence: 'timestamp 1723800000'."""
+        raise NotImplementedError
+
+    def of_download(self, latest: int) -> str:
+        """The download a reason speaks of: 'the ACLED export whose latest timestamp is 1723800000'."""
+        raise NotImplementedError
+
+    def revised_reason(self, record_id: str, old: int, new: int) -> str:
+        return f"{self.name} revised {record_id}: {self.version(old)} replaced by {self.label(new)}"
+
+    def conflict(self, row: Row) -> BadEvent:
+        """The refusal of a row of the version the log holds, with other content."""
+        raise NotImplementedError
+
+    def companions(self, event_id: str) -> tuple[str, ...]:
+        """The events recorded along with a version (ACLED's territory claim), retracted with it."""
+        return ()
+
+    def record(self, row: Row) -> Iterator[tuple[Event, str]]:
+        yield row.incident, row.where
+
+    def refuse_download(self, latest_logged: int | None) -> None:
+        """Refuse the whole download before any row is read, given the log's latest version."""
+
+
+def _digest(data: str, occurred_on: str, source: str, precision: str, note: str | None) -> int:
+    # Within one process: compares an incoming row with the stored event without decoding either.
+    # reported_on is left out: a version's day is its revision's (ACLED), or not content (UCDP).
+    return hash((data, occurred_on, source, precision, note))
+
+
+def incident_digest(event: Event) -> int:
+    record = event_to_record(event)
+    return _digest(
+        canonical_json(record["data"]),
+        record["occurred_on"],
+        record["source"],
+        record.get("date_precision", "day"),
+        record.get("note"),
+    )
+
+
+class HistoryImport(Generic[Row]):
+    """The events one download adds to a log; `events()` is consumed inside the append's transaction."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        dataset: LivingDataset[Row],
+        rows: Iterator[Row],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ):
+        self.store = store
+        self.dataset = dataset
+        self.rows = rows
+        self.progress = progress
+        self._counts: dict[str, int] = dict.fromkeys(attrs.fields_dict(ImportCounts), 0)
+        self._hiders: dict[str, list[str]] | None = None
+        self._restores: list[tuple[Row, Logged]] = []
+
+    def counts(self) -> ImportCounts:
+        return ImportCounts(**self._counts)
+
+    # -- what the log holds ----------------------------------------------------------------------
+
+    def _logged(self) -> dict[str, Logged]:
+        """record id -> the latest version in the log, in one pass over the dataset's incidents."""
+        latest: dict[str, Logged] = {}
+        field = PayloadField
+        query = RowQuery(
+            kinds=frozenset(["incident.reported"]),
+            payload_equals=(("dataset", self.dataset.name),),
+            columns=(
+                field("record_id"),
+                field("revision"),
+                "event_id",
+                "occurred_on",
+                field("country"),
+                "data",
+                "reported_on",
+                "source",
+                "date_precision",
+                "note",
+            ),
+        )
+        rows = self.store.row_values(query)
+        intern = sys.intern  # days and countries repeat: keep one copy of each
+        logged_revision = self.dataset.logged_revision
+        for record_id, stamp, event_id, occurred_on, country, data, reported_on, source, precision, note in rows:
+            known = latest.get(record_id)
+            revision = logged_revision(stamp, reported_on)
+            if known is None or revision > known.revision:
+                latest[record_id] = Logged(
+                    revision,
+                    event_id,
+                    intern(occurred_on),
+                    intern(country),
+                    _digest(data, occurred_on, source, precision, note),
+                )
+        return latest
+
+    def _retractions_hiding(self, target: str, hidden: frozenset[str]) -> list[str]:
+        """The retractions in force against `target` (read once, when a row first comes back)."""
+        if self._hiders is None:
+            self._hiders = {}
+            for event_id, retracted, _ in self.store.retractions():
+                if event_id not in hidden:
+                    self._hiders.setdefault(retracted, []).append(event_id)
+        return self._hiders.get(target, [])
+
+    # -- what changes ----------------------------------------------------------------------------
+
+    def _retract(self, target: str, day: dt.date, event_id: str, reason: str, where: str) -> tuple[Event, str]:
+        retraction = Event(EventRetracted(target, reason), day, self.dataset.name, day, event_id)
+        return retraction, where
+
+    def _retract_version(
+        self, logged: Logged, day: dt.date, suffix: str, reason: str, where: str
+    ) -> Iterator[tuple[Event, str]]:
+        """Retract a version and the events recorded along with it."""
+        yield self._retract(logged.event_id, day, f"{logged.event_id}:{suffix}", reason, where)
+        for companion in self.dataset.companions(logged.event_id):
+            if self.store.has_event(companion):
+                yield self._retract(companion, day, f"{companion}:{suffix}", reason, where)
+
+    def events(self) -> Iterator[tuple[Event, str]]:
+        """(event, where) to append, in an order the store accepts (targets before retractions)."""
+        counts = self._counts
+        logged = self._logged()
+        self.dataset.refuse_download(max((known.revision for known in logged.values()), default=None))
+        hidden = replay.hidden_event_ids(self.store, None)
+        seen: dict[str, tuple[str, int, int]] = {}  # record id -> (where, revision, fingerprint)
+        first_day = last_day = None
+        latest_revision = -1
+        countries: set[str] = set()
+        for row in self.rows:
+            counts["rows"] += 1
+            if self.progress is not None and counts["rows"] % PROGRESS_EVERY == 0:
+                self.progress(PROGRESS_EVERY)
+            earlier = seen.get(row.record_id)
+            if earlier is not None:
+                self._refuse_repeat(row, *earlier)
+                counts["repeated"] += 1
+                continue
+            seen[row.record_id] = (row.where, row.revision, row.fingerprint)
+            day = row.incident.occurred_on
+            first_day = day if first_day is None or day < first_day else first_day
+            last_day = day if last_day is None or day > last_day else last_day
+            latest_revision = max(latest_revision, row.revision)
+            countries.add(row.country)
+            yield from self._row_events(row, logged.get(row.record_id), hidden)
+        if self.progress is not None and counts["rows"] % PROGRESS_EVERY:
+            self.progress(counts["rows"] % PROGRESS_EVERY)
+        if first_day is None or last_day is None:
+            return
+        for row, known in self._restores:
+            yield from self._restore(row, known, hidden, latest_revision)
+        yield from self._removals(logged, seen, hidden, (first_day, last_day), countries, latest_revision)
+
+    def _row_events(self, row: Row, known: Logged | None, hidden: frozenset[str]) -> Iterator[tuple[Event, str]]:
+        counts = self._counts
+        dataset = self.dataset
+        if known is None:
+            counts["new"] += 1
+            yield from dataset.record(row)
+        elif row.revision < known.revision:
+            counts["older"] += 1
+        elif row.revision == known.revision or (
+            dataset.revised_by_content and incident_digest(row.incident) == known.digest
+        ):
+            if row.revision == known.revision and incident_digest(row.incident) != known.digest:
+                raise dataset.conflict(row)
+            if known.event_id in hidden:
+                counts["restored"] += 1
+                self._restores.append((row, known))  # known from the download's day, so after every row
+            else:
+                counts["unchanged"] += 1
+        elif known.event_id in hidden:
+            counts["restored"] += 1  # dropped earlier, back now in a revised version
+            yield from dataset.record(row)
+        else:
+            counts["updated"] += 1
+            reason = dataset.revised_reason(row.record_id, known.revision, row.revision)
+            suffix = f"revised:{dataset.label(row.revision)}"
+            yield from self._retract_version(known, row.incident.reported_on, suffix, reason, row.where)
+            yield from dataset.record(row)
+
+    def _restore(
+        self, row: Row, known: Logged, hidden: frozenset[str], latest_revision: int
+    ) -> Iterator[tuple[Event, str]]:
+        """A dropped row is back: its retractions are retracted, known from this download's day."""
+        dataset = self.dataset
+        day = dataset.revision_day(latest_revision)
+        reason = f"{row.record_id} ({dataset.version(row.revision)}) is back in {dataset.of_download(latest_revision)}"
+        suffix = f"restored:{dataset.label(latest_revision)}"
+        for target in (known.event_id, *dataset.companions(known.event_id)):
+            for retraction in self._retractions_hiding(target, hidden):
+                yield self._retract(retraction, day, f"{retraction}:{suffix}", reason, row.where)
+
+    def _removals(
+        self,
+        logged: dict[str, Logged],
+        seen: dict[str, tuple[str, int, int]],
+        hidden: frozenset[str],
+        covered: tuple[dt.date, dt.date],
+        countries: set[str],
+        latest_revision: int,
+    ) -> Iterator[tuple[Event, str]]:
+        """Retract what the log holds that this download covers but no longer has."""
+        dataset = self.dataset
+        first, last = (day.isoformat() for day in covered)
+        day = dataset.revision_day(latest_revision)
+        suffix = f"removed:{dataset.label(latest_revision)}"
+        for record_id, known in logged.items():
+            if (
+                record_id in seen
+                or known.event_id in hidden
+                or known.revision > latest_revision  # newer than this download: it cannot have dropped it
+                or not first <= known.occurred_on <= last
+                or known.country not in countries
+            ):
+                continue
+            self._counts["removed"] += 1
+            reason = f"{record_id} is not in {dataset.of_download(latest_revision)}"
+            where = f"{record_id} (absent from the {dataset.download})"
+            yield from self._retract_version(known, day, suffix, reason, where)
+
+    def _refuse_repeat(self, row: Row, where: str, revision: int, fingerprint: int) -> None:
+        row_number = where.rpartition(":")[2]
+        dataset = self.dataset
+        if revision != row.revision:
+            raise BadEvent(
+                f"{row.record_id} is also on {row_number} with {dataset.version(revision)}: "
+                f"{'an' if dataset.download[0] in 'aeiou' else 'a'} {dataset.download} holds one version of each event",
+                where=row.where,
+                field=dataset.id_column,
+            )
+        if fingerprint != row.fingerprint:
+            version = "" if dataset.revised_by_content else f" with {dataset.version(row.revision)}"
+            raise BadEvent(
+                f"{row.record_id}{version} is also on {row_number} with other content",
+                where=row.where,
+                field=dataset.id_column,
+            )
+
+
+def import_history(store: EventStore, plan: HistoryImport[Row], expected_head: int | None) -> HistoryImportResult:
+    """Append what `plan` says changed, all or nothing; the result counts each kind of change."""
+    appended = store.append(plan.events(), expected_head=expected_head, keep_events=False)
+    if appended.first_seq is None:
+        return HistoryImportResult(plan.counts(), appended)
+    days = [day for (day,) in store.row_values(RowQuery(columns=("reported_on",), after_seq=appended.first_seq - 1))]
+    return HistoryImportResult(plan.counts(), appended, min(days), max(days))
