@@ -143,9 +143,10 @@ class Timeline:
     ) -> Any:
         """Append a file (or binary stream) in a registered format, all or nothing: `jsonl`
         (an AppendResult), `acled` (an AcledImportResult: a newer export appends only what changed),
-        `cloudevents`, `geojson` (a map of territory). `progress(n)` is called as rows are read.
-        `options` are the format's own (acled: `encoding`, `date_order`; geojson: `claimant`,
-        `controller`, `source`, `on`, `region`); one the format does not take is refused."""
+        `ucdp` (the same, known from `known_on`), `cloudevents`, `geojson` (a map of territory).
+        `progress(n)` is called as rows are read. `options` are the format's own (acled:
+        `encoding`, `date_order`; ucdp: `known_on`, required; geojson: `claimant`, `controller`,
+        `source`, `on`, `region`); one the format does not take is refused."""
         self._check_writable()
         reader = formats.importer(format)
         given = {option: value for option, value in options.items() if value is not None}
@@ -166,6 +167,10 @@ class Timeline:
     def import_acled(self, source: str | os.PathLike[str] | IO[bytes], **options: Any) -> Any:
         """`import_file(source, "acled", ...)`: an ACLED CSV export, as history."""
         return self.import_file(source, "acled", **options)
+
+    def import_ucdp(self, source: str | os.PathLike[str] | IO[bytes], known_on: dt.date, **options: Any) -> Any:
+        """`import_file(source, "ucdp", known_on=...)`: a UCDP GED CSV known from `known_on`, as history."""
+        return self.import_file(source, "ucdp", known_on=known_on, **options)
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -257,13 +257,15 @@ LOCATIONS_PER_REGION = 5
 
 def incident_lines(facts: FactMap) -> Iterator[str]:
     """Each admin1 region, then its locations with the most incidents; `--json` has every one."""
-    locations: dict[str, list[Any]] = {}
+    # A region's locations, by (region, the dataset tallied apart, if any): ("location", region,
+    # location[, dataset]) under ("admin1", region[, dataset]).
+    locations: dict[tuple[str, ...], list[Any]] = {}
     for key in facts:
         if key[0] == "location":
-            locations.setdefault(key[1], []).append(facts[key])
+            locations.setdefault((key[1], *key[3:]), []).append(facts[key])
     for key in sorted(key for key in facts if key[0] == "admin1"):
         yield "  " + facts[key].describe()
-        places = sorted(locations.get(key[1], []), key=lambda place: (-place.incidents, place.place))
+        places = sorted(locations.get(key[1:], []), key=lambda place: (-place.incidents, place.place))
         for place in places[:LOCATIONS_PER_REGION]:
             yield "    " + place.describe()
         if len(places) > LOCATIONS_PER_REGION:

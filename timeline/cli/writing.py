@@ -18,7 +18,7 @@ from timeline.cli.shell import (
     json_option,
     open_for_writing,
 )
-from timeline.errors import BadEvent
+from timeline.errors import BadArgument, BadEvent
 from timeline.formats import IMPORT_FORMATS
 
 if TYPE_CHECKING:
@@ -120,10 +120,16 @@ def map_options(command: Any) -> Any:
     show_default=True,
     help="jsonl: the event format; acled: an ACLED CSV export (re-importing a newer one appends only what "
     "changed); acled-deleted: ACLED's list of deleted events (each withdraws the log's version, known from its "
-    "deletion day); cloudevents: CloudEvents 1.0 JSON, one event per line; geojson: a map of controlled "
+    "deletion day); ucdp: a UCDP GED CSV (re-importing a later download appends only what changed, known "
+    "from --known-on); cloudevents: CloudEvents 1.0 JSON, one event per line; geojson: a map of controlled "
     "territory (polygons, WGS84) as one territory.mapped event, with --claimant, --controller, --source and --on.",
 )
 @click.option("--expect-head", type=int, help="Fail unless the log still ends at this seq (optimistic concurrency).")
+@click.option(
+    "--known-on",
+    type=DAY,
+    help="ucdp (required): the day the file was downloaded or released; what it says is known from that day.",
+)
 @click.option(
     "--encoding",
     help="acled: the file's text encoding, such as cp1252 (default: UTF-8, or Windows-1252 when the file is not "
@@ -148,6 +154,11 @@ def import_(
     # Each format's own options (acled: --encoding, --date-order; geojson: --claimant...); one given
     # to a format that does not take it is refused by name.
     options = {name: value for name, value in format_options.items() if value is not None}
+    if format_ == "ucdp" and "known_on" not in options:
+        raise BadArgument(
+            "--format ucdp needs --known-on DAY: the day the file was downloaded or released "
+            "(UCDP's rows do not say when they last changed)"
+        )
     with open_for_writing(db) as timeline:
         if file == "-":
             result = timeline.import_file(

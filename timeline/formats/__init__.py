@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 # Named here as well as by each module, so the CLI can offer them without loading the engine
 # (a test checks the two agree).
 EXPORT_FORMATS = ("jsonl", "cloudevents", "csv", "geojson", "timelinejs", "datasette-metadata")
-IMPORT_FORMATS = ("jsonl", "acled", "acled-deleted", "cloudevents", "geojson")
+IMPORT_FORMATS = ("jsonl", "acled", "acled-deleted", "ucdp", "cloudevents", "geojson")
 
 
 class Readable(Protocol):

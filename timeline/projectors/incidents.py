@@ -1,6 +1,11 @@
 """Incidents: per first-level region (admin1) and per location, incidents by event type, the toll
 as reported, and the latest incident.
 
+Each dataset is tallied apart: two datasets count the same fighting each in its own way (ACLED's
+fatalities, UCDP GED's best estimate within a low-high range), so their figures stand side by
+side and are never summed. ACLED's rows and reports that name no dataset keep the plain keys
+(`incidents.admin1.Kursk`); another dataset's tallies add its name (`incidents.admin1.Kursk.UCDP GED`).
+
 A tally names its most recent incidents in `event_ids` (up to PROVENANCE_LIMIT; `incidents`
 counts them all). Naming every one would make each fold step and each stored checkpoint grow
 with the region's whole history: 100,000 incidents in one region would cost 5 billion copied
@@ -15,11 +20,13 @@ import attrs
 
 from events.envelope import Event
 from events.kinds import IncidentReported
-from events.kinds.incident import describe_toll
+from events.kinds.incident import ESTIMATING_DATASETS, describe_toll
 from events.quantity import MAX_VALUE, Bound, Quantity
 from timeline.projectors.base import FactKey, Projector, State
 
 PROVENANCE_LIMIT = 20
+# The datasets tallied under the plain keys; every other dataset's tallies stand apart.
+SHARED_KEY_DATASETS = frozenset({None, "ACLED"})
 
 _LOWER = {Bound.AT_LEAST, Bound.MORE_THAN}
 
@@ -68,10 +75,11 @@ class LatestIncident:
     source: str
     event_id: str
     unverified: bool = False
+    estimated: bool = False  # the toll is a best estimate within a range (UCDP GED)
 
     def describe(self) -> str:
         what = f"{self.event_type} / {self.sub_event_type}" if self.sub_event_type else self.event_type
-        toll = f", {describe_toll(self.fatalities)}" if self.fatalities is not None else ""
+        toll = f", {describe_toll(self.fatalities, estimate=self.estimated)}" if self.fatalities is not None else ""
         flag = ", unverified" if self.unverified else ""
         return f"{what} at {self.location} ({self.on.isoformat()}, {self.source}{toll}{flag})"
 
@@ -83,9 +91,37 @@ class EventTypeTally:
     fatalities: Quantity | None  # the sum of the reported tolls; None when none was reported
     event_ids: tuple[str, ...]  # the most recent, up to PROVENANCE_LIMIT
 
-    def describe(self) -> str:
-        toll = f" ({describe_toll(self.fatalities)})" if self.fatalities is not None else ""
+    def describe(self, *, estimated: bool = False) -> str:
+        toll = f" ({describe_toll(self.fatalities, estimate=estimated)})" if self.fatalities is not None else ""
         return f"{self.event_type} {self.incidents:,}{toll}"
+
+
+@attrs.frozen
+class DeathsBySide:
+    """The sum of a dataset's deaths by whom they were (UCDP GED's best estimates by side)."""
+
+    side_a: int = 0
+    side_b: int = 0
+    civilians: int = 0
+    unknown: int = 0
+
+    def add(self, payload: IncidentReported) -> DeathsBySide:
+        return DeathsBySide(
+            self.side_a + (payload.deaths_a or 0),
+            self.side_b + (payload.deaths_b or 0),
+            self.civilians + (payload.deaths_civilians or 0),
+            self.unknown + (payload.deaths_unknown or 0),
+        )
+
+    def describe(self) -> str:
+        return f"side A {self.side_a:,}, side B {self.side_b:,}, civilians {self.civilians:,}, unknown {self.unknown:,}"
+
+
+def _by_side(payload: IncidentReported) -> bool:
+    return any(
+        count is not None
+        for count in (payload.deaths_a, payload.deaths_b, payload.deaths_civilians, payload.deaths_unknown)
+    )
 
 
 @attrs.frozen
@@ -104,14 +140,23 @@ class PlaceIncidents:
     longitude: float | None = None
     geo_precision: int | None = None
     event_ids: tuple[str, ...] = ()  # the most recent incidents, up to PROVENANCE_LIMIT
+    dataset: str | None = None  # set when the tally is one dataset's, apart from the others
+    deaths_by_side: DeathsBySide | None = None  # when its incidents give deaths by side
 
     def describe(self) -> str:
         where = self.place if self.level == "admin1" else f"{self.place} ({self.admin1 or self.country})"
-        toll = describe_toll(self.fatalities) if self.fatalities is not None else "no fatality figures"
+        estimated = self.dataset in ESTIMATING_DATASETS
+        if self.fatalities is not None:
+            toll = describe_toll(self.fatalities, estimate=estimated)
+        else:
+            toll = "no death figures" if estimated else "no fatality figures"
         unreported = f" ({self.without_toll:,} without a figure)" if self.without_toll and self.fatalities else ""
-        types = ", ".join(tally.describe() for tally in self.by_event_type)
+        sides = f" ({self.deaths_by_side.describe()})" if self.deaths_by_side is not None else ""
+        types = ", ".join(tally.describe(estimated=estimated) for tally in self.by_event_type)
         plural = "s" if self.incidents != 1 else ""
-        return f"{where}: {self.incidents:,} incident{plural}, {toll}{unreported}; {types}; latest {self.latest.describe()}"
+        counted = f"{self.incidents:,} {'event' if estimated else 'incident'}{plural}"
+        label = f", {self.dataset}" if self.dataset else ""
+        return f"{where}{label}: {counted}, {toll}{unreported}{sides}; {types}; latest {self.latest.describe()}"
 
 
 def _recent(ids: tuple[str, ...], event_id: str) -> tuple[str, ...]:
@@ -144,7 +189,9 @@ def _count(
         event.source,
         event.event_id,
         event.unverified,
+        payload.estimated,
     )
+    sides = _by_side(payload)
     if current is None:
         return PlaceIncidents(
             level=level,
@@ -157,7 +204,12 @@ def _count(
             by_event_type=_tally((), payload, event.event_id),
             latest=latest,
             event_ids=(event.event_id,),
+            dataset=None if payload.dataset in SHARED_KEY_DATASETS else payload.dataset,
+            deaths_by_side=DeathsBySide().add(payload) if sides else None,
         )
+    by_side = current.deaths_by_side
+    if sides:
+        by_side = (by_side or DeathsBySide()).add(payload)
     # Built field by field rather than by attrs.evolve, which inspects the class on every call:
     # this runs once per incident per place in every fold.
     return PlaceIncidents(
@@ -174,16 +226,22 @@ def _count(
         current.longitude,
         current.geo_precision,
         _recent(current.event_ids, event.event_id),
+        current.dataset,
+        by_side,
     )
 
 
 def keys(event: Event) -> tuple[FactKey, ...]:
-    """The incident's region (admin1, else its country) and its location within that region."""
+    """The incident's region (admin1, else its country) and its location within that region; a
+    dataset tallied apart adds its name to both."""
     payload = event.payload
     if not isinstance(payload, IncidentReported):
         return ()
     region = payload.admin1 or payload.country
-    return ("admin1", region), ("location", region, payload.location)
+    dataset = payload.dataset
+    if dataset is None or dataset in SHARED_KEY_DATASETS:
+        return ("admin1", region), ("location", region, payload.location)
+    return ("admin1", region, dataset), ("location", region, payload.location, dataset)
 
 
 def apply(state: State, event: Event) -> State:

@@ -1,0 +1,376 @@
+"""Reading UCDP GED's CSV (the yearly release, or the monthly candidate events): one
+`incident.reported` event per row.
+
+Columns are read by header name (any case), so the release's and the candidate set's column
+orders, older column sets and extra columns all read the same; a missing required column is
+refused by name, and an ACLED export given as UCDP is recognised and refused as one. Rows are
+numbered as a spreadsheet shows them: the header is row 1. Every refusal names the file, the row
+and the column.
+
+A cell is read as the value it means, so the same row written by another tool reads the same:
+`2014-01-22T00:00:00` and `2014-01-22` are one day, `3.0` is 3, `TRUE`, `true` and `1` are true,
+and surrounding whitespace is dropped.
+
+What is known about a row (bitemporally): it happened between `date_start` and `date_end`; it
+folds on `date_start`, at the precision the span allows (a day, a week, a month; a span that is
+none of these says so in the event's note). UCDP rows carry no date of their last change, so a
+row is known from the day of its download (`--known-on`), and its event id is derived from its
+`id` and that day (`ucdp:123456:2024-06-01`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+import attrs
+
+from events.envelope import DatePrecision, Event
+from events.kinds import IncidentReported
+from events.quantity import Quantity
+from timeline.errors import BadEvent
+
+DATASET = "UCDP GED"
+ID_PREFIX = "ucdp"
+VIOLENCE_TYPES = {1: "State-based conflict", 2: "Non-state conflict", 3: "One-sided violence"}
+REQUIRED_COLUMNS = ("id", "type_of_violence", "country", "date_start", "date_end", "best")
+# Copied as text, under their own names.
+TEXT_COLUMNS = (
+    "relid",
+    "conflict_name",
+    "dyad_name",
+    "gwnoa",
+    "gwnob",
+    "code_status",
+    "region",
+    "where_description",
+    "source_article",
+    "source_office",
+    "source_date",
+    "source_headline",
+    "source_original",
+)
+# Whole numbers, under their own names.
+NUMBER_COLUMNS = (
+    "conflict_new_id",
+    "dyad_new_id",
+    "side_a_new_id",
+    "side_b_new_id",
+    "event_clarity",
+    "date_prec",
+    "where_prec",
+    "country_id",
+    "priogrid_gid",
+    "number_of_sources",
+    "deaths_a",
+    "deaths_b",
+    "deaths_civilians",
+    "deaths_unknown",
+)
+# Columns read into the shared fields, by field.
+COLUMN_OF_FIELD = {
+    "record_id": "id",
+    "event_type": "type_of_violence",
+    "actor1": "side_a",
+    "actor2": "side_b",
+    "admin1": "adm_1",
+    "admin2": "adm_2",
+    "location": "where_coordinates",
+    "fatalities": "best",
+}
+# Columns that tell an ACLED export, given as UCDP by mistake.
+ACLED_COLUMNS = ("event_id_cnty", "event_date", "fatalities")
+
+_ID = re.compile(r"[0-9]{1,15}(?:\.0*)?")
+# A day, optionally with a time of day (a database or spreadsheet export adds midnight).
+_DAY = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]*)?)?Z?)?")
+_WHOLE_NUMBER = re.compile(r"\+?([0-9]{1,15})(?:\.0*)?")
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_TRUE = frozenset({"true", "1", "yes", "t", "y"})
+_FALSE = frozenset({"false", "0", "no", "f", "n"})
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def incident_id(record_id: str, known_on: dt.date) -> str:
+    return f"{ID_PREFIX}:{record_id}:{known_on.isoformat()}"
+
+
+@attrs.frozen
+class UcdpRow:
+    """One row, read and validated: its event and what re-import needs to know of it."""
+
+    where: str  # "file.csv:row 12"
+    record_id: str  # UCDP's id
+    revision: int  # the download's day (its ordinal): UCDP stamps no version on a row
+    country: str
+    incident: Event
+    fingerprint: int  # of the row's cells: tells a repeated row from a different one
+
+
+class _Row:
+    """The cells of one row by column name, and the errors that name the row and column."""
+
+    __slots__ = ("cells", "columns", "where")
+
+    def __init__(self, cells: list[str], columns: dict[str, int], where: str):
+        self.cells = cells
+        self.columns = columns
+        self.where = where
+
+    def refuse(self, column: str, message: str) -> BadEvent:
+        return BadEvent(message, where=self.where, field=column)
+
+    def text(self, column: str) -> str | None:
+        position = self.columns.get(column)
+        if position is None:
+            return None
+        value = self.cells[position]
+        if "\n" in value or "\r" in value:
+            value = _LINE_BREAK.sub(" ", value)  # a line break inside a cell reads as a space
+        return value.strip() or None
+
+    def required(self, column: str) -> str:
+        value = self.text(column)
+        if value is None:
+            raise self.refuse(column, "empty (required)")
+        return value
+
+    def whole_number(self, column: str, *, required: bool = False) -> int | None:
+        value = self.required(column) if required else self.text(column)
+        if value is None:
+            return None
+        match = _WHOLE_NUMBER.fullmatch(value)
+        if match is None:
+            raise self.refuse(column, f"expected a whole number, not {value!r}")
+        return int(match.group(1))
+
+    def number(self, column: str) -> float | None:
+        value = self.text(column)
+        if value is None:
+            return None
+        if not _NUMBER.fullmatch(value):
+            raise self.refuse(column, f"expected a number, not {value!r}")
+        return float(value)
+
+    def boolean(self, column: str) -> bool | None:
+        value = self.text(column)
+        if value is None:
+            return None
+        folded = value.casefold()
+        if folded in _TRUE:
+            return True
+        if folded in _FALSE:
+            return False
+        raise self.refuse(column, f"expected true or false (or 1 or 0), not {value!r}")
+
+    def day(self, column: str) -> dt.date:
+        value = self.required(column)
+        match = _DAY.fullmatch(value)
+        if match is None:
+            raise self.refuse(column, f"expected a date such as 2014-01-22, not {value!r}")
+        try:
+            return dt.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            raise self.refuse(column, f"{value!r} is not a real calendar day") from None
+
+
+def _build(row: _Row, make: Callable[..., Any], **fields: Any) -> Any:
+    """Construct a payload or envelope, turning its validators' complaints into the row's column."""
+    try:
+        return make(**fields)
+    except (TypeError, ValueError) as exc:
+        field, _, message = str(exc).partition(" ")
+        if field in fields or field in COLUMN_OF_FIELD:
+            raise row.refuse(COLUMN_OF_FIELD.get(field, field), message) from None
+        raise BadEvent(str(exc), where=row.where) from None
+
+
+def _precision(start: dt.date, end: dt.date) -> DatePrecision:
+    """The finest precision whose span holds both days: a day, a week (Monday to Sunday), a month;
+    a longer span is shown as its first month, and the note says the span."""
+    if start == end:
+        return DatePrecision.DAY
+    if start.isocalendar()[:2] == end.isocalendar()[:2]:
+        return DatePrecision.WEEK
+    return DatePrecision.MONTH
+
+
+def _deaths(row: _Row) -> Quantity:
+    best = row.whole_number("best", required=True)
+    assert best is not None
+    low = row.whole_number("low")
+    high = row.whole_number("high")
+    low = best if low is None else low
+    high = best if high is None else high
+    if low > best:
+        raise row.refuse("low", f"{low} is above best {best}")
+    if high < best:
+        raise row.refuse("high", f"{high} is below best {best}")
+    if low == best == high:
+        return _build(row, Quantity, value=best)  # type: ignore[no-any-return]  # a Quantity
+    return _build(row, Quantity, value=best, low=low, high=high)  # type: ignore[no-any-return]  # a Quantity
+
+
+def read_row(row: _Row, known_on: dt.date) -> UcdpRow:
+    raw_id = row.required("id")
+    if not _ID.fullmatch(raw_id):
+        raise row.refuse("id", f"expected UCDP's numeric event id such as 123456, not {raw_id!r}")
+    record_id = str(int(raw_id.partition(".")[0]))
+    start = row.day("date_start")
+    end = row.day("date_end")
+    if end < start:
+        raise row.refuse("date_end", f"{end.isoformat()} is before date_start {start.isoformat()}")
+    if start > known_on:
+        raise row.refuse(
+            "date_start",
+            f"{start.isoformat()} is after --known-on {known_on.isoformat()}: a download holds no event "
+            "that had not begun (is --known-on the day of the download?)",
+        )
+    year = row.whole_number("year")
+    if year is not None and year != start.year:
+        raise row.refuse("year", f"{year} does not match date_start {start.isoformat()}")
+    violence = row.whole_number("type_of_violence", required=True)
+    if violence not in VIOLENCE_TYPES:
+        raise row.refuse(
+            "type_of_violence", f"expected 1 (state-based), 2 (non-state) or 3 (one-sided), not {violence}"
+        )
+    country = row.required("country")
+    admin1, admin2 = row.text("adm_1"), row.text("adm_2")
+    payload: IncidentReported = _build(
+        row,
+        IncidentReported,
+        event_type=VIOLENCE_TYPES[violence],
+        country=country,
+        location=row.text("where_coordinates") or admin2 or admin1 or country,
+        actor1=row.text("side_a"),
+        actor2=row.text("side_b"),
+        admin1=admin1,
+        admin2=admin2,
+        latitude=row.number("latitude"),
+        longitude=row.number("longitude"),
+        fatalities=_deaths(row),
+        dataset=DATASET,
+        record_id=record_id,
+        active_year=row.boolean("active_year"),
+        date_end=end.isoformat() if end != start else None,
+        **{column: row.text(column) for column in TEXT_COLUMNS},
+        **{column: row.whole_number(column) for column in NUMBER_COLUMNS},
+    )
+    precision = _precision(start, end)
+    incident: Event = _build(
+        row,
+        Event,
+        payload=payload,
+        occurred_on=start,
+        source=DATASET,
+        reported_on=known_on,
+        event_id=incident_id(record_id, known_on),
+        date_precision=precision,
+        note=f"between {start.isoformat()} and {end.isoformat()}" if end != start else None,
+    )
+    return UcdpRow(row.where, record_id, known_on.toordinal(), country, incident, hash(tuple(row.cells)))
+
+
+# -- the file --------------------------------------------------------------------------------
+
+
+def _refuse_wrong_file(head: bytes, name: str) -> None:
+    if not head:
+        raise BadEvent("the file is empty (a UCDP GED file starts with a header row: id, relid, year, ...)", where=name)
+    if head.startswith(b"PK\x03\x04"):
+        raise BadEvent("a spreadsheet or zip archive, not CSV: unzip it, or save it as CSV (UTF-8)", where=name)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise BadEvent("an Excel 97-2003 spreadsheet (.xls), not CSV: save it as CSV (UTF-8)", where=name)
+    if head.startswith(b"\x1f\x8b"):
+        raise BadEvent("a gzip archive, not CSV: unpack it first", where=name)
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text.startswith((b"{", b"[")):
+        raise BadEvent(
+            "JSON, not CSV: UCDP's API answers a page at a time, and only a whole download can say which "
+            "events were dropped; import UCDP's CSV download (a JSONL event log imports with --format jsonl)",
+            where=name,
+        )
+
+
+def _header(cells: list[str], name: str) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for position, cell in enumerate(cells):
+        column = cell.strip().casefold()
+        if column in columns:
+            raise BadEvent(f"column {column!r} appears twice in the header", where=f"{name}:row 1")
+        if column:
+            columns[column] = position
+    if all(column in columns for column in ACLED_COLUMNS):
+        raise BadEvent(
+            "this looks like an ACLED export (it has event_id_cnty, event_date and fatalities, not UCDP's "
+            "id, date_start and best): import it with --format acled",
+            where=f"{name}:row 1",
+        )
+    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+    if missing:
+        hint = ""
+        if len(cells) == 1 and any(separator in cells[0] for separator in ";\t|"):
+            hint = " (the columns are not separated by commas: UCDP's CSV uses commas)"
+        plural = "s" if len(missing) > 1 else ""
+        raise BadEvent(
+            f"missing column{plural} {', '.join(missing)}{hint}; a UCDP GED file has "
+            f"{', '.join(REQUIRED_COLUMNS)} and more",
+            where=f"{name}:row 1",
+        )
+    return columns
+
+
+def read_rows(stream: IO[bytes], name: str, known_on: dt.date) -> Iterator[UcdpRow]:
+    """Yield each row of a UCDP GED CSV, read and validated; raise BadEvent at the first bad one."""
+    head = stream.read(64)
+    _refuse_wrong_file(head, name)
+    text = io.TextIOWrapper(io.BufferedReader(_Prefixed(head, stream)), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    number = 1
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise BadEvent("the file is empty (a UCDP GED file starts with a header row)", where=name)
+        columns = _header(header, name)
+        width = len(header)
+        any_rows = False
+        for cells in reader:
+            number += 1
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue  # a blank line
+            where = f"{name}:row {number}"
+            if len(cells) != width:
+                raise BadEvent(f"has {len(cells)} cells, but the header has {width} columns", where=where)
+            any_rows = True
+            yield read_row(_Row(cells, columns, where), known_on)
+        if not any_rows:
+            raise BadEvent("no rows after the header", where=name)
+    except UnicodeDecodeError:
+        raise BadEvent(f"not valid UTF-8 (after row {number}): save the file as UTF-8", where=name) from None
+    except csv.Error as exc:
+        raise BadEvent(f"not readable as CSV: {exc}", where=f"{name}:row {number + 1}") from None
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read to recognise the file, then the rest of the stream (which stays the
+    caller's to close)."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]):
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size], self._head = self._head[:size], self._head[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
