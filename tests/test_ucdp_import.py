@@ -104,7 +104,7 @@ def test_columns_are_read_by_name_in_any_order_with_or_without_a_bom():
     rows = [row(1, day(6)), row(2, day(7), type_of_violence=3)]
     plain, reordered = memory_timeline(), memory_timeline()
     imported(plain, rows)
-    shuffled = tuple(reversed(COLUMNS)) + ("an_extra_column",)
+    shuffled = (*reversed(COLUMNS), "an_extra_column")
     reordered.import_ucdp(
         io.BytesIO(csv_bytes(rows, columns=shuffled, bom=True).replace(b"date_start", b"DATE_START", 1)),
         FIRST_DOWNLOAD,
