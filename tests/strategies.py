@@ -335,27 +335,27 @@ def _incident_reported_draw(draw: st.DrawFn, small_pools: bool) -> k.IncidentRep
         dataset=draw(_optional(st.sampled_from(["ACLED", "UCDP GED"]))),
         record_id=draw(_optional(st.from_regex(r"[A-Z]{3}[0-9]{1,6}", fullmatch=True))),
         revision=draw(_optional(st.integers(0, 2_000_000_000))),
-        **(draw(_ucdp_fields()) if draw(st.booleans()) else {}),
+        ucdp=draw(_optional(_ucdp_fields())),
     )
 
 
 @st.composite
-def _ucdp_fields(draw: st.DrawFn) -> dict[str, object]:
+def _ucdp_fields(draw: st.DrawFn) -> k.incident.UcdpFields:
     """UCDP GED's own fields (a few of them drawn: the rest keep their defaults)."""
     count = _optional(st.integers(0, 500))
-    return {
-        "conflict_name": draw(_optional(st.sampled_from(["Russia - Ukraine"]))),
-        "dyad_new_id": draw(_optional(st.integers(0, 20_000))),
-        "active_year": draw(_optional(st.booleans())),
-        "event_clarity": draw(_optional(st.sampled_from([1, 2]))),
-        "date_prec": draw(_optional(st.sampled_from(k.incident.DATE_PRECISIONS))),
-        "date_end": draw(_optional(st.dates(dt.date(2024, 8, 1), dt.date(2024, 9, 30)).map(dt.date.isoformat))),
-        "where_prec": draw(_optional(st.sampled_from(k.incident.WHERE_PRECISIONS))),
-        "deaths_a": draw(count),
-        "deaths_b": draw(count),
-        "deaths_civilians": draw(count),
-        "deaths_unknown": draw(count),
-    }
+    return k.incident.UcdpFields(
+        conflict_name=draw(_optional(st.sampled_from(["Russia - Ukraine"]))),
+        dyad_new_id=draw(_optional(st.integers(0, 20_000))),
+        active_year=draw(_optional(st.booleans())),
+        event_clarity=draw(_optional(st.sampled_from([1, 2]))),
+        date_prec=draw(_optional(st.sampled_from(k.incident.DATE_PRECISIONS))),
+        date_end=draw(_optional(st.dates(dt.date(2024, 8, 1), dt.date(2024, 9, 30)).map(dt.date.isoformat))),
+        where_prec=draw(_optional(st.sampled_from(k.incident.WHERE_PRECISIONS))),
+        deaths_a=draw(count),
+        deaths_b=draw(count),
+        deaths_civilians=draw(count),
+        deaths_unknown=draw(count),
+    )
 
 
 def _incident_reported(small_pools: bool) -> st.SearchStrategy[k.IncidentReported]:

@@ -56,6 +56,8 @@ from acled_samples import csv_bytes, row, spreadsheet_bytes, timestamp
 from click.testing import CliRunner
 from generate_commands_doc import PAGE as COMMANDS_PAGE
 from generate_commands_doc import commands_page
+from ucdp_samples import csv_bytes as ucdp_csv_bytes
+from ucdp_samples import row as ucdp_row
 
 from timeline.cli import cli
 
@@ -328,6 +330,50 @@ def _acled_downloads(folder: Path) -> None:
         workbook.writestr("[Content_Types].xml", "<Types/>")
 
 
+def _ucdp_downloads(folder: Path) -> None:
+    """Two UCDP GED downloads (made-up rows) of the Kursk fighting, and the malformed files
+    docs/ucdp.md imports.
+
+    The second download writes every row another way (dates with midnight, 3.0 for 3, true for
+    TRUE), revises 502 (Kurchatov: best 3 becomes 8), drops 503 (Korenevo) and adds 505."""
+    kursk = {"adm_1": "Kursk", "adm_2": "Sudzhanskiy", "where_coordinates": "Sudzha"}
+    kurchatov = {
+        **kursk,
+        "adm_2": "Kurchatovskiy",
+        "where_coordinates": "Kurchatov",
+        "latitude": 51.6606,
+        "longitude": 35.6573,
+        "type_of_violence": 3,
+        "deaths_a": 0,
+        "deaths_b": 0,
+        "deaths_civilians": 3,
+    }
+    korenevo = {**kursk, "adm_2": "Korenevskiy", "where_coordinates": "Korenevo", "latitude": 51.4117,
+                "longitude": 34.9094}  # fmt: skip
+    first = [
+        ucdp_row(501, _day(6), **kursk),
+        ucdp_row(502, _day(7), **kurchatov),
+        ucdp_row(503, _day(10), **korenevo, best=2, low=2, high=2, deaths_a=1),
+        ucdp_row(504, _day(12), _day(14), **kursk, date_prec=2, best=11, low=9, high=20, deaths_a=6, deaths_b=5),
+    ]
+
+    def another_way(values: dict) -> dict:
+        return {**values, "date_start": f"{values['date_start']}T00:00:00", "best": f"{values['best']}.0",
+                "active_year": "true"}  # fmt: skip
+
+    second = [
+        another_way(first[0]),
+        {**ucdp_row(502, _day(7), **kurchatov), "best": 8, "high": 10, "deaths_civilians": 8},
+        another_way(first[3]),
+        ucdp_row(505, _day(15), **kursk, best=4, low=4, high=6, deaths_a=4),
+    ]
+    (folder / "ged-2024-09-01.csv").write_bytes(ucdp_csv_bytes(first))
+    (folder / "ged-2024-10-01.csv").write_bytes(ucdp_csv_bytes(second, bom=True))
+    (folder / "ged-bad-best.csv").write_bytes(ucdp_csv_bytes([first[0], {**first[1], "best": "three"}]))
+    (folder / "ged-bad-range.csv").write_bytes(ucdp_csv_bytes([first[0], {**first[1], "low": 5}]))
+    (folder / "ged-no-best.csv").write_bytes(ucdp_csv_bytes(first, columns=("id", "date_start", "date_end", "country")))
+
+
 def _more_events() -> list[dict]:
     return [
         {
@@ -388,6 +434,7 @@ def _write_forger(folder: Path) -> None:
 FIXTURES: dict[str, list[Callable[[Path], None]]] = {
     "docs/walkthrough.md": [_write_more_events],
     "docs/acled.md": [_acled_downloads],
+    "docs/ucdp.md": [_acled_downloads, _ucdp_downloads],
     "docs/exports.md": [_acled_downloads],
     "docs/teams.md": [_write_forger],
     "docs/python-api.md": [_write_more_events],

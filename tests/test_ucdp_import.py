@@ -55,24 +55,29 @@ def test_a_row_becomes_an_incident_known_from_the_download_day():
     assert (payload.dataset, payload.record_id, payload.revision) == ("UCDP GED", "101", None)
     assert payload.event_type == "State-based conflict"
     assert (payload.actor1, payload.actor2) == ("Government of Russia (Soviet Union)", "Government of Ukraine")
-    assert (payload.side_a_new_id, payload.side_b_new_id) == (57, 199)
-    assert (payload.conflict_name, payload.conflict_new_id) == ("Russia - Ukraine", 13_243)
-    assert payload.dyad_name == "Government of Russia (Soviet Union) - Government of Ukraine"
+    assert (payload.ucdp.side_a_new_id, payload.ucdp.side_b_new_id) == (57, 199)
+    assert (payload.ucdp.conflict_name, payload.ucdp.conflict_new_id) == ("Russia - Ukraine", 13_243)
+    assert payload.ucdp.dyad_name == "Government of Russia (Soviet Union) - Government of Ukraine"
     assert (payload.country, payload.admin1, payload.admin2, payload.location) == (
         "Russia (Soviet Union)",
         "Kursk oblast",
         "Sudzhanskiy rayon",
         "Sudzha town",
     )
-    assert (payload.latitude, payload.longitude, payload.where_prec) == (51.1919, 35.2716, 1)
-    assert payload.where_description == "Sudzha, Kursk oblast"
-    assert (payload.country_id, payload.priogrid_gid, payload.region) == (365, 185_831, "Europe")
-    assert (payload.number_of_sources, payload.source_office) == (2, "Kommersant;Reuters")
-    assert payload.source_headline == "Fighting near Sudzha"
-    assert (payload.active_year, payload.event_clarity, payload.code_status) == (True, 1, "Clear")
+    assert (payload.latitude, payload.longitude, payload.ucdp.where_prec) == (51.1919, 35.2716, 1)
+    assert payload.ucdp.where_description == "Sudzha, Kursk oblast"
+    assert (payload.ucdp.country_id, payload.ucdp.priogrid_gid, payload.region) == (365, 185_831, "Europe")
+    assert (payload.ucdp.number_of_sources, payload.ucdp.source_office) == (2, "Kommersant;Reuters")
+    assert payload.ucdp.source_headline == "Fighting near Sudzha"
+    assert (payload.ucdp.active_year, payload.ucdp.event_clarity, payload.ucdp.code_status) == (True, 1, "Clear")
     # Deaths as UCDP gives them: the best estimate within its low-high range, and by side.
     assert payload.fatalities == Quantity(3, low=2, high=5)
-    assert (payload.deaths_a, payload.deaths_b, payload.deaths_civilians, payload.deaths_unknown) == (2, 1, 0, 0)
+    assert (
+        payload.ucdp.deaths_a,
+        payload.ucdp.deaths_b,
+        payload.ucdp.deaths_civilians,
+        payload.ucdp.deaths_unknown,
+    ) == (2, 1, 0, 0)
     assert payload.describe().endswith("best 3 (low 2 – high 5) deaths")
 
 
@@ -90,7 +95,7 @@ def test_a_date_span_folds_on_its_first_day_at_the_precision_it_allows(start, en
     event = timeline.store.get(incident_id("7", FIRST_DOWNLOAD)).event
     assert (event.occurred_on, event.date_precision) == (start, precision)
     assert event.note == f"between {start.isoformat()} and {end.isoformat()}"
-    assert (event.payload.date_end, event.payload.date_prec) == (end.isoformat(), 2)
+    assert (event.payload.ucdp.date_end, event.payload.ucdp.date_prec) == (end.isoformat(), 2)
 
 
 def test_deaths_without_a_range_are_exact_and_low_and_high_default_to_best():

@@ -107,6 +107,41 @@ def describe_toll(fatalities: Quantity, *, estimate: bool = False) -> str:
     return fatalities.describe("fatality" if one else "fatalities")
 
 
+@attrs.frozen
+class UcdpFields:
+    """What UCDP GED says of an event beyond the fields every dataset fills, by its codebook's names."""
+
+    relid: str | None = optional_text()
+    conflict_new_id: int | None = _whole_number(0, _MAX_ID)
+    conflict_name: str | None = optional_text()
+    dyad_new_id: int | None = _whole_number(0, _MAX_ID)
+    dyad_name: str | None = optional_text()
+    side_a_new_id: int | None = _whole_number(0, _MAX_ID)
+    side_b_new_id: int | None = _whole_number(0, _MAX_ID)
+    gwnoa: str | None = optional_text()
+    gwnob: str | None = optional_text()
+    code_status: str | None = optional_text()
+    active_year: bool | None = _optional_bool()
+    event_clarity: int | None = _whole_number(1, 2)
+    date_prec: int | None = _whole_number(1, 5, allowed=DATE_PRECISIONS)
+    date_end: str | None = _optional_day()  # the last day it may have happened (occurred_on: the first)
+    where_prec: int | None = _whole_number(1, 7, allowed=WHERE_PRECISIONS)
+    where_description: str | None = optional_text(long=True)
+    country_id: int | None = _whole_number(0, _MAX_ID)  # Gleditsch-Ward, not ISO
+    priogrid_gid: int | None = _whole_number(0, _MAX_ID)
+    number_of_sources: int | None = _whole_number(0, _MAX_COUNT)
+    source_article: str | None = optional_text(long=True)
+    source_office: str | None = optional_text(long=True)
+    source_date: str | None = optional_text(long=True)
+    source_headline: str | None = optional_text(long=True)
+    source_original: str | None = optional_text(long=True)
+    # Deaths by whom they were (best estimates): side A's, side B's, civilians', of unknown status.
+    deaths_a: int | None = _whole_number(0, _MAX_COUNT)
+    deaths_b: int | None = _whole_number(0, _MAX_COUNT)
+    deaths_civilians: int | None = _whole_number(0, _MAX_COUNT)
+    deaths_unknown: int | None = _whole_number(0, _MAX_COUNT)
+
+
 @kind("incident.reported")
 @attrs.frozen
 class IncidentReported:
@@ -139,36 +174,11 @@ class IncidentReported:
     dataset: str | None = optional_text()
     record_id: str | None = optional_text()
     revision: int | None = _whole_number(0, _MAX_REVISION)
-    # UCDP GED's fields, by its codebook's names.
-    relid: str | None = optional_text()
-    conflict_new_id: int | None = _whole_number(0, _MAX_ID)
-    conflict_name: str | None = optional_text()
-    dyad_new_id: int | None = _whole_number(0, _MAX_ID)
-    dyad_name: str | None = optional_text()
-    side_a_new_id: int | None = _whole_number(0, _MAX_ID)
-    side_b_new_id: int | None = _whole_number(0, _MAX_ID)
-    gwnoa: str | None = optional_text()
-    gwnob: str | None = optional_text()
-    code_status: str | None = optional_text()
-    active_year: bool | None = _optional_bool()
-    event_clarity: int | None = _whole_number(1, 2)
-    date_prec: int | None = _whole_number(1, 5, allowed=DATE_PRECISIONS)
-    date_end: str | None = _optional_day()  # the last day it may have happened (occurred_on: the first)
-    where_prec: int | None = _whole_number(1, 7, allowed=WHERE_PRECISIONS)
-    where_description: str | None = optional_text(long=True)
-    country_id: int | None = _whole_number(0, _MAX_ID)  # Gleditsch-Ward, not ISO
-    priogrid_gid: int | None = _whole_number(0, _MAX_ID)
-    number_of_sources: int | None = _whole_number(0, _MAX_COUNT)
-    source_article: str | None = optional_text(long=True)
-    source_office: str | None = optional_text(long=True)
-    source_date: str | None = optional_text(long=True)
-    source_headline: str | None = optional_text(long=True)
-    source_original: str | None = optional_text(long=True)
-    # Deaths by whom they were (best estimates): side A's, side B's, civilians', of unknown status.
-    deaths_a: int | None = _whole_number(0, _MAX_COUNT)
-    deaths_b: int | None = _whole_number(0, _MAX_COUNT)
-    deaths_civilians: int | None = _whole_number(0, _MAX_COUNT)
-    deaths_unknown: int | None = _whole_number(0, _MAX_COUNT)
+    # UCDP GED's own fields (None for other datasets): one field, so that the events of other
+    # datasets pay nothing for them when they are decoded.
+    ucdp: UcdpFields | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(UcdpFields))
+    )
 
     def __attrs_post_init__(self) -> None:
         if (self.latitude is None) != (self.longitude is None):

@@ -31,6 +31,7 @@ import attrs
 
 from events.envelope import DatePrecision, Event
 from events.kinds import IncidentReported
+from events.kinds.incident import UcdpFields
 from events.quantity import Quantity
 from timeline.errors import BadEvent
 
@@ -38,7 +39,7 @@ DATASET = "UCDP GED"
 ID_PREFIX = "ucdp"
 VIOLENCE_TYPES = {1: "State-based conflict", 2: "Non-state conflict", 3: "One-sided violence"}
 REQUIRED_COLUMNS = ("id", "type_of_violence", "country", "date_start", "date_end", "best")
-# Copied as text, under their own names.
+# Copied as text into UCDP's own fields, under their own names.
 TEXT_COLUMNS = (
     "relid",
     "conflict_name",
@@ -46,7 +47,6 @@ TEXT_COLUMNS = (
     "gwnoa",
     "gwnob",
     "code_status",
-    "region",
     "where_description",
     "source_article",
     "source_office",
@@ -54,7 +54,7 @@ TEXT_COLUMNS = (
     "source_headline",
     "source_original",
 )
-# Whole numbers, under their own names.
+# Whole numbers, likewise.
 NUMBER_COLUMNS = (
     "conflict_new_id",
     "dyad_new_id",
@@ -240,6 +240,14 @@ def read_row(row: _Row, known_on: dt.date) -> UcdpRow:
         )
     country = row.required("country")
     admin1, admin2 = row.text("adm_1"), row.text("adm_2")
+    details: UcdpFields = _build(
+        row,
+        UcdpFields,
+        active_year=row.boolean("active_year"),
+        date_end=end.isoformat() if end != start else None,
+        **{column: row.text(column) for column in TEXT_COLUMNS},
+        **{column: row.whole_number(column) for column in NUMBER_COLUMNS},
+    )
     payload: IncidentReported = _build(
         row,
         IncidentReported,
@@ -253,12 +261,10 @@ def read_row(row: _Row, known_on: dt.date) -> UcdpRow:
         latitude=row.number("latitude"),
         longitude=row.number("longitude"),
         fatalities=_deaths(row),
+        region=row.text("region"),
         dataset=DATASET,
         record_id=record_id,
-        active_year=row.boolean("active_year"),
-        date_end=end.isoformat() if end != start else None,
-        **{column: row.text(column) for column in TEXT_COLUMNS},
-        **{column: row.whole_number(column) for column in NUMBER_COLUMNS},
+        ucdp=details,
     )
     precision = _precision(start, end)
     incident: Event = _build(
