@@ -306,7 +306,7 @@ def test_known_on_is_required_for_ucdp_and_refused_for_other_formats(tmp_path, f
     acled = tmp_path / "acled.csv"
     acled.write_bytes(acled_csv([acled_row("RUS1", day(6))]))
     result = invoke("import", acled, "--format", "acled", "--known-on", "2024-09-01", "--db", db)
-    assert result.exit_code == 2 and "--known-on does not apply to the acled format" in result.output
+    assert result.exit_code == 2 and "--known-on is an option of --format ucdp, not acled" in result.output
     assert fingerprint(db) == before
     with pytest.raises(BadArgument, match="needs known_on"):
         memory_timeline().import_file(io.BytesIO(csv_bytes([row(1, day(6))])), "ucdp")

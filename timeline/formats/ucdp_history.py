@@ -91,4 +91,4 @@ def _import(
     return import_history(store, plan, expected_head)
 
 
-register_importer(Importer("ucdp", "a UCDP GED CSV file", _import, options=frozenset({"known_on"})))
+register_importer(Importer("ucdp", "a UCDP GED CSV file", _import, options=("known_on",)))

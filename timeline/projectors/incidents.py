@@ -210,9 +210,8 @@ def _count(
             deaths_by_side=DeathsBySide().add(sides) if sides is not None else None,
         )
     by_side = current.deaths_by_side
-<<<<<<< HEAD
-    if sides:
-        by_side = (by_side or DeathsBySide()).add(payload)
+    if sides is not None:
+        by_side = (by_side or DeathsBySide()).add(sides)
     # Built field by field rather than by attrs.evolve, which inspects the class on every call:
     # this runs once per incident per place in every fold.
     return PlaceIncidents(
@@ -231,19 +230,6 @@ def _count(
         _recent(current.event_ids, event.event_id),
         current.dataset,
         by_side,
-=======
-    if sides is not None:
-        by_side = (by_side or DeathsBySide()).add(sides)
-    return attrs.evolve(
-        current,
-        incidents=current.incidents + 1,
-        fatalities=add_tolls(current.fatalities, payload.fatalities),
-        without_toll=current.without_toll + int(payload.fatalities is None),
-        by_event_type=_tally(current.by_event_type, payload, event.event_id),
-        latest=latest,
-        event_ids=_recent(current.event_ids, event.event_id),
-        deaths_by_side=by_side,
->>>>>>> 861da96 (UCDP's own fields in one nested field; docs/ucdp.md; a 100,000-row benchmark)
     )
 
 
