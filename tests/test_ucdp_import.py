@@ -163,7 +163,7 @@ def test_a_later_download_counts_only_real_changes_after_reading_cells_as_values
 
     before = timeline.state(day(31), FIRST_DOWNLOAD).facts()
     after = timeline.state(day(31)).facts()
-    region = "incidents.admin1.Kursk oblast.UCDP GED"
+    region = "incidents.UCDP GED.admin1.Kursk oblast"
     assert before[region].incidents == 20 and after[region].incidents == 21
     revised = timeline.store.get(incident_id("1", SECOND_DOWNLOAD)).payload
     assert revised.fatalities == Quantity(9, low=2, high=12)
@@ -194,7 +194,7 @@ def test_a_dropped_row_that_returns_is_restored_known_from_its_download():
     assert dropped.counts.removed == 1
     back = imported(timeline, rows, THIRD_DOWNLOAD)
     assert (back.counts.restored, back.counts.unchanged, back.counts.new) == (1, 2, 0)
-    region = "incidents.admin1.Kursk oblast.UCDP GED"
+    region = "incidents.UCDP GED.admin1.Kursk oblast"
     counted = {
         known: timeline.state(day(31), known).facts()[region].incidents
         for known in (FIRST_DOWNLOAD, SECOND_DOWNLOAD, THIRD_DOWNLOAD)
@@ -243,14 +243,14 @@ def test_ucdp_figures_stand_beside_acleds_for_a_place_never_summed():
     )
     imported(timeline, [row(1, day(6)), row(2, day(7), best=32, low=28, high=47, deaths_civilians=29)])
     facts = timeline.state(day(31)).facts()
-    acled, ucdp = facts["incidents.admin1.Kursk oblast"], facts["incidents.admin1.Kursk oblast.UCDP GED"]
+    acled, ucdp = facts["incidents.admin1.Kursk oblast"], facts["incidents.UCDP GED.admin1.Kursk oblast"]
     assert (acled.incidents, acled.fatalities, acled.dataset) == (3, Quantity(12), None)
     assert (ucdp.incidents, ucdp.fatalities, ucdp.dataset) == (2, Quantity(35, low=30, high=52), "UCDP GED")
     assert (ucdp.deaths_by_side.side_a, ucdp.deaths_by_side.civilians) == (4, 29)
     assert ucdp.describe().startswith(
         "Kursk oblast, UCDP GED: 2 events, best 35 (low 30 – high 52) deaths (side A 4, side B 2, civilians 29"
     )
-    assert facts["incidents.location.Kursk oblast.Sudzha town.UCDP GED"].incidents == 2
+    assert facts["incidents.UCDP GED.location.Kursk oblast.Sudzha town"].incidents == 2
 
 
 def test_state_why_and_exports_show_ucdp_incidents(tmp_path):
@@ -261,7 +261,15 @@ def test_state_why_and_exports_show_ucdp_incidents(tmp_path):
     state = invoke("state", "--db", db)
     assert "Kursk oblast, UCDP GED: 2 events, best 6 (low 4 – high 10) deaths" in state.output
     assert "    Sudzha town (Kursk oblast), UCDP GED: 2 events" in state.output
-    why = invoke("why", "incidents.admin1.Kursk oblast.UCDP GED", "--db", db)
+    nested = json.loads(invoke("state", "--db", db, "--json").output)["incidents"]
+    assert set(nested) == {"UCDP GED"}  # apart from the plain keys: never inside another dataset's fact
+    assert nested["UCDP GED"]["admin1"]["Kursk oblast"]["fatalities"] == {
+        "value": 6,
+        "bound": "exact",
+        "low": 4,
+        "high": 10,
+    }
+    why = invoke("why", "incidents.UCDP GED.admin1.Kursk oblast", "--db", db)
     assert why.exit_code == 0 and "ucdp:1:2024-09-01" in why.output and "ucdp:2:2024-09-01" in why.output
     assert invoke("export", "--format", "csv", "-o", tmp_path / "t.csv", "--db", db).exit_code == 0
     exported = (tmp_path / "t.csv").read_text(encoding="utf-8")

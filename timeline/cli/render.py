@@ -257,15 +257,19 @@ LOCATIONS_PER_REGION = 5
 
 def incident_lines(facts: FactMap) -> Iterator[str]:
     """Each admin1 region, then its locations with the most incidents; `--json` has every one."""
-    # A region's locations, by (region, the dataset tallied apart, if any): ("location", region,
-    # location[, dataset]) under ("admin1", region[, dataset]).
-    locations: dict[tuple[str, ...], list[Any]] = {}
+    # A dataset tallied apart starts its keys with its name: (dataset, "admin1", region). Each
+    # region's tallies come together, the plain ones first, each with its own locations.
+    locations: dict[tuple[str, str], list[Any]] = {}
+    regions: list[tuple[str, str, tuple[str, ...]]] = []
     for key in facts:
-        if key[0] == "location":
-            locations.setdefault((key[1], *key[3:]), []).append(facts[key])
-    for key in sorted(key for key in facts if key[0] == "admin1"):
+        dataset, level, rest = ("", key[0], key[1:]) if key[0] in ("admin1", "location") else (key[0], key[1], key[2:])
+        if level == "location":
+            locations.setdefault((rest[0], dataset), []).append(facts[key])
+        elif level == "admin1":
+            regions.append((rest[0], dataset, key))
+    for region, dataset, key in sorted(regions):
         yield "  " + facts[key].describe()
-        places = sorted(locations.get(key[1:], []), key=lambda place: (-place.incidents, place.place))
+        places = sorted(locations.get((region, dataset), []), key=lambda place: (-place.incidents, place.place))
         for place in places[:LOCATIONS_PER_REGION]:
             yield "    " + place.describe()
         if len(places) > LOCATIONS_PER_REGION:

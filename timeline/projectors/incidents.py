@@ -4,7 +4,8 @@ as reported, and the latest incident.
 Each dataset is tallied apart: two datasets count the same fighting each in its own way (ACLED's
 fatalities, UCDP GED's best estimate within a low-high range), so their figures stand side by
 side and are never summed. ACLED's rows and reports that name no dataset keep the plain keys
-(`incidents.admin1.Kursk`); another dataset's tallies add its name (`incidents.admin1.Kursk.UCDP GED`).
+(`incidents.admin1.Kursk`); another dataset's tallies start with its name
+(`incidents.UCDP GED.admin1.Kursk`).
 
 A tally names its most recent incidents in `event_ids` (up to PROVENANCE_LIMIT; `incidents`
 counts them all). Naming every one would make each fold step and each stored checkpoint grow
@@ -235,7 +236,7 @@ def _count(
 
 def keys(event: Event) -> tuple[FactKey, ...]:
     """The incident's region (admin1, else its country) and its location within that region; a
-    dataset tallied apart adds its name to both."""
+    dataset tallied apart puts its name before both (so `state --json` nests them under it)."""
     payload = event.payload
     if not isinstance(payload, IncidentReported):
         return ()
@@ -243,7 +244,7 @@ def keys(event: Event) -> tuple[FactKey, ...]:
     dataset = payload.dataset
     if dataset is None or dataset in SHARED_KEY_DATASETS:
         return ("admin1", region), ("location", region, payload.location)
-    return ("admin1", region, dataset), ("location", region, payload.location, dataset)
+    return (dataset, "admin1", region), (dataset, "location", region, payload.location)
 
 
 def apply(state: State, event: Event) -> State:
@@ -251,7 +252,7 @@ def apply(state: State, event: Event) -> State:
     if not isinstance(payload, IncidentReported):
         return state
     region_key, location_key = keys(event)
-    region = region_key[1]
+    region = region_key[-1]
     state = state.set(region_key, _count(state.get(region_key), "admin1", region, event, payload))
     location = _count(state.get(location_key), "location", payload.location, event, payload)
     if payload.located:
