@@ -3,6 +3,7 @@ figures beside ACLED's, and bad input refused whole."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -115,6 +116,26 @@ def test_columns_are_read_by_name_in_any_order_with_or_without_a_bom():
         FIRST_DOWNLOAD,
     )
     assert [r.event for r in plain.events()] == [r.event for r in reordered.events()]
+
+
+def test_a_file_saved_by_a_spreadsheet_reads_the_same():
+    """Windows-1252 instead of UTF-8, semicolons and decimal commas instead of commas and points."""
+    rows = [row(1, day(6), where_description="Sudzha, Kursk oblast (Kurskaya oblast')")]
+    plain = memory_timeline()
+    imported(plain, rows)
+    text = csv_bytes(rows).decode("utf-8")
+    saved = memory_timeline()
+    semicolons = io.StringIO()
+    writer = csv.writer(semicolons, delimiter=";", lineterminator="\r\n")
+    for cells in csv.reader(io.StringIO(text)):
+        writer.writerow([cell.replace(".", ",") if cell.replace(".", "").isdigit() else cell for cell in cells])
+    result = saved.import_ucdp(io.BytesIO(semicolons.getvalue().encode("cp1252")), FIRST_DOWNLOAD, name="ged.csv")
+    assert result.read_as == "read as UTF-8; semicolon-separated"
+    assert [r.event for r in plain.events()] == [r.event for r in saved.events()]
+    french = [row(2, day(6), side_a="Gouvernement fran\u00e7ais")]
+    result = saved.import_ucdp(io.BytesIO(csv_bytes(french).decode().encode("cp1252")), FIRST_DOWNLOAD)
+    assert result.read_as.startswith("read as Windows-1252 (line 2 is not UTF-8)")
+    assert saved.store.get(incident_id("2", FIRST_DOWNLOAD)).payload.actor1 == "Gouvernement fran\u00e7ais"
 
 
 def test_only_the_required_columns_are_needed():
@@ -370,9 +391,12 @@ WRONG_FILES = [
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Excel 97-2003 spreadsheet (.xls)"),
     (csv_bytes([]), "no rows after the header"),
     (b"id,date_start\r\n1,2024-08-06\r\n", "missing columns type_of_violence, country, date_end, best"),
-    (b"id;date_start;best\r\n", "not separated by commas"),
+    (b"id|date_start|best\r\n1|2024-08-06|3\r\n", "separated by '|'"),
     (acled_csv([acled_row("RUS1", day(6))]), "looks like an ACLED export"),
-    (csv_bytes([row(1, day(6))]).replace(b"Sudzha", b"Sudzh\xe9", 1), "not valid UTF-8"),
+    (
+        csv_bytes([row(1, day(6), side_a="Gouvernement fran\u00e7ais")]).replace(b"Sudzha", b"Sudzh\xe9", 1),
+        "the file mixes encodings",
+    ),
     (csv_bytes([row(1, day(6))]) + b"2,2024-08-07\r\n", "row 3: has 2 cells, but the header has 49 columns"),
 ]
 

@@ -132,7 +132,7 @@ def map_options(command: Any) -> Any:
 )
 @click.option(
     "--encoding",
-    help="acled: the file's text encoding, such as cp1252 (default: UTF-8, or Windows-1252 when the file is not "
+    help="acled, ucdp: the file's text encoding, such as cp1252 (default: UTF-8, or Windows-1252 when the file is not "
     "UTF-8; a byte-order mark says UTF-8 or UTF-16).",
 )
 @click.option(

@@ -1,7 +1,8 @@
 """Reading UCDP GED's CSV (the yearly release, or the monthly candidate events): one
 `incident.reported` event per row.
 
-Columns are read by header name (any case), so the release's and the candidate set's column
+Columns are read by header name (any case), in the file's encoding and with its separator as a
+spreadsheet saved them (`saved_csv`), so the release's and the candidate set's column
 orders, older column sets and extra columns all read the same; a missing required column is
 refused by name, and an ACLED export given as UCDP is recognised and refused as one. Rows are
 numbered as a spreadsheet shows them: the header is row 1. Every refusal names the file, the row
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -34,6 +35,7 @@ from events.kinds import IncidentReported
 from events.kinds.incident import UcdpFields
 from events.quantity import Quantity
 from timeline.errors import BadEvent
+from timeline.formats.saved_csv import EncodingProblem, Reading, separator_of, text_stream
 
 DATASET = "UCDP GED"
 ID_PREFIX = "ucdp"
@@ -114,12 +116,14 @@ class UcdpRow:
 class _Row:
     """The cells of one row by column name, and the errors that name the row and column."""
 
-    __slots__ = ("cells", "columns", "where")
+    __slots__ = ("cells", "columns", "decimal_comma", "where")
 
-    def __init__(self, cells: list[str], columns: dict[str, int], where: str):
+    def __init__(self, cells: list[str], columns: dict[str, int], where: str, *, decimal_comma: bool = False):
         self.cells = cells
         self.columns = columns
         self.where = where
+        # A spreadsheet that saves with semicolons writes 51,23 for 51.23 (its locale's decimal mark).
+        self.decimal_comma = decimal_comma
 
     def refuse(self, column: str, message: str) -> BadEvent:
         return BadEvent(message, where=self.where, field=column)
@@ -152,6 +156,8 @@ class _Row:
         value = self.text(column)
         if value is None:
             return None
+        if self.decimal_comma and "," in value:
+            value = value.replace(",", ".", 1)
         if not _NUMBER.fullmatch(value):
             raise self.refuse(column, f"expected a number, not {value!r}")
         return float(value)
@@ -319,8 +325,8 @@ def _header(cells: list[str], name: str) -> dict[str, int]:
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if missing:
         hint = ""
-        if len(cells) == 1 and any(separator in cells[0] for separator in ";\t|"):
-            hint = " (the columns are not separated by commas: UCDP's CSV uses commas)"
+        if len(cells) == 1 and "|" in cells[0]:
+            hint = " (the columns are separated by '|': save the file with commas)"
         plural = "s" if len(missing) > 1 else ""
         raise BadEvent(
             f"missing column{plural} {', '.join(missing)}{hint}; a UCDP GED file has "
@@ -330,14 +336,28 @@ def _header(cells: list[str], name: str) -> dict[str, int]:
     return columns
 
 
-def read_rows(stream: IO[bytes], name: str, known_on: dt.date) -> Iterator[UcdpRow]:
-    """Yield each row of a UCDP GED CSV, read and validated; raise BadEvent at the first bad one."""
+def read_rows(
+    stream: IO[bytes],
+    name: str,
+    known_on: dt.date,
+    *,
+    encoding: str | None = None,
+    reading: Reading | None = None,
+) -> Iterator[UcdpRow]:
+    """Yield each row of a UCDP GED CSV, read and validated; raise BadEvent at the first bad one.
+
+    The file's encoding and separator are found as for ACLED's (`saved_csv`: UTF-8 with or
+    without a BOM, UTF-16 by its BOM, else Windows-1252 when it is not UTF-8; commas, tabs or
+    semicolons), and what was assumed is kept in `reading`."""
+    reading = reading if reading is not None else Reading(name)
     head = stream.read(64)
     _refuse_wrong_file(head, name)
-    text = io.TextIOWrapper(io.BufferedReader(_Prefixed(head, stream)), encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
     number = 1
     try:
+        text = text_stream(head, stream, reading, encoding)
+        first_line = text.readline()
+        reading.separator = separator_of(first_line)
+        reader = csv.reader(itertools.chain((first_line,), text), delimiter=reading.separator)
         header = next(reader, None)
         if header is None:
             raise BadEvent("the file is empty (a UCDP GED file starts with a header row)", where=name)
@@ -352,31 +372,13 @@ def read_rows(stream: IO[bytes], name: str, known_on: dt.date) -> Iterator[UcdpR
             if len(cells) != width:
                 raise BadEvent(f"has {len(cells)} cells, but the header has {width} columns", where=where)
             any_rows = True
-            yield read_row(_Row(cells, columns, where), known_on)
+            row = _Row(cells, columns, where, decimal_comma=reading.separator == ";")
+            yield read_row(row, known_on)
         if not any_rows:
             raise BadEvent("no rows after the header", where=name)
+    except EncodingProblem as exc:
+        raise BadEvent(str(exc), where=name) from None
     except UnicodeDecodeError:
-        raise BadEvent(f"not valid UTF-8 (after row {number}): save the file as UTF-8", where=name) from None
+        raise BadEvent(f"not readable as {reading.encoding} (after row {number})", where=name) from None
     except csv.Error as exc:
         raise BadEvent(f"not readable as CSV: {exc}", where=f"{name}:row {number + 1}") from None
-
-
-class _Prefixed(io.RawIOBase):
-    """The bytes already read to recognise the file, then the rest of the stream (which stays the
-    caller's to close)."""
-
-    def __init__(self, head: bytes, rest: IO[bytes]):
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            size = min(len(buffer), len(self._head))
-            buffer[:size], self._head = self._head[:size], self._head[size:]
-            return size
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)

@@ -20,9 +20,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import IO
 
+import attrs
+
 from timeline.errors import BadArgument, BadEvent
 from timeline.formats import Importer, register_importer
 from timeline.formats.dataset_history import HistoryImport, HistoryImportResult, LivingDataset, import_history
+from timeline.formats.saved_csv import Reading
 from timeline.formats.ucdp import DATASET, UcdpRow, read_rows
 from timeline.store import EventStore
 
@@ -78,6 +81,7 @@ def _import(
     progress: Callable[[int], None] | None,
     *,
     known_on: dt.date | None = None,
+    encoding: str | None = None,
 ) -> HistoryImportResult:
     """A UCDP GED CSV as history, known from `known_on`: only what changed since the log's last
     download is appended; the result counts new, updated, removed and unchanged rows."""
@@ -86,9 +90,10 @@ def _import(
             "a UCDP GED import needs {known_on}: the day the file was downloaded or released "
             "(UCDP's rows do not say when they last changed)"
         )
-    rows = read_rows(stream, name, known_on)
+    reading = Reading(name)
+    rows = read_rows(stream, name, known_on, encoding=encoding, reading=reading)
     plan = HistoryImport(store, UcdpGed(known_on), rows, progress=progress)
-    return import_history(store, plan, expected_head)
+    return attrs.evolve(import_history(store, plan, expected_head), read_as=reading.describe())
 
 
-register_importer(Importer("ucdp", "a UCDP GED CSV file", _import, options=("known_on",)))
+register_importer(Importer("ucdp", "a UCDP GED CSV file", _import, options=("known_on", "encoding")))
