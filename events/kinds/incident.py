@@ -9,7 +9,7 @@ known from its download's day, the event's `reported_on`).
 
 UCDP GED's rows fill the shared fields (side_a and side_b as actor1 and actor2, adm_1 and adm_2
 as admin1 and admin2, where_coordinates as the location, its best estimate with its low-high range
-as `fatalities`) and the fields after `revision`, which keep its codebook's names.
+as `fatalities`), and its own fields in `ucdp` (`UcdpFields`), by its codebook's names.
 """
 
 import datetime as dt
