@@ -14,7 +14,6 @@ seconds of the row's last change). Its event id is derived from `event_id_cnty` 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
@@ -29,14 +28,13 @@ from timeline.errors import BadEvent
 from timeline.formats.saved_csv import (
     DateOrder,
     DayReader,
-    EncodingProblem,
     NotADay,
     OrderConflict,
     OrderUnknown,
     Reading,
     ambiguous_throughout,
-    separator_of,
-    text_stream,
+    header_columns,
+    read_table,
 )
 
 DATASET = "ACLED"
@@ -305,13 +303,7 @@ def _refuse_wrong_file(head: bytes, name: str) -> None:
 
 
 def _header(cells: list[str], name: str) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for position, cell in enumerate(cells):
-        column = cell.strip().casefold()
-        if column in columns:
-            raise BadEvent(f"column {column!r} appears twice in the header", where=f"{name}:row 1")
-        if column:
-            columns[column] = position
+    columns = header_columns(cells, name)
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if missing and "deleted_timestamp" in columns:
         raise BadEvent(
@@ -348,60 +340,32 @@ def read_rows(
     days = DayReader(reading)
     head = stream.read(64)
     _refuse_wrong_file(head, name)
-    number = 1
-    try:
-        text = text_stream(head, stream, reading, encoding)
-        first_line = text.readline()
-        reading.separator = separator_of(first_line)
-        reader = csv.reader(_chain_line(first_line, text), delimiter=reading.separator)
-        header = next(reader, None)
-        if header is None:
-            raise BadEvent("the file is empty (an ACLED export starts with a header row)", where=name)
-        columns = _header(header, name)
-        _assume_layout(columns, reading)
-        width = len(header)
-        any_rows = False
-        waiting: list[tuple[_Row, str]] = []  # rows whose day needs the file's order
-        for cells in reader:
-            number += 1
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue  # a blank line
-            if number == 2 and _is_hashtag_row(cells):
-                reading.skipped.append("row 2 skipped: HXL hashtags")
-                continue
-            where = f"{name}:row {number}"
-            if len(cells) != width:
-                raise BadEvent(f"has {len(cells)} cells, but the header has {width} columns", where=where)
-            any_rows = True
-            row = _Row(cells, columns, where, days)
-            day = row.text("event_date")
-            if day is not None and days.needs_order(day):
-                waiting.append((row, day))
-                continue
-            if waiting:
-                _settle_order(days, day, row)
-                if reading.date_order is not None:
-                    yield from (read_row(waiting_row) for waiting_row, _ in waiting)
-                    waiting.clear()
-            yield read_row(row)
+    header, table = read_table(head, stream, name, reading, encoding, what="an ACLED export")
+    columns = _header(header, name)
+    _assume_layout(columns, reading)
+    any_rows = False
+    waiting: list[tuple[_Row, str]] = []  # rows whose day needs the file's order
+    for line in table:
+        if line.number == 2 and _is_hashtag_row(line.cells):
+            reading.skipped.append("row 2 skipped: HXL hashtags")
+            continue
+        any_rows = True
+        row = _Row(line.cells, columns, line.where, days)
+        day = row.text("event_date")
+        if day is not None and days.needs_order(day):
+            waiting.append((row, day))
+            continue
         if waiting:
-            row, day = waiting[0]
-            raise row.refuse("event_date", ambiguous_throughout(day, row.where.rpartition(":")[2]))
-        if not any_rows:
-            raise BadEvent("no rows after the header", where=name)
-    except EncodingProblem as exc:
-        raise BadEvent(str(exc), where=name) from None
-    except UnicodeDecodeError:
-        raise BadEvent(
-            f"not valid {reading.encoding} (after row {number}): give the file's encoding with --encoding", where=name
-        ) from None
-    except csv.Error as exc:
-        raise BadEvent(f"not readable as CSV: {exc}", where=f"{name}:row {number + 1}") from None
-
-
-def _chain_line(first_line: str, rest: IO[str]) -> Iterator[str]:
-    yield first_line
-    yield from rest
+            _settle_order(days, day, row)
+            if reading.date_order is not None:
+                yield from (read_row(waiting_row) for waiting_row, _ in waiting)
+                waiting.clear()
+        yield read_row(row)
+    if waiting:
+        row, day = waiting[0]
+        raise row.refuse("event_date", ambiguous_throughout(day, row.where.rpartition(":")[2]))
+    if not any_rows:
+        raise BadEvent("no rows after the header", where=name)
 
 
 def _settle_order(days: DayReader, day: str | None, row: _Row) -> None:

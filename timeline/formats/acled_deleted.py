@@ -11,7 +11,6 @@ and one older than the version the log holds (ACLED published the row again afte
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
@@ -25,7 +24,7 @@ from timeline import replay
 from timeline.errors import BadEvent
 from timeline.formats import Importer, register_importer
 from timeline.formats.acled import DATASET, claim_id
-from timeline.formats.saved_csv import EncodingProblem, Reading, separator_of, text_stream
+from timeline.formats.saved_csv import Reading, header_columns, read_table
 from timeline.store import AppendResult, EventStore, PayloadField, RowQuery
 
 COLUMNS = ("event_id_cnty", "deleted_timestamp")
@@ -85,40 +84,21 @@ def read_deletions(stream: IO[bytes], name: str, reading: Reading, encoding: str
     if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith((b"{", b"[")):
         yield from _json_deletions(head + stream.read(), name)
         return
-    try:
-        text = text_stream(head, stream, reading, encoding)
-        first_line = text.readline()
-        reading.separator = separator_of(first_line)
-        reader = csv.reader(_chain(first_line, text), delimiter=reading.separator)
-        header = [cell.strip().casefold() for cell in next(reader)]
-        missing = [column for column in COLUMNS if column not in header]
-        if missing and "event_date" in header:
-            raise BadEvent("an ACLED export, not its deleted-events list: import it with --format acled", where=name)
-        if missing:
-            raise BadEvent(
-                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}: ACLED's deleted-events list "
-                f"has {', '.join(COLUMNS)}",
-                where=f"{name}:row 1",
-            )
-        record_at, deleted_at = header.index("event_id_cnty"), header.index("deleted_timestamp")
-        for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            where = f"{name}:row {number}"
-            if len(cells) != len(header):
-                raise BadEvent(f"has {len(cells)} cells, but the header has {len(header)} columns", where=where)
-            yield Deletion(where, _record_id(cells[record_at], where), _deleted_at(cells[deleted_at], where))
-    except EncodingProblem as exc:
-        raise BadEvent(str(exc), where=name) from None
-    except UnicodeDecodeError:
-        raise BadEvent(f"not valid {reading.encoding}: give the file's encoding with --encoding", where=name) from None
-    except csv.Error as exc:
-        raise BadEvent(f"not readable as CSV: {exc}", where=name) from None
-
-
-def _chain(first_line: str, rest: IO[str]) -> Iterator[str]:
-    yield first_line
-    yield from rest
+    header, table = read_table(head, stream, name, reading, encoding, what="ACLED's deleted-events list")
+    columns = header_columns(header, name)
+    missing = [column for column in COLUMNS if column not in columns]
+    if missing and "event_date" in columns:
+        raise BadEvent("an ACLED export, not its deleted-events list: import it with --format acled", where=name)
+    if missing:
+        raise BadEvent(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}: ACLED's deleted-events list "
+            f"has {', '.join(COLUMNS)}",
+            where=f"{name}:row 1",
+        )
+    record_at, deleted_at = columns["event_id_cnty"], columns["deleted_timestamp"]
+    for line in table:
+        cells, where = line.cells, line.where
+        yield Deletion(where, _record_id(cells[record_at], where), _deleted_at(cells[deleted_at], where))
 
 
 def _json_deletions(data: bytes, name: str) -> Iterator[Deletion]:

@@ -24,12 +24,16 @@ them, which no library makes the way a refusal must explain it.
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
 from typing import IO, Any, Literal
 
 import attrs
+
+from timeline.errors import BadEvent
 
 DateOrder = Literal["dmy", "mdy"]
 DATE_ORDERS: tuple[DateOrder, ...] = ("dmy", "mdy")
@@ -242,6 +246,78 @@ def separator_of(header_line: str) -> str:
         if separator in header_line:
             return separator
     return ","
+
+
+@attrs.frozen
+class TableRow:
+    number: int  # as a spreadsheet shows it: the header is row 1
+    where: str  # "file.csv:row 12"
+    cells: list[str]
+
+
+def read_table(
+    head: bytes, rest: IO[bytes], name: str, reading: Reading, encoding: str | None, *, what: str
+) -> tuple[list[str], Iterator[TableRow]]:
+    """The header and then the rows of a CSV file as a spreadsheet may have saved it (its encoding
+    and separator found as the module says, and kept in `reading`): blank lines passed over, a row
+    of another width refused, and every error of reading one line naming the file and row.
+    `what` names the file for messages ("an ACLED export")."""
+    table = _table(head, rest, name, reading, encoding, what)
+    header = next(table)
+    assert isinstance(header, list)
+    return header, table  # type: ignore[return-value]  # after the header, only rows
+
+
+def _table(
+    head: bytes, rest: IO[bytes], name: str, reading: Reading, encoding: str | None, what: str
+) -> Iterator[list[str] | TableRow]:
+    number = 1
+    try:
+        text = text_stream(head, rest, reading, encoding)
+        first_line = text.readline()
+        reading.separator = separator_of(first_line)
+        reader = csv.reader(_chain(first_line, text), delimiter=reading.separator)
+        header = next(reader, None)
+        if header is None:
+            raise BadEvent(f"the file is empty ({what} starts with a header row)", where=name)
+        yield header
+        width, any_rows = len(header), False
+        for cells in reader:
+            number += 1
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue  # a blank line
+            where = f"{name}:row {number}"
+            if len(cells) != width:
+                raise BadEvent(f"has {len(cells)} cells, but the header has {width} columns", where=where)
+            any_rows = True
+            yield TableRow(number, where, cells)
+        if not any_rows:
+            raise BadEvent("no rows after the header", where=name)
+    except EncodingProblem as exc:
+        raise BadEvent(str(exc), where=name) from None
+    except UnicodeDecodeError:
+        raise BadEvent(
+            f"not valid {reading.encoding} (after row {number}): give the file's encoding with --encoding", where=name
+        ) from None
+    except csv.Error as exc:
+        raise BadEvent(f"not readable as CSV: {exc}", where=f"{name}:row {number + 1}") from None
+
+
+def _chain(first_line: str, rest: IO[str]) -> Iterator[str]:
+    yield first_line
+    yield from rest
+
+
+def header_columns(cells: list[str], name: str) -> dict[str, int]:
+    """Column name (trimmed, any case) -> its position; a name twice is refused."""
+    columns: dict[str, int] = {}
+    for position, cell in enumerate(cells):
+        column = cell.strip().casefold()
+        if column in columns:
+            raise BadEvent(f"column {column!r} appears twice in the header", where=f"{name}:row 1")
+        if column:
+            columns[column] = position
+    return columns
 
 
 # -- days ----------------------------------------------------------------------------------------

@@ -21,9 +21,7 @@ row is known from the day of its download (`--known-on`), and its event id is de
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import itertools
 import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -35,7 +33,7 @@ from events.kinds import IncidentReported
 from events.kinds.incident import UcdpFields
 from events.quantity import Quantity
 from timeline.errors import BadEvent
-from timeline.formats.saved_csv import EncodingProblem, Reading, separator_of, text_stream
+from timeline.formats.saved_csv import Reading, header_columns, read_table
 
 DATASET = "UCDP GED"
 ID_PREFIX = "ucdp"
@@ -309,13 +307,7 @@ def _refuse_wrong_file(head: bytes, name: str) -> None:
 
 
 def _header(cells: list[str], name: str) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for position, cell in enumerate(cells):
-        column = cell.strip().casefold()
-        if column in columns:
-            raise BadEvent(f"column {column!r} appears twice in the header", where=f"{name}:row 1")
-        if column:
-            columns[column] = position
+    columns = header_columns(cells, name)
     if all(column in columns for column in ACLED_COLUMNS):
         raise BadEvent(
             "this looks like an ACLED export (it has event_id_cnty, event_date and fatalities, not UCDP's "
@@ -352,33 +344,8 @@ def read_rows(
     reading = reading if reading is not None else Reading(name)
     head = stream.read(64)
     _refuse_wrong_file(head, name)
-    number = 1
-    try:
-        text = text_stream(head, stream, reading, encoding)
-        first_line = text.readline()
-        reading.separator = separator_of(first_line)
-        reader = csv.reader(itertools.chain((first_line,), text), delimiter=reading.separator)
-        header = next(reader, None)
-        if header is None:
-            raise BadEvent("the file is empty (a UCDP GED file starts with a header row)", where=name)
-        columns = _header(header, name)
-        width = len(header)
-        any_rows = False
-        for cells in reader:
-            number += 1
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue  # a blank line
-            where = f"{name}:row {number}"
-            if len(cells) != width:
-                raise BadEvent(f"has {len(cells)} cells, but the header has {width} columns", where=where)
-            any_rows = True
-            row = _Row(cells, columns, where, decimal_comma=reading.separator == ";")
-            yield read_row(row, known_on)
-        if not any_rows:
-            raise BadEvent("no rows after the header", where=name)
-    except EncodingProblem as exc:
-        raise BadEvent(str(exc), where=name) from None
-    except UnicodeDecodeError:
-        raise BadEvent(f"not readable as {reading.encoding} (after row {number})", where=name) from None
-    except csv.Error as exc:
-        raise BadEvent(f"not readable as CSV: {exc}", where=f"{name}:row {number + 1}") from None
+    header, table = read_table(head, stream, name, reading, encoding, what="a UCDP GED file")
+    columns = _header(header, name)
+    for line in table:
+        row = _Row(line.cells, columns, line.where, decimal_comma=reading.separator == ";")
+        yield read_row(row, known_on)
