@@ -228,8 +228,8 @@ def test_a_missing_required_column_is_named():
 
 def test_an_option_another_format_takes_is_refused_by_name(tmp_path):
     timeline = Timeline(memory_store())
-    with pytest.raises(BadArgument, match=r"date_order is an option of --format acled, not jsonl"):
+    with pytest.raises(BadArgument, match=r"date_order is an option of --format acled or ucdp, not jsonl"):
         timeline.import_file(io.BytesIO(b""), "jsonl", name="x.jsonl", date_order="dmy")
     assert invoke("init", "--db", tmp_path / "x.db").exit_code == 0
     result = invoke("import", "-", "--date-order", "dmy", "--db", tmp_path / "x.db", input="")
-    assert result.exit_code == 2 and "--date-order is an option of --format acled, not jsonl" in result.output
+    assert result.exit_code == 2 and "--date-order is an option of --format acled or ucdp, not jsonl" in result.output

@@ -130,7 +130,7 @@ def test_a_file_saved_by_a_spreadsheet_reads_the_same():
     for cells in csv.reader(io.StringIO(text)):
         writer.writerow([cell.replace(".", ",") if cell.replace(".", "").isdigit() else cell for cell in cells])
     result = saved.import_ucdp(io.BytesIO(semicolons.getvalue().encode("cp1252")), FIRST_DOWNLOAD, name="ged.csv")
-    assert result.read_as == "read as UTF-8; semicolon-separated"
+    assert result.read_as == "read as UTF-8; semicolon-separated; dates 2024-08-16"
     assert [r.event for r in plain.events()] == [r.event for r in saved.events()]
     french = [row(2, day(6), side_a="Gouvernement fran\u00e7ais")]
     result = saved.import_ucdp(io.BytesIO(csv_bytes(french).decode().encode("cp1252")), FIRST_DOWNLOAD)
@@ -345,7 +345,7 @@ def test_known_on_is_required_for_ucdp_and_refused_for_other_formats(tmp_path, f
 
 BAD_ROWS = [
     ({"date_start": "2024-02-30"}, "date_start", "not a real calendar day"),
-    ({"date_start": "yesterday"}, "date_start", "expected a date such as 2014-01-22"),
+    ({"date_start": "yesterday"}, "date_start", "expected a date such as 2024-08-16, 16 August 2024"),
     ({"date_end": "2024-08-01"}, "date_end", "is before date_start 2024-08-10"),
     ({"date_start": "2024-09-02", "date_end": "2024-09-02"}, "date_start", "is after --known-on 2024-09-01"),
     ({"year": 2023}, "year", "does not match date_start"),
@@ -414,3 +414,18 @@ def test_a_wrong_file_is_refused_in_one_line_and_changes_nothing(tmp_path, finge
     assert result.output.startswith(f"Error: {source}") and message in result.output, result.output
     assert result.output.count("\n") == 1
     assert fingerprint(db) == before
+
+
+def test_spreadsheet_dates_read_as_the_download_wrote_them():
+    # Saved by a spreadsheet in a day-first locale: 06/08/2024 waits for 14/08/2024 to say which it is.
+    rows = [row(1, day(6)), row(2, day(14))]
+    iso = csv_bytes(rows)
+    saved = iso.replace(b"2024-08-06", b"06/08/2024").replace(b"2024-08-14", b"14/08/2024")
+    first, second = Timeline(memory_store()), Timeline(memory_store())
+    first.import_ucdp(io.BytesIO(iso), known_on=day(20), name="ged.csv")
+    result = second.import_ucdp(io.BytesIO(saved), known_on=day(20), name="ged.csv")
+    assert [e.event.occurred_on for e in second.events()] == [e.event.occurred_on for e in first.events()]
+    assert "dates day/month/year (from row 3 ('14/08/2024'))" in result.read_as
+    ambiguous = iso.replace(b"2024-08-14", b"2024-08-06").replace(b"2024-08-06", b"06/08/2024")
+    with pytest.raises(BadEvent, match=r"ged.csv:row 2: date_start: every date in the file reads both"):
+        Timeline(memory_store()).import_ucdp(io.BytesIO(ambiguous), known_on=day(20), name="ged.csv")

@@ -138,7 +138,7 @@ def map_options(command: Any) -> Any:
 @click.option(
     "--date-order",
     type=click.Choice(("dmy", "mdy")),
-    help="acled: read numeric dates such as 05/04/2022 as day/month/year (dmy) or month/day/year (mdy) "
+    help="acled, ucdp: read numeric dates such as 05/04/2022 as day/month/year (dmy) or month/day/year (mdy) "
     "(default: the order the file's unambiguous dates show).",
 )
 @json_option

@@ -30,10 +30,10 @@ from timeline.formats.saved_csv import (
     DayReader,
     NotADay,
     OrderConflict,
-    OrderUnknown,
     Reading,
-    ambiguous_throughout,
+    TableRow,
     header_columns,
+    in_settled_order,
     read_table,
 )
 
@@ -343,35 +343,26 @@ def read_rows(
     header, table = read_table(head, stream, name, reading, encoding, what="an ACLED export")
     columns = _header(header, name)
     _assume_layout(columns, reading)
+    rows = (_Row(line.cells, columns, line.where, days) for line in table if not _passed_over(line, reading))
     any_rows = False
-    waiting: list[tuple[_Row, str]] = []  # rows whose day needs the file's order
-    for line in table:
-        if line.number == 2 and _is_hashtag_row(line.cells):
-            reading.skipped.append("row 2 skipped: HXL hashtags")
-            continue
+    for row in in_settled_order(rows, days, _days_of, _refuse_day):
         any_rows = True
-        row = _Row(line.cells, columns, line.where, days)
-        day = row.text("event_date")
-        if day is not None and days.needs_order(day):
-            waiting.append((row, day))
-            continue
-        if waiting:
-            _settle_order(days, day, row)
-            if reading.date_order is not None:
-                yield from (read_row(waiting_row) for waiting_row, _ in waiting)
-                waiting.clear()
         yield read_row(row)
-    if waiting:
-        row, day = waiting[0]
-        raise row.refuse("event_date", ambiguous_throughout(day, row.where.rpartition(":")[2]))
     if not any_rows:
         raise BadEvent("no rows after the header", where=name)
 
 
-def _settle_order(days: DayReader, day: str | None, row: _Row) -> None:
-    """Let this row's day decide the file's order, if it can; its own errors wait for `read_row`."""
-    if day is not None:
-        try:
-            days.day(day, row.where.rpartition(":")[2])
-        except (NotADay, OrderConflict, OrderUnknown):
-            pass
+def _passed_over(line: TableRow, reading: Reading) -> bool:
+    if line.number == 2 and _is_hashtag_row(line.cells):
+        reading.skipped.append("row 2 skipped: HXL hashtags")
+        return True
+    return False
+
+
+def _days_of(row: _Row) -> tuple[list[str], str]:
+    day = row.text("event_date")
+    return ([day] if day is not None else []), row.where.rpartition(":")[2]
+
+
+def _refuse_day(row: _Row, message: str) -> BadEvent:
+    return row.refuse("event_date", message)

@@ -28,8 +28,8 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
-from typing import IO, Any, Literal
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any, Literal, TypeVar
 
 import attrs
 
@@ -374,9 +374,47 @@ class DayReader:
         day, month = (first, second) if order == "dmy" else (second, first)
         return dt.date(_year(match[4]), month, day)
 
+    def settle(self, values: Iterable[str], where: str) -> None:
+        """Let these days decide the file's order, if one can; their own errors wait for the row's reading."""
+        for value in values:
+            try:
+                self.day(value, where)
+            except (NotADay, OrderConflict, OrderUnknown):
+                pass
 
-def ambiguous_throughout(value: str, where: str) -> str:
-    """The refusal for a file whose every numeric day reads both ways."""
+
+Row = TypeVar("Row")
+
+
+def in_settled_order(
+    rows: Iterable[Row],
+    days: DayReader,
+    days_of: Callable[[Row], tuple[list[str], str]],
+    refuse: Callable[[Row, str], Exception],
+) -> Iterator[Row]:
+    """`rows` in file order, except that a row whose every numeric day reads both as day/month and
+    month/day waits until a later row settles the file's order (then comes just before it).
+    `days_of(row)` gives the row's day cells and its place ("row 12"); a file that never settles
+    is refused with `refuse(its first waiting row, message)`."""
+    waiting: list[tuple[Row, str, str]] = []
+    for row in rows:
+        values, where = days_of(row)
+        if days.reading.date_order is None:
+            days.settle(values, where)
+            unsettled = [value for value in values if days.needs_order(value)]
+            if unsettled:
+                waiting.append((row, unsettled[0], where))
+                continue
+        if waiting and days.reading.date_order is not None:
+            yield from (waiting_row for waiting_row, _, _ in waiting)
+            waiting.clear()
+        yield row
+    if waiting:
+        row, value, where = waiting[0]
+        raise refuse(row, _ambiguous_throughout(value, where))
+
+
+def _ambiguous_throughout(value: str, where: str) -> str:
     return (
         f"every date in the file reads both as day/month and month/day (such as {value!r} at {where}): "
         "give --date-order dmy or --date-order mdy"

@@ -33,7 +33,16 @@ from events.kinds import IncidentReported
 from events.kinds.incident import UcdpFields
 from events.quantity import Quantity
 from timeline.errors import BadEvent
-from timeline.formats.saved_csv import Reading, header_columns, read_table
+from timeline.formats.saved_csv import (
+    DateOrder,
+    DayReader,
+    NotADay,
+    OrderConflict,
+    Reading,
+    header_columns,
+    in_settled_order,
+    read_table,
+)
 
 DATASET = "UCDP GED"
 ID_PREFIX = "ucdp"
@@ -87,7 +96,6 @@ ACLED_COLUMNS = ("event_id_cnty", "event_date", "fatalities")
 
 _ID = re.compile(r"[0-9]{1,15}(?:\.0*)?")
 # A day, optionally with a time of day (a database or spreadsheet export adds midnight).
-_DAY = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]*)?)?Z?)?")
 _WHOLE_NUMBER = re.compile(r"\+?([0-9]{1,15})(?:\.0*)?")
 _NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _TRUE = frozenset({"true", "1", "yes", "t", "y"})
@@ -114,12 +122,15 @@ class UcdpRow:
 class _Row:
     """The cells of one row by column name, and the errors that name the row and column."""
 
-    __slots__ = ("cells", "columns", "decimal_comma", "where")
+    __slots__ = ("cells", "columns", "days", "decimal_comma", "where")
 
-    def __init__(self, cells: list[str], columns: dict[str, int], where: str, *, decimal_comma: bool = False):
+    def __init__(
+        self, cells: list[str], columns: dict[str, int], where: str, days: DayReader, *, decimal_comma: bool = False
+    ):
         self.cells = cells
         self.columns = columns
         self.where = where
+        self.days = days
         # A spreadsheet that saves with semicolons writes 51,23 for 51.23 (its locale's decimal mark).
         self.decimal_comma = decimal_comma
 
@@ -172,14 +183,10 @@ class _Row:
         raise self.refuse(column, f"expected true or false (or 1 or 0), not {value!r}")
 
     def day(self, column: str) -> dt.date:
-        value = self.required(column)
-        match = _DAY.fullmatch(value)
-        if match is None:
-            raise self.refuse(column, f"expected a date such as 2014-01-22, not {value!r}")
         try:
-            return dt.date(*(int(part) for part in match.groups()))
-        except ValueError:
-            raise self.refuse(column, f"{value!r} is not a real calendar day") from None
+            return self.days.day(self.required(column), self.where.rpartition(":")[2])
+        except (NotADay, OrderConflict) as exc:
+            raise self.refuse(column, str(exc)) from None
 
 
 def _build(row: _Row, make: Callable[..., Any], **fields: Any) -> Any:
@@ -334,6 +341,7 @@ def read_rows(
     known_on: dt.date,
     *,
     encoding: str | None = None,
+    date_order: DateOrder | None = None,
     reading: Reading | None = None,
 ) -> Iterator[UcdpRow]:
     """Yield each row of a UCDP GED CSV, read and validated; raise BadEvent at the first bad one.
@@ -342,10 +350,22 @@ def read_rows(
     without a BOM, UTF-16 by its BOM, else Windows-1252 when it is not UTF-8; commas, tabs or
     semicolons), and what was assumed is kept in `reading`."""
     reading = reading if reading is not None else Reading(name)
+    reading.date_order, reading.date_order_given = date_order, date_order is not None
+    days = DayReader(reading)
     head = stream.read(64)
     _refuse_wrong_file(head, name)
     header, table = read_table(head, stream, name, reading, encoding, what="a UCDP GED file")
     columns = _header(header, name)
-    for line in table:
-        row = _Row(line.cells, columns, line.where, decimal_comma=reading.separator == ";")
+    decimal_comma = reading.separator != ","
+    rows = (_Row(line.cells, columns, line.where, days, decimal_comma=decimal_comma) for line in table)
+    for row in in_settled_order(rows, days, _days_of, _refuse_day):
         yield read_row(row, known_on)
+
+
+def _days_of(row: _Row) -> tuple[list[str], str]:
+    days = [day for day in (row.text("date_start"), row.text("date_end")) if day is not None]
+    return days, row.where.rpartition(":")[2]
+
+
+def _refuse_day(row: _Row, message: str) -> BadEvent:
+    return row.refuse("date_start", message)

@@ -25,7 +25,7 @@ import attrs
 from timeline.errors import BadArgument, BadEvent
 from timeline.formats import Importer, register_importer
 from timeline.formats.dataset_history import HistoryImport, HistoryImportResult, LivingDataset, import_history
-from timeline.formats.saved_csv import Reading
+from timeline.formats.saved_csv import DateOrder, Reading
 from timeline.formats.ucdp import DATASET, UcdpRow, read_rows
 from timeline.store import EventStore
 
@@ -82,6 +82,7 @@ def _import(
     *,
     known_on: dt.date | None = None,
     encoding: str | None = None,
+    date_order: DateOrder | None = None,
 ) -> HistoryImportResult:
     """A UCDP GED CSV as history, known from `known_on`: only what changed since the log's last
     download is appended; the result counts new, updated, removed and unchanged rows."""
@@ -91,9 +92,9 @@ def _import(
             "(UCDP's rows do not say when they last changed)"
         )
     reading = Reading(name)
-    rows = read_rows(stream, name, known_on, encoding=encoding, reading=reading)
+    rows = read_rows(stream, name, known_on, encoding=encoding, date_order=date_order, reading=reading)
     plan = HistoryImport(store, UcdpGed(known_on), rows, progress=progress)
     return attrs.evolve(import_history(store, plan, expected_head), read_as=reading.describe())
 
 
-register_importer(Importer("ucdp", "a UCDP GED CSV file", _import, options=("known_on", "encoding")))
+register_importer(Importer("ucdp", "a UCDP GED CSV file", _import, options=("known_on", "encoding", "date_order")))
