@@ -104,7 +104,7 @@ class Reading:
     absent_columns: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        """'read as UTF-8, comma-separated, dates 2024-08-16; ...': one line."""
+        """'read as UTF-8; comma-separated; dates 2024-08-16; ...': one line."""
         encoding = self.encoding
         if self.encoding_switched_at is not None:
             encoding = f"Windows-1252 (line {self.encoding_switched_at:,} is not UTF-8)"
