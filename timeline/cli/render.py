@@ -26,6 +26,11 @@ from timeline.store.signed import SignedHead
 SUMMARY_WIDTH = 90
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 change', '2 changes', '1,024 events'."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
@@ -330,7 +335,7 @@ def diff_lines(diff: Diff, *, all_events: bool = False) -> Iterator[str]:
     count = len(diff.events)
     yield (
         f"From {before.as_of.isoformat()}{_day_label(before.day)} to {after.as_of.isoformat()}{_day_label(after.day)}, "
-        f"{_knowledge(after.known_on)}: {len(diff.changes)} changes, {count:,} events"
+        f"{_knowledge(after.known_on)}: {counted(len(diff.changes), 'change')}, {counted(count, 'event')}"
     )
     yield from area_lines(diff.changes, diff.areas)
     if count:

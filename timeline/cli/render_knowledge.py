@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from events.codec import state_converter
-from timeline.cli.render import EVENTS_IN_JSON, EVENTS_SHOWN, area_lines, describe, recorded_to_json
+from timeline.cli.render import EVENTS_IN_JSON, EVENTS_SHOWN, area_lines, counted, describe, recorded_to_json
 from timeline.knowledge import History, Learned
 
 
@@ -30,7 +30,7 @@ def learned_lines(learned: Learned, *, all_events: bool = False) -> Iterator[str
     said = ", ".join(f"{count} {how}" for how, count in counts.items() if count) or "no event"
     yield (
         f"What became known about {learned.as_of.isoformat()} between {learned.from_known.isoformat()} and "
-        f"{learned.to_known.isoformat()}: {len(learned.changes)} changes; {said}"
+        f"{learned.to_known.isoformat()}: {counted(len(learned.changes), 'change')}; {said}"
     )
     yield from area_lines(learned.changes, learned.areas)
     if learned.events:
