@@ -58,7 +58,8 @@ def embedded_data(data: dict[str, Any], compress: bool | None = None) -> tuple[s
 
 
 def render_page(data: dict[str, Any], *, compress: bool | None = None) -> str:
-    script = _inline(_static("report.js"), "script")
+    # map.js first: report.js installs the map's drawing into its view before the page loads.
+    script = _inline(_static("map.js") + "\n" + _static("report.js"), "script")
     css = _inline(_static("report.css"), "style")
     csp = (
         "default-src 'none'; "
