@@ -724,7 +724,7 @@ def test_an_old_store_layout_answers_queries_without_being_changed(invoke, store
     diff = invoke("diff", "2024-08-12", "2024-08-13", "--db", store_v1_db)
     assert_ok(diff)
     assert diff.stdout.splitlines()[:3] == [
-        "From 2024-08-12 (day 6) to 2024-08-13 (day 7), everything known: 1 changes, 1 events",
+        "From 2024-08-12 (day 6) to 2024-08-13 (day 7), everything known: 1 change, 1 event",
         "  + prisoners.Ukraine: held by Ukraine: total: 100 (Volodymyr Zelenskyy, 2024-08-13)",
         "      because: pows-100",
     ]
