@@ -26,10 +26,9 @@ from events.kinds import IncidentReported, SettlementClaimed, SettlementStatus
 from events.quantity import Quantity
 from timeline.errors import BadEvent
 from timeline.formats.saved_csv import (
+    CsvRow,
     DateOrder,
     DayReader,
-    NotADay,
-    OrderConflict,
     Reading,
     TableRow,
     header_columns,
@@ -87,7 +86,6 @@ _WHOLE_DECIMAL = re.compile(r"([0-9]{1,15})[.,]0+")  # 1723800000.0: a spreadshe
 _SCIENTIFIC = re.compile(r"[-+]?[0-9](?:[.,][0-9]+)?[Ee][-+]?[0-9]+")
 # Columns of other layouts that are known and need no reading (ACLED's own row numbers, ISO alpha-3).
 KNOWN_UNREAD_COLUMNS = frozenset({"data_id", "event_id_no_cnty", "iso3"})
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def incident_id(record_id: str, revision: int) -> str:
@@ -111,34 +109,10 @@ class AcledRow:
     fingerprint: int  # of the row's cells: tells a repeated row from a different one
 
 
-class _Row:
-    """The cells of one row by column name, and the errors that name the row and column."""
+class _Row(CsvRow):
+    """An ACLED row's cells: ACLED's whole numbers, and numbers with a spreadsheet's decimal comma."""
 
-    __slots__ = ("cells", "columns", "days", "where")
-
-    def __init__(self, cells: list[str], columns: dict[str, int], where: str, days: DayReader):
-        self.cells = cells
-        self.columns = columns
-        self.where = where
-        self.days = days
-
-    def refuse(self, column: str, message: str) -> BadEvent:
-        return BadEvent(message, where=self.where, field=column)
-
-    def text(self, column: str) -> str | None:
-        position = self.columns.get(column)
-        if position is None:
-            return None
-        value = self.cells[position]
-        if "\n" in value or "\r" in value:
-            value = _LINE_BREAK.sub(" ", value)  # a line break inside a cell (notes) reads as a space
-        return value.strip() or None
-
-    def required(self, column: str) -> str:
-        value = self.text(column)
-        if value is None:
-            raise self.refuse(column, "empty (required)")
-        return value
+    __slots__ = ()
 
     def whole_number(self, column: str, *, required: bool = False) -> int | None:
         value = self.required(column) if required else self.text(column)
@@ -166,12 +140,6 @@ class _Row:
         if not _NUMBER.fullmatch(value):
             raise self.refuse(column, f"expected a number, not {value!r}")
         return float(value)
-
-    def day(self, column: str) -> dt.date:
-        try:
-            return self.days.day(self.required(column), self.where.rpartition(":")[2])
-        except (NotADay, OrderConflict) as exc:
-            raise self.refuse(column, str(exc)) from None
 
 
 def _revision_day(row: _Row, revision: int) -> dt.date:

@@ -24,6 +24,7 @@ from timeline import replay
 from timeline.errors import BadEvent
 from timeline.formats import Importer, register_importer
 from timeline.formats.acled import DATASET, claim_id
+from timeline.formats.dataset_history import known_span
 from timeline.formats.saved_csv import Reading, header_columns, read_table
 from timeline.store import AppendResult, EventStore, PayloadField, RowQuery
 
@@ -186,11 +187,8 @@ def _import(
     reading = Reading(name)
     plan = _DeletionPlan(store, read_deletions(stream, name, reading, encoding), progress)
     appended = store.append(plan.events(), expected_head=expected_head, keep_events=False)
-    counts = DeletionCounts(**plan.counts)
-    if appended.first_seq is None:
-        return DeletionImportResult(counts, appended, read_as=reading.describe())
-    days = [day for (day,) in store.row_values(RowQuery(columns=("reported_on",), after_seq=appended.first_seq - 1))]
-    return DeletionImportResult(counts, appended, min(days), max(days), read_as=reading.describe())
+    known_from, known_to = known_span(store, appended)
+    return DeletionImportResult(DeletionCounts(**plan.counts), appended, known_from, known_to, reading.describe())
 
 
 register_importer(Importer("acled-deleted", "ACLED's deleted-events list", _import, options=("encoding",)))

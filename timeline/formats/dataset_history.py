@@ -366,7 +366,13 @@ class HistoryImport(Generic[Row]):
 def import_history(store: EventStore, plan: HistoryImport[Row], expected_head: int | None) -> HistoryImportResult:
     """Append what `plan` says changed, all or nothing; the result counts each kind of change."""
     appended = store.append(plan.events(), expected_head=expected_head, keep_events=False)
+    return HistoryImportResult(plan.counts(), appended, *known_span(store, appended))
+
+
+def known_span(store: EventStore, appended: AppendResult) -> tuple[str | None, str | None]:
+    """The first and last knowledge days of what a write appended (None, None: nothing), for
+    `timeline learned` to say what it changed."""
     if appended.first_seq is None:
-        return HistoryImportResult(plan.counts(), appended)
+        return None, None
     days = [day for (day,) in store.row_values(RowQuery(columns=("reported_on",), after_seq=appended.first_seq - 1))]
-    return HistoryImportResult(plan.counts(), appended, min(days), max(days))
+    return min(days), max(days)

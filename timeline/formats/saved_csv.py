@@ -40,6 +40,7 @@ DATE_ORDERS: tuple[DateOrder, ...] = ("dmy", "mdy")
 _ORDER_NAMES = {"dmy": "day/month/year", "mdy": "month/day/year"}
 _SEPARATOR_NAMES = {",": "comma", "\t": "tab", ";": "semicolon"}
 _CHUNK = 1 << 16
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # A character beyond ASCII as UTF-8 writes it: Windows-1252 text hardly ever holds one by chance.
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
@@ -318,6 +319,43 @@ def header_columns(cells: list[str], name: str) -> dict[str, int]:
         if column:
             columns[column] = position
     return columns
+
+
+class CsvRow:
+    """The cells of one row by column name, and the errors that name the row and column: what
+    every dataset's row reads alike (each reader adds its own numbers and flags)."""
+
+    __slots__ = ("cells", "columns", "days", "where")
+
+    def __init__(self, cells: list[str], columns: dict[str, int], where: str, days: DayReader):
+        self.cells = cells
+        self.columns = columns
+        self.where = where
+        self.days = days
+
+    def refuse(self, column: str, message: str) -> BadEvent:
+        return BadEvent(message, where=self.where, field=column)
+
+    def text(self, column: str) -> str | None:
+        position = self.columns.get(column)
+        if position is None:
+            return None
+        value = self.cells[position]
+        if "\n" in value or "\r" in value:
+            value = _LINE_BREAK.sub(" ", value)  # a line break inside a cell (notes) reads as a space
+        return value.strip() or None
+
+    def required(self, column: str) -> str:
+        value = self.text(column)
+        if value is None:
+            raise self.refuse(column, "empty (required)")
+        return value
+
+    def day(self, column: str) -> dt.date:
+        try:
+            return self.days.day(self.required(column), self.where.rpartition(":")[2])
+        except (NotADay, OrderConflict) as exc:
+            raise self.refuse(column, str(exc)) from None
 
 
 # -- days ----------------------------------------------------------------------------------------

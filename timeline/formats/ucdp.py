@@ -34,10 +34,9 @@ from events.kinds.incident import UcdpFields
 from events.quantity import Quantity
 from timeline.errors import BadEvent
 from timeline.formats.saved_csv import (
+    CsvRow,
     DateOrder,
     DayReader,
-    NotADay,
-    OrderConflict,
     Reading,
     header_columns,
     in_settled_order,
@@ -100,7 +99,6 @@ _WHOLE_NUMBER = re.compile(r"\+?([0-9]{1,15})(?:\.0*)?")
 _NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _TRUE = frozenset({"true", "1", "yes", "t", "y"})
 _FALSE = frozenset({"false", "0", "no", "f", "n"})
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def incident_id(record_id: str, known_on: dt.date) -> str:
@@ -119,38 +117,17 @@ class UcdpRow:
     fingerprint: int  # of the row's cells: tells a repeated row from a different one
 
 
-class _Row:
-    """The cells of one row by column name, and the errors that name the row and column."""
+class _Row(CsvRow):
+    """A UCDP row's cells: UCDP's whole numbers, numbers and booleans as other tools write them."""
 
-    __slots__ = ("cells", "columns", "days", "decimal_comma", "where")
+    __slots__ = ("decimal_comma",)
 
     def __init__(
         self, cells: list[str], columns: dict[str, int], where: str, days: DayReader, *, decimal_comma: bool = False
     ):
-        self.cells = cells
-        self.columns = columns
-        self.where = where
-        self.days = days
+        super().__init__(cells, columns, where, days)
         # A spreadsheet that saves with semicolons writes 51,23 for 51.23 (its locale's decimal mark).
         self.decimal_comma = decimal_comma
-
-    def refuse(self, column: str, message: str) -> BadEvent:
-        return BadEvent(message, where=self.where, field=column)
-
-    def text(self, column: str) -> str | None:
-        position = self.columns.get(column)
-        if position is None:
-            return None
-        value = self.cells[position]
-        if "\n" in value or "\r" in value:
-            value = _LINE_BREAK.sub(" ", value)  # a line break inside a cell reads as a space
-        return value.strip() or None
-
-    def required(self, column: str) -> str:
-        value = self.text(column)
-        if value is None:
-            raise self.refuse(column, "empty (required)")
-        return value
 
     def whole_number(self, column: str, *, required: bool = False) -> int | None:
         value = self.required(column) if required else self.text(column)
@@ -181,12 +158,6 @@ class _Row:
         if folded in _FALSE:
             return False
         raise self.refuse(column, f"expected true or false (or 1 or 0), not {value!r}")
-
-    def day(self, column: str) -> dt.date:
-        try:
-            return self.days.day(self.required(column), self.where.rpartition(":")[2])
-        except (NotADay, OrderConflict) as exc:
-            raise self.refuse(column, str(exc)) from None
 
 
 def _build(row: _Row, make: Callable[..., Any], **fields: Any) -> Any:
