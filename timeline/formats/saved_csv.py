@@ -413,12 +413,15 @@ class DayReader:
         return dt.date(_year(match[4]), month, day)
 
     def settle(self, values: Iterable[str], where: str) -> None:
-        """Let these days decide the file's order, if one can; their own errors wait for the row's reading."""
+        """Let these days decide the file's order, if one can; their own errors wait for the row's
+        reading. Only a numeric day can, so the others are not read twice (a file of ISO days
+        never settles an order, and passes here on every row)."""
         for value in values:
-            try:
-                self.day(value, where)
-            except (NotADay, OrderConflict, OrderUnknown):
-                pass
+            if (match := _NUMERIC_DAY.fullmatch(value)) is not None:
+                try:
+                    self._numeric(value, match, where)
+                except (NotADay, OrderConflict, OrderUnknown):
+                    pass
 
 
 Row = TypeVar("Row")
