@@ -53,7 +53,7 @@ from timeline.api import BUNDLED_RECORDED_AT, Timeline
 from timeline.errors import BadEvent, ChainBroken, ConflictError
 from timeline.formats.jsonl import read_events
 from timeline.integrity.verify import verify_log
-from timeline.store import BATCH_SIZE, GENESIS_HASH, EventStore, memory_store, open_store
+from timeline.store import BATCH_SIZE, GENESIS_HASH, EventStore, LoggedRow, SeenRow, memory_store, open_store
 from timeline.store.rows import record_to_row, row_hash
 
 # Each example builds a store (schema, views, triggers): fewer examples than pure-data laws.
@@ -146,6 +146,35 @@ class EventStoreContract:
             yield store
         finally:
             store.close()
+
+    # -- the version map of a living-dataset import ----------------------------------------------
+
+    def test_the_row_map_keeps_each_ids_latest_version_and_what_the_download_showed(self, store):
+        store.append([statement(f"e{n}", occurred_on=dt.date(2024, 8, 10 + n)) for n in range(4)])
+        with store.write_transaction(), store.row_map() as row_map:
+            row_map.fill(
+                [
+                    LoggedRow("A", 5, "e0", "2024-08-10", "Ukraine", 1),
+                    LoggedRow("A", 7, "e1", "2024-08-11", "Ukraine", 2),  # a later version of A
+                    LoggedRow("A", 6, "e2", "2024-08-12", "Ukraine", 3),  # an older one, given after
+                    LoggedRow("B", 4, "e3", "2024-08-13", "Russia", 4),
+                ]
+            )
+            assert row_map.latest_revision() == 7
+            found = row_map.logged(["A", "C", "A"])
+            assert list(found) == ["A"]
+            latest, content = found["A"]
+            assert (latest.revision, latest.event_id, latest.seq) == (7, "e1", 2)
+            assert (content.occurred_on, content.source, content.date_precision) == ("2024-08-11", "TASS", "day")
+            assert "Gerasimov" in content.data
+            seen = SeenRow("file.csv:row 2", 7, -(2**63))  # a fingerprint is any 64-bit hash
+            row_map.see([("A", seen)])
+            assert row_map.seen(["A", "B"]) == {"A": seen}
+            assert [row.record_id for row in row_map.unseen("2024-08-01", "2024-08-31")] == ["B"]
+            assert list(row_map.unseen("2024-08-01", "2024-08-12")) == []  # B occurred after the range
+        with store.write_transaction(), store.row_map() as row_map:  # each import starts empty
+            assert row_map.latest_revision() is None and row_map.logged(["A"]) == {}
+        assert store.count() == 4
 
     # -- appending -----------------------------------------------------------------------------
 

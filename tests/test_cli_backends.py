@@ -157,6 +157,30 @@ def test_cloudevents_and_acled_imports_work_on_both(both, tmp_path):
     assert "incident" in same(both, "state", "--json")
 
 
+def test_an_acled_refresh_counts_and_appends_alike_on_both(both, tmp_path):
+    # The version map lives in temporary tables of each database: the same downloads give the
+    # same counts and the same history on both.
+    days = [dt.date(2024, 8, 10) + dt.timedelta(days=n) for n in range(6)]
+    first = write_csv(tmp_path / "first.csv", [row(f"UKR{n}", day) for n, day in enumerate(days)])
+    later = [row(f"UKR{n}", day) for n, day in enumerate(days) if n != 2]  # UKR2 dropped
+    later[0] = row("UKR0", days[0], revised=dt.date(2024, 8, 25), fatalities="7")
+    later.append(row("UKR9", dt.date(2024, 8, 14)))
+    second = write_csv(tmp_path / "second.csv", later)
+    assert "6 new" in same(both, "import", first, "--format", "acled")
+    counts = json.loads(same(both, "import", second, "--format", "acled", "--json"))
+    assert (counts["new"], counts["updated"], counts["removed"], counts["unchanged"]) == (1, 1, 1, 4)
+    assert "0 new, 0 updated, 0 removed, 6 unchanged" in same(both, "import", second, "--format", "acled")
+    now = json.loads(same(both, "state", "--as-of", "2024-08-20", "--json"))
+    before = json.loads(same(both, "state", "--as-of", "2024-08-20", "--known-on", "2024-08-24", "--json"))
+    # Known on the 24th: the six rows and UKR9 (reported on the 14th); since the 25th, UKR2 is
+    # gone and UKR0 is its revised version.
+    assert before["events_applied"] - now["events_applied"] == 1
+    repeated = write_csv(tmp_path / "repeated.csv", [*later, row("UKR1", days[1], fatalities="3")])
+    for db in both:
+        refused = run("import", repeated, "--format", "acled", "--db", db)
+        assert refused.exit_code == 2 and "UKR1 with timestamp" in refused.output and "row 3" in refused.output
+
+
 def test_sign_verify_trust_and_a_published_copy_on_both(both, tmp_path):
     sqlite, postgres = both
     key = tmp_path / "newsroom.key"

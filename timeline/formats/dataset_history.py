@@ -18,14 +18,17 @@ of its last change; UCDP stamps none, so a row's version is the day of the downl
 and a later download's row is a new version only when its content differs (after reading its
 cells as values: `3.0` is 3, `2014-01-22T00:00:00` is that day, `TRUE` is true).
 
-What the log holds about each row is read once, in one query inside the import's write
-transaction (so no concurrent writer can change it meanwhile), not looked up row by row.
+The per-row version map lives in the database, not in memory (`EventStore.row_map`): what the
+log holds of each row id is copied once into a temporary table inside the import's write
+transaction (so no concurrent writer can change it meanwhile), looked up a batch of rows at a
+time, and the ids the download shows are kept beside it, so the rows it dropped are one query.
+A download of a million rows is compared in bounded memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sys
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Generic, Protocol, TypeVar
 
@@ -36,9 +39,19 @@ from events.envelope import Event
 from events.kinds import EventRetracted
 from timeline import replay
 from timeline.errors import BadEvent
-from timeline.store import AppendResult, EventStore, PayloadField, RowQuery
+from timeline.store import (
+    AppendResult,
+    EventStore,
+    LoggedRow,
+    PayloadField,
+    RowMap,
+    RowQuery,
+    SeenRow,
+    StoredContent,
+)
 
 PROGRESS_EVERY = 1_000  # rows between progress reports
+LOOKUP_BATCH = 2_000  # rows of the download looked up in the version map at a time
 
 
 class DatasetRow(Protocol):
@@ -86,13 +99,23 @@ class HistoryImportResult:
 
 @attrs.frozen
 class Logged:
-    """What the log holds of one row: its latest version."""
+    """What the log holds of one row: its latest version, and what that version says."""
 
-    revision: int
-    event_id: str
-    occurred_on: str
-    country: str
-    digest: int  # of the stored event's content
+    row: LoggedRow
+    content: StoredContent
+
+    @property
+    def revision(self) -> int:
+        return self.row.revision
+
+    @property
+    def event_id(self) -> str:
+        return self.row.event_id
+
+    @property
+    def digest(self) -> int:
+        content = self.content
+        return _digest(content.data, content.occurred_on, content.source, content.date_precision, content.note)
 
 
 class LivingDataset(Generic[Row]):
@@ -182,9 +205,8 @@ class HistoryImport(Generic[Row]):
 
     # -- what the log holds ----------------------------------------------------------------------
 
-    def _logged(self) -> dict[str, Logged]:
-        """record id -> the latest version in the log, in one pass over the dataset's incidents."""
-        latest: dict[str, Logged] = {}
+    def _versions(self) -> Iterator[LoggedRow]:
+        """Every version of the dataset's rows the log holds, for the version map."""
         field = PayloadField
         query = RowQuery(
             kinds=frozenset(["incident.reported"]),
@@ -195,28 +217,13 @@ class HistoryImport(Generic[Row]):
                 "event_id",
                 "occurred_on",
                 field("country"),
-                "data",
                 "reported_on",
-                "source",
-                "date_precision",
-                "note",
+                "seq",
             ),
         )
-        rows = self.store.row_values(query)
-        intern = sys.intern  # days and countries repeat: keep one copy of each
         logged_revision = self.dataset.logged_revision
-        for record_id, stamp, event_id, occurred_on, country, data, reported_on, source, precision, note in rows:
-            known = latest.get(record_id)
-            revision = logged_revision(stamp, reported_on)
-            if known is None or revision > known.revision:
-                latest[record_id] = Logged(
-                    revision,
-                    event_id,
-                    intern(occurred_on),
-                    intern(country),
-                    _digest(data, occurred_on, source, precision, note),
-                )
-        return latest
+        for record_id, stamp, event_id, occurred_on, country, reported_on, seq in self.store.row_values(query):
+            yield LoggedRow(record_id, logged_revision(stamp, reported_on), event_id, occurred_on, country, seq)
 
     def _retractions_hiding(self, target: str, hidden: frozenset[str]) -> list[str]:
         """The retractions in force against `target` (read once, when a row first comes back)."""
@@ -234,47 +241,56 @@ class HistoryImport(Generic[Row]):
         return retraction, where
 
     def _retract_version(
-        self, logged: Logged, day: dt.date, suffix: str, reason: str, where: str
+        self, event_id: str, day: dt.date, suffix: str, reason: str, where: str
     ) -> Iterator[tuple[Event, str]]:
-        """Retract a version and the events recorded along with it."""
-        yield self._retract(logged.event_id, day, f"{logged.event_id}:{suffix}", reason, where)
-        for companion in self.dataset.companions(logged.event_id):
+        """Retract a version (its event) and the events recorded along with it."""
+        yield self._retract(event_id, day, f"{event_id}:{suffix}", reason, where)
+        for companion in self.dataset.companions(event_id):
             if self.store.has_event(companion):
                 yield self._retract(companion, day, f"{companion}:{suffix}", reason, where)
 
     def events(self) -> Iterator[tuple[Event, str]]:
         """(event, where) to append, in an order the store accepts (targets before retractions)."""
+        with self.store.row_map() as row_map:
+            row_map.fill(self._versions())
+            self.dataset.refuse_download(row_map.latest_revision())
+            yield from self._events(row_map, replay.hidden_event_ids(self.store, None))
+
+    def _events(self, row_map: RowMap, hidden: frozenset[str]) -> Iterator[tuple[Event, str]]:
         counts = self._counts
-        logged = self._logged()
-        self.dataset.refuse_download(max((known.revision for known in logged.values()), default=None))
-        hidden = replay.hidden_event_ids(self.store, None)
-        seen: dict[str, tuple[str, int, int]] = {}  # record id -> (where, revision, fingerprint)
         first_day = last_day = None
         latest_revision = -1
         countries: set[str] = set()
-        for row in self.rows:
-            counts["rows"] += 1
-            if self.progress is not None and counts["rows"] % PROGRESS_EVERY == 0:
-                self.progress(PROGRESS_EVERY)
-            earlier = seen.get(row.record_id)
-            if earlier is not None:
-                self._refuse_repeat(row, *earlier)
-                counts["repeated"] += 1
-                continue
-            seen[row.record_id] = (row.where, row.revision, row.fingerprint)
-            day = row.incident.occurred_on
-            first_day = day if first_day is None or day < first_day else first_day
-            last_day = day if last_day is None or day > last_day else last_day
-            latest_revision = max(latest_revision, row.revision)
-            countries.add(row.country)
-            yield from self._row_events(row, logged.get(row.record_id), hidden)
+        rows = iter(self.rows)
+        while batch := list(itertools.islice(rows, LOOKUP_BATCH)):
+            ids = [row.record_id for row in batch]
+            logged, seen = row_map.logged(ids), row_map.seen(ids)
+            shown: dict[str, SeenRow] = {}  # the ids this batch shows, recorded after it
+            for row in batch:
+                counts["rows"] += 1
+                if self.progress is not None and counts["rows"] % PROGRESS_EVERY == 0:
+                    self.progress(PROGRESS_EVERY)
+                earlier = seen.get(row.record_id) or shown.get(row.record_id)
+                if earlier is not None:
+                    self._refuse_repeat(row, earlier)
+                    counts["repeated"] += 1
+                    continue
+                shown[row.record_id] = SeenRow(row.where, row.revision, row.fingerprint)
+                day = row.incident.occurred_on
+                first_day = day if first_day is None or day < first_day else first_day
+                last_day = day if last_day is None or day > last_day else last_day
+                latest_revision = max(latest_revision, row.revision)
+                countries.add(row.country)
+                held = logged.get(row.record_id)
+                yield from self._row_events(row, None if held is None else Logged(*held), hidden)
+            row_map.see(list(shown.items()))
         if self.progress is not None and counts["rows"] % PROGRESS_EVERY:
             self.progress(counts["rows"] % PROGRESS_EVERY)
         if first_day is None or last_day is None:
             return
         for row, known in self._restores:
             yield from self._restore(row, known, hidden, latest_revision)
-        yield from self._removals(logged, seen, hidden, (first_day, last_day), countries, latest_revision)
+        yield from self._removals(row_map, hidden, (first_day, last_day), countries, latest_revision)
 
     def _row_events(self, row: Row, known: Logged | None, hidden: frozenset[str]) -> Iterator[tuple[Event, str]]:
         counts = self._counts
@@ -301,7 +317,7 @@ class HistoryImport(Generic[Row]):
             counts["updated"] += 1
             reason = dataset.revised_reason(row.record_id, known.revision, row.revision)
             suffix = f"revised:{dataset.label(row.revision)}"
-            yield from self._retract_version(known, row.incident.reported_on, suffix, reason, row.where)
+            yield from self._retract_version(known.event_id, row.incident.reported_on, suffix, reason, row.where)
             yield from dataset.record(row)
 
     def _restore(
@@ -318,8 +334,7 @@ class HistoryImport(Generic[Row]):
 
     def _removals(
         self,
-        logged: dict[str, Logged],
-        seen: dict[str, tuple[str, int, int]],
+        row_map: RowMap,
         hidden: frozenset[str],
         covered: tuple[dt.date, dt.date],
         countries: set[str],
@@ -330,21 +345,20 @@ class HistoryImport(Generic[Row]):
         first, last = (day.isoformat() for day in covered)
         day = dataset.revision_day(latest_revision)
         suffix = f"removed:{dataset.label(latest_revision)}"
-        for record_id, known in logged.items():
+        for known in row_map.unseen(first, last):
             if (
-                record_id in seen
-                or known.event_id in hidden
+                known.event_id in hidden
                 or known.revision > latest_revision  # newer than this download: it cannot have dropped it
-                or not first <= known.occurred_on <= last
                 or known.country not in countries
             ):
                 continue
             self._counts["removed"] += 1
-            reason = f"{record_id} is not in {dataset.of_download(latest_revision)}"
-            where = f"{record_id} (absent from the {dataset.download})"
-            yield from self._retract_version(known, day, suffix, reason, where)
+            reason = f"{known.record_id} is not in {dataset.of_download(latest_revision)}"
+            where = f"{known.record_id} (absent from the {dataset.download})"
+            yield from self._retract_version(known.event_id, day, suffix, reason, where)
 
-    def _refuse_repeat(self, row: Row, where: str, revision: int, fingerprint: int) -> None:
+    def _refuse_repeat(self, row: Row, earlier: SeenRow) -> None:
+        where, revision, fingerprint = earlier.where, earlier.revision, earlier.fingerprint
         row_number = where.rpartition(":")[2]
         dataset = self.dataset
         if revision != row.revision:

@@ -12,6 +12,7 @@ import os
 from timeline.store.base import BATCH_SIZE, GENESIS_HASH, EventStore, WriteHook
 from timeline.store.query import Mentions, PayloadField, RowQuery
 from timeline.store.results import AppendResult, CopyResult, Write
+from timeline.store.row_map import LoggedRow, RowMap, SeenRow, StoredContent
 from timeline.store.signed import SignedHead
 from timeline.store.sqlite import BUSY_TIMEOUT_S, SQLiteEventStore
 from timeline.store.targets import is_postgres_url, safe_label
@@ -23,11 +24,15 @@ __all__ = [
     "AppendResult",
     "CopyResult",
     "EventStore",
+    "LoggedRow",
     "Mentions",
     "PayloadField",
+    "RowMap",
     "RowQuery",
     "SQLiteEventStore",
+    "SeenRow",
     "SignedHead",
+    "StoredContent",
     "Write",
     "WriteHook",
     "create_store",

@@ -33,6 +33,7 @@ from timeline.store.chain_scan import ChainSegment
 from timeline.store.fact_tables import FactTables
 from timeline.store.query import EVENT_ID_CHUNK, RETRACTION, Column, Mentions, RowQuery
 from timeline.store.results import AppendResult, CopyResult, Write, WriteObserver
+from timeline.store.row_map import RowMap
 from timeline.store.rows import COLUMNS, REPLAY_COLUMNS, decode_row, decode_values
 from timeline.store.signed import SignedHead
 
@@ -227,6 +228,15 @@ class EventStore(abc.ABC):
         if self._fact_tables is None:
             self._fact_tables = FactTables(self)
         return self._fact_tables
+
+    @contextlib.contextmanager
+    def row_map(self) -> Iterator[RowMap]:
+        """The version map of one living-dataset import, in temporary tables: used inside the
+        import's write transaction, dropped when it ends (a failed write rolls them back)."""
+        self._check_writable()
+        row_map = RowMap(self)
+        yield row_map
+        row_map.close()  # not on an error: a PostgreSQL transaction that failed takes no statement
 
     def rows(self, query: RowQuery = ALL_ROWS) -> Iterator[dict[str, Any]]:
         """Stream whole rows as dicts (every column); nothing is held beyond the cursor's page."""

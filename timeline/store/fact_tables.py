@@ -67,12 +67,12 @@ class Version:
     value_id: int | None
 
 
-def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+def chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
 
 
-def _marks(items: Sequence[Any]) -> str:
+def marks(items: Sequence[Any]) -> str:
     return ", ".join("?" * len(items))
 
 
@@ -195,10 +195,10 @@ class FactTables:
     def versions(self, key_ids: Sequence[int]) -> dict[int, list[Version]]:
         """Every version of each key, by valid_from then known_from."""
         found: dict[int, list[Version]] = {key_id: [] for key_id in key_ids}
-        for chunk in _chunks(list(key_ids)):
+        for chunk in chunks(list(key_ids)):
             rows = self._rows(
                 "SELECT key_id, valid_from, known_from, known_to, value_id FROM fact_versions "
-                f"WHERE key_id IN ({_marks(chunk)}) ORDER BY key_id, valid_from, known_from",
+                f"WHERE key_id IN ({marks(chunk)}) ORDER BY key_id, valid_from, known_from",
                 chunk,
             )
             for key_id, valid_from, known_from, known_to, value_id in rows:
@@ -327,16 +327,16 @@ class FactTables:
 
     def _ids_of(self, digests: set[bytes]) -> dict[bytes, int]:
         found: dict[bytes, int] = {}
-        for chunk in _chunks(sorted(digests)):
-            rows = self._rows(f"SELECT digest, id FROM fact_values WHERE digest IN ({_marks(chunk)})", chunk)
+        for chunk in chunks(sorted(digests)):
+            rows = self._rows(f"SELECT digest, id FROM fact_values WHERE digest IN ({marks(chunk)})", chunk)
             found.update((bytes(digest), int(value_id)) for digest, value_id in rows)
         return found
 
     def digests(self, value_ids: Iterable[int]) -> dict[int, bytes]:
         """value id -> its digest."""
         found: dict[int, bytes] = {}
-        for chunk in _chunks(sorted(set(value_ids))):
-            rows = self._rows(f"SELECT id, digest FROM fact_values WHERE id IN ({_marks(chunk)})", chunk)
+        for chunk in chunks(sorted(set(value_ids))):
+            rows = self._rows(f"SELECT id, digest FROM fact_values WHERE id IN ({marks(chunk)})", chunk)
             found.update((int(value_id), bytes(digest)) for value_id, digest in rows)
         return found
 
@@ -364,8 +364,8 @@ class FactTables:
     def types_of(self, value_ids: set[int]) -> dict[int, str]:
         """value id -> the type tag of its value (no value read)."""
         found: dict[int, str] = {}
-        for chunk in _chunks(sorted(value_ids)):
-            rows = self._rows(f"SELECT id, type FROM fact_values WHERE id IN ({_marks(chunk)})", chunk)
+        for chunk in chunks(sorted(value_ids)):
+            rows = self._rows(f"SELECT id, type FROM fact_values WHERE id IN ({marks(chunk)})", chunk)
             found.update((int(value_id), str(type_name)) for value_id, type_name in rows)
         return found
 
@@ -379,8 +379,8 @@ class FactTables:
 
     def _value_rows(self, value_ids: set[int]) -> dict[int, tuple[str, int | None, bytes]]:
         found: dict[int, tuple[str, int | None, bytes]] = {}
-        for chunk in _chunks(sorted(value_ids)):
-            rows = self._rows(f"SELECT id, type, base_id, value FROM fact_values WHERE id IN ({_marks(chunk)})", chunk)
+        for chunk in chunks(sorted(value_ids)):
+            rows = self._rows(f"SELECT id, type, base_id, value FROM fact_values WHERE id IN ({marks(chunk)})", chunk)
             found.update(
                 (int(value_id), (type_name, None if base is None else int(base), _bytes(value)))
                 for value_id, type_name, base, value in rows
@@ -389,12 +389,12 @@ class FactTables:
 
     def collect_garbage(self, among: Iterable[int]) -> None:
         """Drop those of `among` no version uses any more, unless another value is stored against them."""
-        for chunk in _chunks(sorted(set(among))):
-            marks = _marks(chunk)
+        for chunk in chunks(sorted(set(among))):
+            places = marks(chunk)
             self._rows(
-                f"DELETE FROM fact_values WHERE id IN ({marks}) "
-                f"AND id NOT IN (SELECT value_id FROM fact_versions WHERE value_id IN ({marks})) "
-                f"AND id NOT IN (SELECT base_id FROM fact_values WHERE base_id IN ({marks}))",
+                f"DELETE FROM fact_values WHERE id IN ({places}) "
+                f"AND id NOT IN (SELECT value_id FROM fact_versions WHERE value_id IN ({places})) "
+                f"AND id NOT IN (SELECT base_id FROM fact_values WHERE base_id IN ({places}))",
                 [*chunk, *chunk, *chunk],
             )
 
