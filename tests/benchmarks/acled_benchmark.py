@@ -6,9 +6,9 @@
    ACLED's event and sub-event types, notes of ~200 characters, two years of dates; 2% of the
    rows transfer territory, so they also yield a settlement claim).
 2. Times its first import into a new log (`timeline import --format acled`).
-3. Times the re-import of a copy with 1% of the rows revised (newer timestamp, another toll)
-   and 0.5% removed: the change-only path that appends a retraction and a new version per
-   revised row and a retraction per removed row.
+3. Times the re-import of a copy with 1% of the rows revised (newer timestamp, another toll),
+   0.5% removed and 1% new: the change-only path that appends a retraction and a new version
+   per revised row, a retraction per removed row and the new rows' events.
 4. Times a plain JSONL import of the same log (`timeline export` of step 2, into a new log):
    the engine's own format, for comparison.
 
@@ -109,15 +109,16 @@ def generate(path: Path, rows: int, seed: int) -> None:
             )  # fmt: skip
 
 
-def revise(source: Path, target: Path, changed: float, removed: float, seed: int) -> dict[str, int]:
-    """A newer export: `changed` of the rows revised a week after the latest timestamp, `removed` dropped."""
+def revise(source: Path, target: Path, changed: float, removed: float, seed: int, added: float = 0.0) -> dict[str, int]:
+    """A newer export: `changed` of the rows revised a week after the latest timestamp, `removed`
+    dropped, and `added` as many new rows (ids the export never had, stamped that week)."""
     rng = random.Random(seed)
     with open(source, encoding="utf-8", newline="") as stream:
         rows = list(csv.reader(stream))
     header, body = rows[0], rows[1:]
-    at = {name: header.index(name) for name in ("timestamp", "fatalities", "notes")}
+    at = {name: header.index(name) for name in ("event_id_cnty", "timestamp", "fatalities", "notes")}
     latest = max(int(cells[at["timestamp"]]) for cells in body)
-    counts = {"changed": 0, "removed": 0}
+    counts = {"changed": 0, "removed": 0, "added": 0}
     with open(target, "w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(header)
@@ -133,6 +134,12 @@ def revise(source: Path, target: Path, changed: float, removed: float, seed: int
                 cells[at["fatalities"]] = str(int(cells[at["fatalities"]]) + 1)
                 cells[at["notes"]] += " Revised."
             writer.writerow(cells)
+        for n in range(round(len(body) * added)):
+            cells = list(rng.choice(body))  # a new row like an old one, in the same place and days
+            cells[at["event_id_cnty"]] = f"NEW{n + 1}"
+            cells[at["timestamp"]] = str(latest + 7 * 86_400 + rng.randrange(86_400))
+            writer.writerow(cells)
+            counts["added"] += 1
     return counts
 
 
@@ -169,7 +176,7 @@ def main() -> None:
         work = Path(folder)
         first, second, db = work / "acled-1.csv", work / "acled-2.csv", work / "acled.db"
         generate(first, options.rows, options.seed)
-        changes = revise(first, second, changed=0.01, removed=0.005, seed=options.seed + 1)
+        changes = revise(first, second, changed=0.01, removed=0.005, added=0.01, seed=options.seed + 1)
         initial = in_child("import_acled", db, first, create=True)
         again = in_child("import_acled", db, second, create=False)
         exported = work / "log.jsonl"
@@ -188,10 +195,11 @@ def main() -> None:
                 "peak_rss_mb": round(initial["peak_rss_mb"], 1),
             },
             "reimport": {
-                "rows_per_s": round((options.rows - changes["removed"]) / again["seconds"]),
+                "rows_per_s": round((options.rows - changes["removed"] + changes["added"]) / again["seconds"]),
                 "seconds": round(again["seconds"], 1),
                 "changed_rows": changes["changed"],
                 "removed_rows": changes["removed"],
+                "new_rows": changes["added"],
                 "counts": again["counts"],
                 "events_appended": again["appended"],
                 "peak_rss_mb": round(again["peak_rss_mb"], 1),
