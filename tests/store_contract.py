@@ -164,8 +164,8 @@ class EventStoreContract:
             found = row_map.logged(["A", "C", "A"])
             assert list(found) == ["A"]
             latest, content = found["A"]
-            assert (latest.revision, latest.event_id, latest.seq) == (7, "e1", 2)
-            assert (content.occurred_on, content.source, content.date_precision) == ("2024-08-11", "TASS", "day")
+            assert (latest.revision, latest.event_id, latest.occurred_on, latest.seq) == (7, "e1", "2024-08-11", 2)
+            assert (content.source, content.date_precision) == ("TASS", "day")
             assert "Gerasimov" in content.data
             seen = SeenRow("file.csv:row 2", 7, -(2**63))  # a fingerprint is any 64-bit hash
             row_map.see([("A", seen)])

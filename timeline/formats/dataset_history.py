@@ -115,7 +115,7 @@ class Logged:
     @property
     def digest(self) -> int:
         content = self.content
-        return _digest(content.data, content.occurred_on, content.source, content.date_precision, content.note)
+        return _digest(content.data, self.row.occurred_on, content.source, content.date_precision, content.note)
 
 
 class LivingDataset(Generic[Row]):

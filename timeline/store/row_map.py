@@ -14,6 +14,7 @@ fact tables: `?` placeholders and `ON CONFLICT`, which SQLite and PostgreSQL bot
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -41,10 +42,10 @@ class LoggedRow:
 
 @attrs.frozen
 class StoredContent:
-    """What a stored version says, as compared with an incoming row (without decoding it)."""
+    """What a stored version says beyond its `LoggedRow`, as compared with an incoming row
+    (without decoding it)."""
 
     data: str
-    occurred_on: str
     source: str
     date_precision: str
     note: str | None
@@ -85,13 +86,8 @@ class RowMap:
     def fill(self, versions: Iterable[LoggedRow]) -> None:
         """Every version the log holds; the map keeps the latest of each row id (the highest
         revision; of equal ones, the first given)."""
-        batch: list[tuple[Any, ...]] = []
-        for version in versions:
-            batch.append(attrs.astuple(version))
-            if len(batch) >= FILL_BATCH:
-                self._fill(batch)
-                batch = []
-        if batch:
+        rows = (attrs.astuple(version) for version in versions)
+        while batch := list(itertools.islice(rows, FILL_BATCH)):
             self._fill(batch)
 
     def _fill(self, batch: list[tuple[Any, ...]]) -> None:
@@ -113,7 +109,7 @@ class RowMap:
         for chunk in chunks(sorted(set(record_ids))):
             rows = self.store._execute(
                 "SELECT m.record_id, m.revision, m.event_id, m.occurred_on, m.country, m.seq, "
-                "e.data, e.occurred_on, e.source, e.date_precision, e.note "
+                "e.data, e.source, e.date_precision, e.note "
                 "FROM row_map_logged m JOIN events e ON e.seq = m.seq "
                 f"WHERE m.record_id IN ({marks(chunk)})",
                 chunk,
