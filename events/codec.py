@@ -293,9 +293,36 @@ def event_from_trusted_values(
 def _trusted_payload_decoder(kind: str) -> Any:
     """msgspec's decoder of a payload class: it builds attrs objects from JSON text in C, without
     validators, ~2x faster than json.loads and the trusted converter."""
-    import msgspec
+    return trusted_decoder(registry.payload_class(kind))
 
-    return msgspec.json.Decoder(registry.payload_class(kind)).decode
+
+def trusted_decoder(cls: type) -> Any:
+    """msgspec's JSON decoder of an attrs class, for text this code wrote itself (the log's rows,
+    stored facts): it builds the objects in C and runs none of their validators.
+
+    msgspec runs an attrs class's validators itself, ignoring attrs' switch to disable them: about
+    15% of an import went to checking rows that were checked when they were appended. It decides
+    once per class, when a decoder for the class (or a class holding it) is first built, and
+    keeps that decision on the class; every typed msgspec decoder here is built by this function,
+    so each class is decided here, validators off. The hook is msgspec's private
+    `_wrap_attrs_validators`: a msgspec without it decodes the same objects, validators on.
+    """
+    import msgspec
+    from msgspec import _utils
+
+    hook = "_wrap_attrs_validators"
+    wrap = getattr(_utils, hook, None)
+    if wrap is None:  # pragma: no cover - another msgspec: the same objects, checked again
+        return msgspec.json.Decoder(cls).decode
+
+    def no_validators(fields: object, post_init: Callable[[object], None] | None) -> Any:
+        return post_init
+
+    setattr(_utils, hook, no_validators)
+    try:
+        return msgspec.json.Decoder(cls).decode
+    finally:
+        setattr(_utils, hook, wrap)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -22,6 +22,7 @@ from events.codec import (
     event_to_record,
     structure,
     structure_payload,
+    trusted_decoder,
     unstructure,
 )
 from events.envelope import Event
@@ -422,3 +423,16 @@ def test_unknown_kind_error_lists_the_known_kinds():
     with pytest.raises(InvalidEvent) as caught:
         event_from_record(_with(GOOD, kind="territory.lost"))
     assert "territory.claimed" in caught.value.message
+
+
+def test_a_trusted_decode_runs_no_validators_and_a_checked_structure_still_does():
+    # Text the store wrote was checked when it was appended; decoding it again must not check it
+    # again (msgspec runs attrs validators unless told not to), while every untrusted way in does.
+    text = b'{"value": -1, "bound": "exact", "low": null, "high": null, "stated": null}'
+    decoded = trusted_decoder(Quantity)(text)
+    assert (type(decoded), decoded.value, decoded.bound) == (Quantity, -1, Bound.EXACT)
+    with pytest.raises(ValueError, match="must not be negative"):
+        Quantity(-1)
+    with pytest.raises(InvalidEvent, match="negative"):
+        payload = {"claimant": "Ukraine", "basis": "total", "area_km2": {"value": -1}}
+        event_from_record({"kind": "territory.claimed", "occurred_on": "2024-08-10", "source": "x", "data": payload})

@@ -67,7 +67,7 @@ def fact_codec(fact_type: type) -> tuple[Callable[[Any], bytes], Callable[[bytes
 
     msgspec handles attrs classes, enums, dates and tuples natively and is ~15x faster than
     unstructuring through cattrs; a type it cannot handle falls back to the one cattrs converter.
-    Checkpoints hold facts this code folded, so decoding runs no validators (as before).
+    Checkpoints hold facts this code folded, so decoding runs no validators (`trusted_decoder`).
     """
     known = _codecs.get(fact_type)
     if known is None:
@@ -78,10 +78,11 @@ def fact_codec(fact_type: type) -> tuple[Callable[[Any], bytes], Callable[[bytes
 def _make_codec(fact_type: type) -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
     import msgspec
 
+    from events.codec import trusted_decoder
+
     try:
-        decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(fact_type)
-        encoder = msgspec.json.Encoder()
-        return encoder.encode, decoder.decode
+        decoder: Callable[[bytes], Any] = trusted_decoder(fact_type)
+        return msgspec.json.Encoder().encode, decoder
     except (TypeError, ValueError):  # pragma: no cover - no current fact type needs it
         import json
 
