@@ -8,6 +8,7 @@ And it is used: a query folds nothing, and a write rebuilds only the facts it to
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -392,3 +393,12 @@ def test_a_value_stored_as_a_difference_reads_back_exactly(old, edits):
         at = min(at, len(new))
         new[at : at + removed] = inserted
     assert apply_difference(old, difference(old, bytes(new))) == bytes(new)
+
+
+def test_a_difference_in_the_earlier_layout_still_reads():
+    """Stores written before differences were zlib with a dictionary named the shared blocks as
+    operations (copy 5 bytes from 0, insert b"xyz"): their values read as they were written."""
+    old = b'{"count": 12345}'
+    operations = b"c" + (0).to_bytes(4, "big") + (5).to_bytes(4, "big") + b"i" + (3).to_bytes(4, "big") + b"xyz"
+    writer = zlib.compressobj(1, zdict=old)
+    assert apply_difference(old, writer.compress(operations) + writer.flush()) == b'{"couxyz'

@@ -12,93 +12,34 @@ def digest_of(type_name: str, text: bytes) -> bytes:
     return hashlib.sha256(type_name.encode() + b"\n" + text).digest()[:16]
 
 
-def _common_prefix(old: bytes, new: bytes, old_at: int, new_at: int, most: int) -> int:
-    """How many bytes old[old_at:] and new[new_at:] begin with in common (at most `most`): the
-    first differing byte is the highest set byte of the two spans' XOR as big-endian integers (a
-    few C-speed passes, where comparing slices byte by byte in Python would be one per byte)."""
-    if most <= 0:
-        return 0
-    mixed = int.from_bytes(old[old_at : old_at + most], "big") ^ int.from_bytes(new[new_at : new_at + most], "big")
-    return most - (mixed.bit_length() + 7) // 8
-
-
-def _common_suffix(old: bytes, new: bytes, old_end: int, new_end: int, most: int) -> int:
-    """How many bytes old[:old_end] and new[:new_end] end with in common (at most `most`)."""
-    if most <= 0:
-        return 0
-    mixed = int.from_bytes(old[old_end - most : old_end], "little") ^ int.from_bytes(
-        new[new_end - most : new_end], "little"
-    )
-    return most - (mixed.bit_length() + 7) // 8
-
-
-_PROBE = 32  # bytes of the new text looked for in the old, to find what the two share inside
-_SPLITS = 3  # how many times a difference is split around a shared block (at most 2**3 changed places)
-
-
-def _operations(
-    old: bytes, new: bytes, old_span: tuple[int, int], new_span: tuple[int, int], splits: int, out: list[bytes]
-) -> None:
-    """Append to `out` the operations that build new[span] from old[span]: copies of the ends they
-    share, and inside, a block they share found by probing, with what lies either side of it."""
-    (old_lo, old_hi), (new_lo, new_hi) = old_span, new_span
-    most = min(old_hi - old_lo, new_hi - new_lo)
-    prefix = _common_prefix(old, new, old_lo, new_lo, most)
-    suffix = _common_suffix(old, new, old_hi, new_hi, most - prefix)
-    _copy(out, old_lo, prefix)
-    old_lo, new_lo, old_hi, new_hi = old_lo + prefix, new_lo + prefix, old_hi - suffix, new_hi - suffix
-    if splits and new_hi - new_lo > 4 * _PROBE and old_hi - old_lo > 4 * _PROBE:
-        probe_at = (new_lo + new_hi - _PROBE) // 2
-        found = _nearest(old, new[probe_at : probe_at + _PROBE], old_lo, old_hi, old_lo + (probe_at - new_lo))
-        if found >= 0:
-            left = _common_suffix(old, new, found, probe_at, min(found - old_lo, probe_at - new_lo))
-            right = _common_prefix(old, new, found, probe_at, min(old_hi - found, new_hi - probe_at))
-            _operations(old, new, (old_lo, found - left), (new_lo, probe_at - left), splits - 1, out)
-            _copy(out, found - left, left + right)
-            _operations(old, new, (found + right, old_hi), (probe_at + right, new_hi), splits - 1, out)
-            _copy(out, old_hi, suffix)
-            return
-    if new_hi > new_lo:
-        out.append(b"i" + (new_hi - new_lo).to_bytes(4, "big") + new[new_lo:new_hi])
-    _copy(out, old_hi, suffix)
-
-
-def _nearest(old: bytes, probe: bytes, low: int, high: int, expected: int) -> int:
-    """Where `probe` occurs in old[low:high] nearest to `expected` (the same place, give or take
-    what changed before it: a fact's JSON repeats its field names, so the first match is rarely
-    the right one), or -1."""
-    after = old.find(probe, max(low, expected), high)
-    before = old.rfind(probe, low, min(high, expected + len(probe)))
-    if after < 0:
-        return before
-    if before < 0:
-        return after
-    return after if after - expected <= expected - before else before
-
-
-def _copy(out: list[bytes], start: int, length: int) -> None:
-    if length:
-        out.append(b"c" + start.to_bytes(4, "big") + length.to_bytes(4, "big"))
+# The first byte of a difference written as zlib with the old value as its dictionary. Those
+# written before (the shared blocks named as operations, `_apply_operations`) are a bare zlib
+# stream, whose first byte is 0x78: both kinds are read, only this one is written.
+_DICTIONARY = b"\x01"
 
 
 def difference(old: bytes, new: bytes) -> bytes:
-    """`new` as a difference from `old`: copies of the blocks they share and the bytes between,
-    zlib-compressed. A fact's next value usually differs from its last in a few places (a figure,
-    an id): zlib alone spends a few bytes per 258 of the text it copies; this names each shared
-    block in nine bytes. The shared blocks are found by comparing the ends and probing the middle
-    (C-speed slices and `find`), not by a general diff, which a write of a million values cannot
-    afford in Python."""
-    operations: list[bytes] = []
-    _operations(old, new, (0, len(old)), (0, len(new)), _SPLITS, operations)
-    # The bytes between the shared blocks are often like bytes of the old value: it is the dictionary.
-    writer = zlib.compressobj(1, zdict=old or b" ")
-    return writer.compress(b"".join(operations)) + writer.flush()
+    """`new` as a difference from `old`: `new` compressed by zlib with `old` as its dictionary, so
+    what the two share costs a back-reference of about three bytes per 258 copied. A fact's next
+    value usually differs from its last in a few places (a figure, an id). Measured on the stored
+    values of a 20,000-row ACLED import (2.8 KB each): 17% smaller and 2.8x faster than naming
+    the shared blocks found by hand in Python, which the store wrote before."""
+    writer = zlib.compressobj(6, zdict=old or b" ")
+    return _DICTIONARY + writer.compress(new) + writer.flush()
 
 
 def apply_difference(old: bytes, delta: bytes) -> bytes:
-    """The value `difference(old, new)` was made from."""
+    """The value `difference(old, new)` was made from (or a difference of the earlier layout)."""
+    if delta[:1] == _DICTIONARY:
+        reader = zlib.decompressobj(zdict=old or b" ")
+        return reader.decompress(delta[1:]) + reader.flush()
     reader = zlib.decompressobj(zdict=old or b" ")
-    operations = reader.decompress(delta) + reader.flush()
+    return _apply_operations(old, reader.decompress(delta) + reader.flush())
+
+
+def _apply_operations(old: bytes, operations: bytes) -> bytes:
+    """A value from the operations of the earlier layout: b"c" + start + length (4 bytes each, big
+    endian) copies old[start:start + length]; b"i" + length + bytes inserts them."""
     parts = []
     position = 0
     while position < len(operations):
