@@ -8,9 +8,9 @@ And it is used: a query folds nothing, and a write rebuilds only the facts it to
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
 
 import attrs
