@@ -3,7 +3,7 @@
 For every projector that declares `keys`, and any state and event of a kind it reads:
 - `apply` leaves every key outside `keys(event)` as it was (same fact, or still absent);
 - the new fact at each key of `keys(event)` is the same when the state holds only that key's
-  old fact: it reads nothing else.
+  old fact: it reads nothing else; and `fact_folder()` makes that fact from the old one alone.
 """
 
 from __future__ import annotations
@@ -54,9 +54,12 @@ def test_apply_changes_and_reads_only_the_events_keys(projector, data):
         if key not in keys:
             assert (key in after) == (key in state) and after.get(key) == state.get(key), key
 
+    step = projector.fact_folder()
     for key in keys:
         alone = FactMap().set(key, state[key]) if key in state else FactMap()
         assert projector.apply(alone, event).get(key) == after.get(key), key
+        # What a refold of the one fact calls (the projector's own `fold_fact`, where it has one).
+        assert step(key, state.get(key), event) == after.get(key), key
 
 
 @pytest.mark.parametrize("projector", KEYED, ids=lambda projector: projector.name)

@@ -16,15 +16,20 @@ row that spans them.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
 from events.envelope import Event
 from timeline.checkpoints.values import FactValue, ValueCodec
 from timeline.checkpoints.visibility import Visibility, visible_at
-from timeline.facts import FactMap
-from timeline.projectors.base import FactKey, State
+from timeline.facts import Encoded
+from timeline.projectors.base import FactKey
 from timeline.store.fact_tables import OPEN, FactTables, Version
+
+# A projector's `fact_folder()`: (key, fact or None, event) -> the fact after the event.
+FactStep = Callable[[FactKey, Any, Event], Any]
 
 
 @attrs.frozen
@@ -39,7 +44,7 @@ class KeyEvent:
 def rederive(
     tables: FactTables,
     codec: ValueCodec,
-    apply: object,
+    step: FactStep,
     key: FactKey,
     key_id: int,
     events_from: str,
@@ -53,7 +58,7 @@ def rederive(
     order; `versions` its versions as stored."""
     prefix = [version for version in versions if version.valid_from < events_from]
     bands = _bands(known_from, prefix, events)
-    folder = _Folder(codec, apply, key, events)
+    folder = _Folder(codec, step, key, events)
     # Which events each band shows: as of the first band, then flipped where a band changes them.
     visible = [visible_at(item.steps, known_from) for item in events]
     flips: dict[str, list[int]] = {}
@@ -133,8 +138,8 @@ class Steps:
 class _Folder:
     """Folds one fact's events from a starting value, giving the days its value changes."""
 
-    def __init__(self, codec: ValueCodec, apply: object, key: FactKey, events: list[KeyEvent]):
-        self.codec, self.apply, self.key, self.events = codec, apply, key, events
+    def __init__(self, codec: ValueCodec, step: FactStep, key: FactKey, events: list[KeyEvent]):
+        self.codec, self.step, self.key, self.events = codec, step, key, events
         self.days = [item.occurred_on for item in events]
 
     def refold(self, before: Steps, start: FactValue, visible: list[bool], changed: list[int]) -> Steps:
@@ -153,8 +158,8 @@ class _Folder:
         """The steps of folding the visible events from `position` on, from `start`. With
         `converge`, stop at the first day after its last changed day whose value equals its
         steps' value, and take its steps from there."""
-        key, apply, codec, events, days = self.key, self.apply, self.codec, self.events, self.days
-        state: State = FactMap() if start.fact is None else FactMap().set(key, start.fact)
+        key, step, codec, events, days = self.key, self.step, self.codec, self.events, self.days
+        fact = start.fact.decode() if type(start.fact) is Encoded else start.fact
         current = start
         found = Steps([], [])
         count = len(events)
@@ -163,12 +168,12 @@ class _Folder:
             folded = False
             while position < count and days[position] == day:
                 if visible[position]:
-                    state = apply(state, events[position].event)  # type: ignore[operator]  # a projector's apply
+                    fact = step(key, fact, events[position].event)
                     folded = True
                 position += 1
             if not folded:
                 continue
-            value = codec.value(state.get(key))
+            value = codec.value(fact)
             if value.digest != current.digest:
                 found.days.append(day)
                 found.values.append(value)

@@ -137,6 +137,7 @@ class Maintenance:
         tables = self.tables
         unused: set[int] = set()
         codecs: dict[int, ValueCodec] = {}
+        steps = [projector.fact_folder() for projector in PROJECTORS]
         for key_id, (index, key, day, known) in sorted(self.corners.items()):
             codec = codecs.setdefault(index, ValueCodec(tables, PROJECTORS[index].name))
             codec.forget()
@@ -146,7 +147,7 @@ class Maintenance:
                 KeyEvent(row[OCCURRED_ON], decode_replay_row(row), retractions.steps(row[EVENT_ID], row[REPORTED_ON]))
                 for row in tables.events_of(key_id, day)
             ]
-            _, used = rederive(tables, codec, PROJECTORS[index].apply, key, key_id, day, known, events, mine)
+            _, used = rederive(tables, codec, steps[index], key, key_id, day, known, events, mine)
             unused |= used
         if unused:
             tables.collect_garbage(unused)

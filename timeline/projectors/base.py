@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable, Hashable, Iterable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
@@ -49,9 +49,24 @@ class Projector:
     # fact and the event (a law the tests check). A write that lands in the past then refolds
     # only the facts it touches (timeline/checkpoints/patch.py). None: every write refolds it whole.
     keys: Callable[[Event], tuple[FactKey, ...]] | None = None
+    # The new fact at one key of `keys(event)` from its old fact (None: absent), for a refold of
+    # one fact: what `apply` makes there from a state that holds that fact alone (a law the tests
+    # check), without making the event's other facts. None: `apply` is called on such a state.
+    fold_fact: Callable[[FactKey, Any, Event], Any] | None = None
 
     def initial(self) -> State:
         return FactMap()
+
+    def fact_folder(self) -> Callable[[FactKey, Any, Event], Any]:
+        """`fold_fact`, or the same step made by `apply` on a state that holds the one fact."""
+        if self.fold_fact is not None:
+            return self.fold_fact
+        apply = self.apply
+
+        def by_apply(key: FactKey, fact: Any, event: Event) -> Any:
+            return apply(FactMap() if fact is None else FactMap().set(key, fact), event).get(key)
+
+        return by_apply
 
     @property
     def derives_facts(self) -> bool:

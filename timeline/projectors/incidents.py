@@ -195,6 +195,8 @@ def _count(
         payload.estimated,
     )
     sides = _by_side(payload)
+    # A location is where its latest located incident put it; a region has no coordinates.
+    located = level == "location" and payload.located
     if current is None:
         return PlaceIncidents(
             level=level,
@@ -206,6 +208,9 @@ def _count(
             without_toll=int(payload.fatalities is None),
             by_event_type=_tally((), payload, event.event_id),
             latest=latest,
+            latitude=payload.latitude if located else None,
+            longitude=payload.longitude if located else None,
+            geo_precision=payload.geo_precision if located else None,
             event_ids=(event.event_id,),
             dataset=None if payload.dataset in SHARED_KEY_DATASETS else payload.dataset,
             deaths_by_side=DeathsBySide().add(sides) if sides is not None else None,
@@ -225,9 +230,9 @@ def _count(
         current.without_toll + int(payload.fatalities is None),
         _tally(current.by_event_type, payload, event.event_id),
         latest,
-        current.latitude,
-        current.longitude,
-        current.geo_precision,
+        payload.latitude if located else current.latitude,
+        payload.longitude if located else current.longitude,
+        payload.geo_precision if located else current.geo_precision,
         _recent(current.event_ids, event.event_id),
         current.dataset,
         by_side,
@@ -247,19 +252,32 @@ def keys(event: Event) -> tuple[FactKey, ...]:
     return (dataset, "admin1", region), (dataset, "location", region, payload.location)
 
 
+def fold_fact(key: FactKey, current: PlaceIncidents | None, event: Event) -> PlaceIncidents | None:
+    """The tally at one of the event's keys (its region's or its location's) after the event."""
+    payload = event.payload
+    if not isinstance(payload, IncidentReported):
+        return current
+    region_key, location_key = keys(event)
+    if key == region_key:
+        return _count(current, "admin1", region_key[-1], event, payload)
+    assert key == location_key, key
+    return _count(current, "location", payload.location, event, payload)
+
+
 def apply(state: State, event: Event) -> State:
     payload = event.payload
     if not isinstance(payload, IncidentReported):
         return state
     region_key, location_key = keys(event)
-    region = region_key[-1]
-    state = state.set(region_key, _count(state.get(region_key), "admin1", region, event, payload))
-    location = _count(state.get(location_key), "location", payload.location, event, payload)
-    if payload.located:
-        location = attrs.evolve(
-            location, latitude=payload.latitude, longitude=payload.longitude, geo_precision=payload.geo_precision
-        )
-    return state.set(location_key, location)
+    state = state.set(region_key, _count(state.get(region_key), "admin1", region_key[-1], event, payload))
+    return state.set(location_key, _count(state.get(location_key), "location", payload.location, event, payload))
 
 
-projector = Projector(name="incidents", reads=(IncidentReported,), apply=apply, fact_types=(PlaceIncidents,), keys=keys)
+projector = Projector(
+    name="incidents",
+    reads=(IncidentReported,),
+    apply=apply,
+    fact_types=(PlaceIncidents,),
+    keys=keys,
+    fold_fact=fold_fact,
+)
