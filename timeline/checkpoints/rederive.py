@@ -28,6 +28,8 @@ from timeline.facts import Encoded
 from timeline.projectors.base import FactKey
 from timeline.store.fact_tables import OPEN, FactTables, Version
 
+STORE_BATCH = 256  # new values of one fact stored at a time: memory stays a batch's, not a fact's
+
 # A projector's `fact_folder()`: (key, fact or None, event) -> the fact after the event.
 FactStep = Callable[[FactKey, Any, Event], Any]
 
@@ -188,27 +190,41 @@ class _Folder:
 class _RowWriter:
     """The rows of the bands as they are folded, one band at a time: one row per (valid day, value)
     for each run of consecutive bands that holds that step, a band compared with the one before
-    only from the first day it differs; each band's new values stored as it comes."""
+    only from the first day it differs. New values are stored STORE_BATCH at a time, in the order
+    the key took them (a statement or three per batch, not per band); a row names its value by
+    digest until the end, when every value has its id."""
 
     def __init__(self, codec: ValueCodec):
         self.codec = codec
-        self.rows: list[Version] = []
+        self.rows: list[tuple[str, str, str, bytes | None]] = []  # (valid day, known from, known to, digest)
         self.open: dict[tuple[str, bytes | None], str] = {}
         self.ids: dict[bytes | None, int | None] = {None: None}
+        self.pending: dict[bytes, FactValue] = {}
         self.before = Steps([], [])
 
     def band(self, band: str, steps: Steps, differs_from: str) -> None:
         old, new = self.before.after_or_on(differs_from), steps.after_or_on(differs_from)
-        self.ids.update(self.codec.store(value for value in new.values if value.digest not in self.ids).items())
+        for value in new.values:
+            if value.digest not in self.ids and value.digest not in self.pending:
+                assert value.digest is not None  # the absent fact is in `ids` already
+                self.pending[value.digest] = value
+        if len(self.pending) >= STORE_BATCH:
+            self._store()
         current = set(zip(new.days, (value.digest for value in new.values), strict=True))
         for held in zip(old.days, (value.digest for value in old.values), strict=True):
             if held not in current:
-                self.rows.append(Version(held[0], self.open.pop(held), band, self.ids[held[1]]))
+                self.rows.append((held[0], self.open.pop(held), band, held[1]))
         for held in current:
             self.open.setdefault(held, band)
         self.before = steps
 
+    def _store(self) -> None:
+        self.ids.update(self.codec.store(self.pending.values()).items())
+        self.pending.clear()
+
     def finish(self) -> list[Version]:
+        self._store()
         for (day, digest), since in self.open.items():
-            self.rows.append(Version(day, since, OPEN, self.ids[digest]))
-        return self.rows
+            self.rows.append((day, since, OPEN, digest))
+        ids = self.ids
+        return [Version(day, since, until, ids[digest]) for day, since, until, digest in self.rows]

@@ -82,6 +82,7 @@ class FactTables:
     def __init__(self, store: SqlRunner):
         self.store = store
         self._key_ids: dict[tuple[str, str], int] = {}
+        self._next_value_id: int | None = None  # within one write, which holds the log's lock
 
     def available(self) -> bool:
         """False on a store older than these tables opened read-only (never upgraded)."""
@@ -101,12 +102,13 @@ class FactTables:
     def clear(self) -> None:
         for table in ("fact_versions", "fact_events", "event_counts", "fact_values", "fact_keys"):
             self._rows(f"DELETE FROM {table}")
-        self._key_ids.clear()
+        self.forget_cached_ids()
         self.set_head(-1)
 
     def forget_cached_ids(self) -> None:
-        """After a rollback the rows behind cached key ids may be gone."""
+        """After a rollback the rows behind cached ids may be gone (each write starts here)."""
         self._key_ids.clear()
+        self._next_value_id = None
 
     # -- keys --------------------------------------------------------------------------------
 
@@ -301,7 +303,9 @@ class FactTables:
         day (one more figure, one more incident) then costs the change. Ids are given here (the
         write holds the log's lock), so a difference can name a value of the same write."""
         ids = self._ids_of({digest for digest, _, _ in values})
-        next_id = int(self._rows("SELECT coalesce(max(id), 0) FROM fact_values")[0][0]) + 1
+        next_id = self._next_value_id
+        if next_id is None:
+            next_id = int(self._rows("SELECT coalesce(max(id), 0) FROM fact_values")[0][0]) + 1
         rows: list[tuple[int, bytes, str, bytes, int | None, int]] = []
         for digest, type_name, text in values:
             if digest in ids:
@@ -319,6 +323,7 @@ class FactTables:
             rows.append((next_id, digest, type_name, blob, base, depth))
             previous = Previous(next_id, text, depth)
             next_id += 1
+        self._next_value_id = next_id
         if rows:
             self.store._execute_many(
                 "INSERT INTO fact_values (id, digest, type, value, base_id, depth) VALUES (?, ?, ?, ?, ?, ?)", rows
