@@ -176,6 +176,26 @@ class EventStoreContract:
             assert row_map.latest_revision() is None and row_map.logged(["A"]) == {}
         assert store.count() == 4
 
+    def test_the_cells_a_row_was_read_from_are_kept_by_its_event_across_imports(self, store):
+        store.append([statement(f"e{n}", occurred_on=dt.date(2024, 8, 10 + n)) for n in range(2)])
+        versions = [
+            LoggedRow("A", 5, "e0", "2024-08-10", "Ukraine", 1),
+            LoggedRow("B", 4, "e1", "2024-08-11", "Russia", 2),
+        ]
+        with store.write_transaction(), store.row_map() as row_map:
+            row_map.fill(versions)
+            assert {record_id: content.cells for record_id, (_, content) in row_map.logged(["A", "B"]).items()} == {
+                "A": None,
+                "B": None,
+            }
+            row_map.remember([("e0", b"\x00" * 16), ("e1", b"\xff" * 16)])
+        with store.write_transaction(), store.row_map() as row_map:  # kept, and replaced when read again
+            row_map.fill(versions)
+            assert row_map.logged(["A"])["A"][1].cells == b"\x00" * 16
+            row_map.remember([("e0", b"\x01" * 16)])
+            found = row_map.logged(["A", "B"])
+            assert (found["A"][1].cells, found["B"][1].cells) == (b"\x01" * 16, b"\xff" * 16)
+
     # -- appending -----------------------------------------------------------------------------
 
     def test_a_new_store_is_empty_and_intact(self, store):

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
-from acled_samples import COLUMNS, csv_bytes, row, timestamp, write_csv
+from acled_samples import COLUMNS, csv_bytes, row, spreadsheet_bytes, timestamp, write_csv
 from helpers import invoke
 
 from events.envelope import DatePrecision
 from events.quantity import Bound, Quantity
 from timeline.api import Timeline
 from timeline.errors import BadEvent
+from timeline.formats import acled
 from timeline.formats.acled import claim_id, incident_id
 from timeline.store import memory_store
 
@@ -183,6 +186,92 @@ def test_an_older_export_imported_after_a_newer_one_changes_nothing():
     imported(timeline, newer)
     result = imported(timeline, first_export())
     assert (result.counts.older, result.counts.new, result.counts.removed) == (1, 2, 0)
+
+
+# -- a re-import reads again only the rows it has not read before --------------------------------
+
+
+@pytest.fixture
+def built(monkeypatch):
+    """The rows whose events were built (and validated), by id, as imports run."""
+    ids: list[str] = []
+    build = acled._events_of
+
+    def counting(read):
+        ids.append(read.record_id)
+        return build(read)
+
+    monkeypatch.setattr(acled, "_events_of", counting)
+    return ids
+
+
+def test_a_re_import_builds_the_events_of_new_and_revised_rows_only(built):
+    timeline = memory_timeline()
+    imported(timeline, first_export())
+    assert sorted(built) == ["RUS1", "RUS2", "RUS3"]
+    built.clear()
+    again = imported(timeline, first_export())
+    assert (again.counts.unchanged, again.append.count, built) == (3, 0, [])
+    second = [row("RUS1", day(6)), row("RUS2", day(7), revised=day(12), fatalities=5), row("RUS4", day(9))]
+    result = imported(timeline, second)
+    assert (result.counts.unchanged, result.counts.updated, result.counts.new, result.counts.removed) == (1, 1, 1, 1)
+    assert sorted(built) == ["RUS2", "RUS4"]
+
+
+def test_the_same_cells_under_other_column_names_are_read_again_and_refused_as_other_content(built):
+    timeline = memory_timeline()
+    imported(timeline, first_export())
+    original = csv_bytes(first_export())
+    header, _, rest = original.partition(b"\r\n")
+    renamed = header.replace(b"admin2,admin3,location", b"location,admin3,admin2")
+    assert renamed != header
+    built.clear()
+    with pytest.raises(
+        BadEvent, match=r"row 2: timestamp: RUS1 with timestamp \d+ is already in the log with other content"
+    ):
+        timeline.import_acled(io.BytesIO(renamed + b"\r\n" + rest), name="acled.csv")
+    assert built == ["RUS1"]
+
+
+def test_a_file_saved_another_way_is_read_in_full_once_then_known_by_its_cells(db_path, built):
+    with Timeline.init(db_path) as timeline:
+        imported(timeline, first_export())
+        built.clear()
+        saved = spreadsheet_bytes(first_export(), date_form="d-Mon-yyyy", separator=";")
+        result = timeline.import_acled(io.BytesIO(saved), name="saved.csv")
+        assert (result.counts.unchanged, result.append.count, sorted(built)) == (3, 0, ["RUS1", "RUS2", "RUS3"])
+    built.clear()
+    with Timeline.open(db_path) as timeline:  # what the first read of it learnt was kept
+        result = timeline.import_acled(io.BytesIO(saved), name="saved.csv")
+        assert (result.counts.unchanged, built) == (3, [])
+        assert "decimal comma" in (result.read_as or "")  # said even though no row was built
+
+
+def test_a_malformed_row_is_refused_even_where_the_log_holds_a_newer_version():
+    timeline = memory_timeline()
+    imported(timeline, [row("RUS1", day(6), revised=day(15))])
+    with pytest.raises(BadEvent, match=r"acled.csv:row 2: latitude: "):
+        imported(timeline, [row("RUS1", day(6), latitude=123.0)])
+
+
+def test_rows_whose_cells_the_log_does_not_know_are_read_in_full(db_path, built):
+    with Timeline.init(db_path) as timeline:
+        imported(timeline, first_export())
+    with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
+        conn.execute("DELETE FROM row_cells")  # a log written before the cells were kept, or a copy
+    built.clear()
+    with Timeline.open(db_path) as timeline:
+        result = imported(timeline, first_export())
+    assert (result.counts.unchanged, sorted(built)) == (3, ["RUS1", "RUS2", "RUS3"])
+
+
+def test_rows_read_by_another_version_of_the_reader_are_read_in_full(monkeypatch, built):
+    timeline = memory_timeline()
+    imported(timeline, first_export())
+    monkeypatch.setattr(acled, "_reader_digest", lambda: b"another reader")
+    built.clear()
+    result = imported(timeline, first_export())
+    assert (result.counts.unchanged, sorted(built)) == (3, ["RUS1", "RUS2", "RUS3"])
 
 
 def test_a_row_repeated_word_for_word_is_read_once():

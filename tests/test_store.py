@@ -289,7 +289,7 @@ def test_a_schema_4_store_with_signed_heads_is_read_as_it_is_and_its_first_write
     writer = Timeline.open(path)
     try:
         writer.append(statement("c"))
-        assert writer.store.schema_version == schema.CURRENT_VERSION == 7
+        assert writer.store.schema_version == schema.CURRENT_VERSION == 8
         assert list(writer.store.rows())[:2] == rows_before  # every hash kept, read back as hex
         assert writer.store.signed_heads() == [signed]
         assert writer.checkpoints.usable()

@@ -188,6 +188,7 @@ class TestPostgresStore(SharedStoreContract):
                     "event_counts",
                     "knowledge_head",
                     "verified_head",
+                    "row_cells",
                 )
             ),
             "UPDATE timeline_schema SET version = 1",
@@ -201,7 +202,7 @@ class TestPostgresStore(SharedStoreContract):
         writer = Timeline.open(self.target(store))
         try:
             writer.append(statement("b"))
-            assert writer.store.schema_version == timeline.store.postgres.CURRENT_VERSION == 7
+            assert writer.store.schema_version == timeline.store.postgres.CURRENT_VERSION == 8
             assert writer.checkpoints.usable() and writer.checkpoint() == writer.checkpoints.count()
             assert writer.verify().ok
         finally:

@@ -15,16 +15,22 @@ seconds of the row's last change). Its event id is derived from `event_id_cnty` 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
+from events import envelope, quantity
 from events.envelope import DatePrecision, Event
 from events.kinds import IncidentReported, SettlementClaimed, SettlementStatus
+from events.kinds import incident as incident_kinds
 from events.quantity import Quantity
 from timeline.errors import BadEvent
+from timeline.formats import saved_csv
 from timeline.formats.saved_csv import (
     CsvRow,
     DateOrder,
@@ -96,17 +102,37 @@ def claim_id(incident_event_id: str) -> str:
     return f"{incident_event_id}:territory"
 
 
-@attrs.frozen
+@attrs.define
 class AcledRow:
-    """One row, read and validated: the events it yields and what re-import needs to know of it."""
+    """One row, read as far as a re-import needs to find it in the log: its id, version, day and
+    country, and its cells' digest. Its events are built and validated when first asked for, so
+    a row the log holds, read from the same cells, costs only this much."""
 
     where: str  # "file.csv:row 12"
     record_id: str  # event_id_cnty
     revision: int  # timestamp
     country: str
-    incident: Event
-    claim: Event | None  # the settlement claim of a territory transfer
+    occurred_on: dt.date
+    reported_on: dt.date
+    precision: DatePrecision
     fingerprint: int  # of the row's cells: tells a repeated row from a different one
+    cells: bytes | None  # a stable digest of the cells and how they were read (None: no digest)
+    _row: _Row
+    _events: tuple[Event, Event | None] | None = None
+
+    @property
+    def incident(self) -> Event:
+        return self._built()[0]
+
+    @property
+    def claim(self) -> Event | None:
+        """The settlement claim of a territory transfer."""
+        return self._built()[1]
+
+    def _built(self) -> tuple[Event, Event | None]:
+        if self._events is None:
+            self._events = _events_of(self)
+        return self._events
 
 
 class _Row(CsvRow):
@@ -169,7 +195,9 @@ def _build(row: _Row, make: Callable[..., Any], **fields: Any) -> Any:
         raise BadEvent(str(exc), where=row.where) from None
 
 
-def read_row(row: _Row) -> AcledRow:
+def read_row(row: _Row, cells: Callable[[_Row, dt.date], bytes | None] = lambda row, day: None) -> AcledRow:
+    """The row as far as a re-import needs it (its events are built when asked for); `cells`
+    gives its cells' digest."""
     record_id = row.required("event_id_cnty")
     if not _RECORD_ID.fullmatch(record_id):
         raise row.refuse("event_id_cnty", f"expected letters and digits such as UKR12345, not {record_id!r}")
@@ -191,6 +219,30 @@ def read_row(row: _Row) -> AcledRow:
             )
         # A week or month is dated by a day inside it, which can fall after the row was written.
         reported_on = occurred_on
+    reading = row.days.reading
+    if reading.separator != "," and not reading.decimal_comma:
+        # Said in the line of what reading assumed even when no row is built.
+        coordinates = (row.text("latitude") or "", row.text("longitude") or "")
+        reading.decimal_comma = any(_DECIMAL_COMMA.fullmatch(value) for value in coordinates)
+    country = row.text("country") or ""  # required: refused when the row is built
+    return AcledRow(
+        row.where,
+        record_id,
+        revision,
+        country,
+        occurred_on,
+        reported_on,
+        precision,
+        hash(tuple(row.cells)),
+        cells(row, occurred_on),
+        row,
+    )
+
+
+def _events_of(read: AcledRow) -> tuple[Event, Event | None]:
+    """The incident of a row, and the settlement claim of a territory transfer, validated."""
+    row, record_id, revision = read._row, read.record_id, read.revision
+    occurred_on, reported_on, precision = read.occurred_on, read.reported_on, read.precision
     fatalities = row.whole_number("fatalities")
     payload: IncidentReported = _build(
         row,
@@ -240,7 +292,7 @@ def read_row(row: _Row) -> AcledRow:
             date_precision=precision,
             note=f"{payload.sub_event_type} (ACLED {record_id})",
         )
-    return AcledRow(row.where, record_id, revision, payload.country, incident, claim, hash(tuple(row.cells)))
+    return incident, claim
 
 
 def _assume_layout(columns: dict[str, int], reading: Reading) -> None:
@@ -312,12 +364,43 @@ def read_rows(
     columns = _header(header, name)
     _assume_layout(columns, reading)
     rows = (_Row(line.cells, columns, line.where, days) for line in table if not _passed_over(line, reading))
+    cells = _cells_digest(header, reading)
     any_rows = False
     for row in in_settled_order(rows, days, _days_of, _refuse_day):
         any_rows = True
-        yield read_row(row)
+        yield read_row(row, cells)
     if not any_rows:
         raise BadEvent("no rows after the header", where=name)
+
+
+def _reader_digest() -> bytes | None:
+    """A digest of the code that turns cells into events: a row read by another version of it
+    is read again in full, rather than trusting a rule kept by hand to be bumped."""
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        for module in (sys.modules[__name__], saved_csv, incident_kinds, envelope, quantity):
+            digest.update(Path(module.__file__ or "").read_bytes())
+    except OSError:
+        return None  # no sources to read (a frozen build): every row is read in full
+    return digest.digest()
+
+
+def _cells_digest(header: list[str], reading: Reading) -> Callable[[_Row, dt.date], bytes | None]:
+    """The digest of a row's cells, with what else decides its events: the reading code, the
+    header (which column each cell is), the separator (a decimal comma) and the row's day (the
+    file's date order)."""
+    reader = _reader_digest()
+    if reader is None:
+        return lambda row, day: None
+    salt = hashlib.blake2b(reader, digest_size=16)
+    salt.update("\x1f".join([reading.separator, *header]).encode("utf-8", "surrogatepass"))
+
+    def cells(row: _Row, day: dt.date) -> bytes:
+        digest = salt.copy()
+        digest.update("\x1f".join([day.isoformat(), *row.cells]).encode("utf-8", "surrogatepass"))
+        return digest.digest()
+
+    return cells
 
 
 def _passed_over(line: TableRow, reading: Reading) -> bool:

@@ -23,6 +23,13 @@ log holds of each row id is copied once into a temporary table inside the import
 transaction (so no concurrent writer can change it meanwhile), looked up a batch of rows at a
 time, and the ids the download shows are kept beside it, so the rows it dropped are one query.
 A download of a million rows is compared in bounded memory.
+
+A row is read only as far as finding it needs (id, version, day, country, and a digest of its
+cells with what decides how they read: the header, the separator, the reading code); its events
+are built when asked for. A row the log holds in force, of the same version and read from the
+same cells (`row_cells`, kept by each import), is unchanged without building them. Any other row
+is built and compared in full, and its cells kept, so a file saved another way is read in full
+once.
 """
 
 from __future__ import annotations
@@ -66,9 +73,13 @@ class DatasetRow(Protocol):
     @property
     def country(self) -> str: ...
     @property
-    def incident(self) -> Event: ...
+    def occurred_on(self) -> dt.date: ...
+    @property
+    def incident(self) -> Event: ...  # built when first asked for: a row read before never is
     @property
     def fingerprint(self) -> int: ...  # of the row's cells: tells a repeated row from a different one
+    @property
+    def cells(self) -> bytes | None: ...  # a stable digest of the cells and how they were read (None: none)
 
 
 Row = TypeVar("Row", bound=DatasetRow)
@@ -199,6 +210,7 @@ class HistoryImport(Generic[Row]):
         self._counts: dict[str, int] = dict.fromkeys(attrs.fields_dict(ImportCounts), 0)
         self._hiders: dict[str, list[str]] | None = None
         self._restores: list[tuple[Row, Logged]] = []
+        self._cells: list[tuple[str, bytes]] = []  # (event id, the cells it was read from), kept a batch at a time
 
     def counts(self) -> ImportCounts:
         return ImportCounts(**self._counts)
@@ -276,14 +288,21 @@ class HistoryImport(Generic[Row]):
                     counts["repeated"] += 1
                     continue
                 shown[row.record_id] = SeenRow(row.where, row.revision, row.fingerprint)
-                day = row.incident.occurred_on
+                day = row.occurred_on
                 first_day = day if first_day is None or day < first_day else first_day
                 last_day = day if last_day is None or day > last_day else last_day
                 latest_revision = max(latest_revision, row.revision)
                 countries.add(row.country)
                 held = logged.get(row.record_id)
-                yield from self._row_events(row, None if held is None else Logged(*held), hidden)
+                known = None if held is None else Logged(*held)
+                if known is not None and self._read_before(row, known, hidden):
+                    counts["unchanged"] += 1
+                    continue
+                yield from self._row_events(row, known, hidden)
             row_map.see(list(shown.items()))
+            if self._cells:
+                row_map.remember(self._cells)
+                self._cells.clear()
         if self.progress is not None and counts["rows"] % PROGRESS_EVERY:
             self.progress(counts["rows"] % PROGRESS_EVERY)
         if first_day is None or last_day is None:
@@ -292,19 +311,31 @@ class HistoryImport(Generic[Row]):
             yield from self._restore(row, known, hidden, latest_revision)
         yield from self._removals(row_map, hidden, (first_day, last_day), countries, latest_revision)
 
+    def _read_before(self, row: Row, known: Logged, hidden: frozenset[str]) -> bool:
+        """True when the log holds this very row, read from the same cells in the same way, in
+        force: unchanged, known without building its event. Anything else is read in full."""
+        if row.cells is None or row.cells != known.content.cells or known.event_id in hidden:
+            return False
+        return row.revision == known.revision or (self.dataset.revised_by_content and row.revision > known.revision)
+
     def _row_events(self, row: Row, known: Logged | None, hidden: frozenset[str]) -> Iterator[tuple[Event, str]]:
         counts = self._counts
         dataset = self.dataset
         if known is None:
             counts["new"] += 1
+            self._remember(row, row.incident.event_id)
             yield from dataset.record(row)
         elif row.revision < known.revision:
+            _ = row.incident  # left alone, but read in full: a malformed row is refused wherever it is
             counts["older"] += 1
         elif row.revision == known.revision or (
             dataset.revised_by_content and incident_digest(row.incident) == known.digest
         ):
             if row.revision == known.revision and incident_digest(row.incident) != known.digest:
                 raise dataset.conflict(row)
+            # The same version from other cells (a file saved another way): the next download
+            # written like this one is known by its cells.
+            self._remember(row, known.event_id)
             if known.event_id in hidden:
                 counts["restored"] += 1
                 self._restores.append((row, known))  # known from the download's day, so after every row
@@ -312,13 +343,19 @@ class HistoryImport(Generic[Row]):
                 counts["unchanged"] += 1
         elif known.event_id in hidden:
             counts["restored"] += 1  # dropped earlier, back now in a revised version
+            self._remember(row, row.incident.event_id)
             yield from dataset.record(row)
         else:
             counts["updated"] += 1
             reason = dataset.revised_reason(row.record_id, known.revision, row.revision)
             suffix = f"revised:{dataset.label(row.revision)}"
+            self._remember(row, row.incident.event_id)
             yield from self._retract_version(known.event_id, row.incident.reported_on, suffix, reason, row.where)
             yield from dataset.record(row)
+
+    def _remember(self, row: Row, event_id: str) -> None:
+        if row.cells is not None:
+            self._cells.append((event_id, row.cells))
 
     def _restore(
         self, row: Row, known: Logged, hidden: frozenset[str], latest_revision: int

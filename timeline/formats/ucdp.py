@@ -115,6 +115,12 @@ class UcdpRow:
     country: str
     incident: Event
     fingerprint: int  # of the row's cells: tells a repeated row from a different one
+    # Rows are built whole, and a later download is compared by content: no digest of cells.
+    cells: bytes | None = None
+
+    @property
+    def occurred_on(self) -> dt.date:
+        return self.incident.occurred_on
 
 
 class _Row(CsvRow):

@@ -6,6 +6,11 @@ either in memory: the import fills `row_map_logged` once (the latest version of 
 looks rows up a batch at a time by id, records the ids it has read in `row_map_seen`, and at the
 end reads the logged rows it has not seen (the candidates for removal) in one query.
 
+Beside the log, `row_cells` keeps a digest of the cells each row was read from, by the event it
+became (`remember`): a row of a later download with the same version and the same cells is the
+row the log holds, known without building its event again. It is derived, like the stored state,
+and kept by the import in its own transaction; a row it does not name is read in full.
+
 The tables are temporary (each connection has its own; they vanish with it) and dropped when the
 import ends. They are filled inside the import's write transaction, so no concurrent writer can
 change what they describe meanwhile. Portable SQL through the store's own connection, like the
@@ -49,6 +54,7 @@ class StoredContent:
     source: str
     date_precision: str
     note: str | None
+    cells: bytes | None = None  # the digest of the cells it was read from (None: not known)
 
 
 @attrs.frozen
@@ -109,17 +115,26 @@ class RowMap:
         for chunk in chunks(sorted(set(record_ids))):
             rows = self.store._execute(
                 "SELECT m.record_id, m.revision, m.event_id, m.occurred_on, m.country, m.seq, "
-                "e.data, e.source, e.date_precision, e.note "
+                "e.data, e.source, e.date_precision, e.note, c.cells "
                 "FROM row_map_logged m JOIN events e ON e.seq = m.seq "
+                "LEFT JOIN row_cells c ON c.event_id = m.event_id "
                 f"WHERE m.record_id IN ({marks(chunk)})",
                 chunk,
             )
-            for record_id, revision, event_id, day, country, seq, *content in rows:
+            for record_id, revision, event_id, day, country, seq, data, source, precision, note, cells in rows:
                 found[record_id] = (
                     LoggedRow(record_id, int(revision), event_id, day, country, int(seq)),
-                    StoredContent(*content),
+                    StoredContent(data, source, precision, note, None if cells is None else bytes(cells)),
                 )
         return found
+
+    def remember(self, cells: Sequence[tuple[str, bytes]]) -> None:
+        """Keep (event id, digest of the cells it was read from), replacing what was kept for it."""
+        self.store._execute_many(
+            "INSERT INTO row_cells (event_id, cells) VALUES (?, ?) "
+            "ON CONFLICT (event_id) DO UPDATE SET cells = excluded.cells",
+            list(cells),
+        )
 
     # -- what the download shows ---------------------------------------------------------------
 

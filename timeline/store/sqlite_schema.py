@@ -32,6 +32,10 @@ knowledge days only by refolding. The PostgreSQL store's schema has the same num
 version on: the two are one story (see `postgres_schema`). The checkpoint tables are a cache:
 dropped, and the state rebuilt by the write that upgrades the store.
 
+Version 8: `row_cells`, a digest of the cells each living-dataset row was read from, by the event
+it became, so a re-import passes over a row it has read before without building its event again.
+Derived, like the stored state: a row it does not name is read in full.
+
 A migration runs inside the caller's write transaction: a store is upgraded whole or not at all.
 """
 
@@ -55,7 +59,7 @@ from timeline.store.layout import (
 if TYPE_CHECKING:
     import sqlite_utils
 
-CURRENT_VERSION = 7
+CURRENT_VERSION = 8
 
 APPEND_ONLY_TRIGGERS = {
     "events_refuse_update": "UPDATE",
@@ -286,6 +290,14 @@ def _version_7(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_events_reported_on ON events (reported_on)")
 
 
+# The cells' digest of each living-dataset row, by the event it became (timeline.store.row_map).
+ROW_CELLS = "CREATE TABLE row_cells (event_id TEXT PRIMARY KEY, cells BLOB NOT NULL) WITHOUT ROWID"
+
+
+def _version_8(db: sqlite_utils.Database) -> None:
+    db.execute(ROW_CELLS)
+
+
 # version reached -> the step that reaches it from the one before
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     2: _version_2,
@@ -294,6 +306,7 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     5: _version_5,
     6: _version_6,
     7: _version_7,
+    8: _version_8,
 }
 
 
