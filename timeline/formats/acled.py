@@ -15,11 +15,9 @@ seconds of the row's last change). Its event id is derived from `event_id_cnty` 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import IO, Any
 
 import attrs
@@ -30,16 +28,19 @@ from events.kinds import IncidentReported, SettlementClaimed, SettlementStatus
 from events.kinds import incident as incident_kinds
 from events.quantity import Quantity
 from timeline.errors import BadEvent
-from timeline.formats import saved_csv
 from timeline.formats.saved_csv import (
+    CellsDigest,
     CsvRow,
     DateOrder,
     DayReader,
     Reading,
     TableRow,
+    cells_digest,
     header_columns,
     in_settled_order,
+    no_digest,
     read_table,
+    source_digest,
 )
 
 DATASET = "ACLED"
@@ -195,7 +196,7 @@ def _build(row: _Row, make: Callable[..., Any], **fields: Any) -> Any:
         raise BadEvent(str(exc), where=row.where) from None
 
 
-def read_row(row: _Row, cells: Callable[[_Row, dt.date], bytes | None] = lambda row, day: None) -> AcledRow:
+def read_row(row: _Row, cells: CellsDigest = no_digest) -> AcledRow:
     """The row as far as a re-import needs it (its events are built when asked for); `cells`
     gives its cells' digest."""
     record_id = row.required("event_id_cnty")
@@ -234,7 +235,7 @@ def read_row(row: _Row, cells: Callable[[_Row, dt.date], bytes | None] = lambda 
         reported_on,
         precision,
         hash(tuple(row.cells)),
-        cells(row, occurred_on),
+        cells(row, (occurred_on,)),
         row,
     )
 
@@ -364,7 +365,7 @@ def read_rows(
     columns = _header(header, name)
     _assume_layout(columns, reading)
     rows = (_Row(line.cells, columns, line.where, days) for line in table if not _passed_over(line, reading))
-    cells = _cells_digest(header, reading)
+    cells = cells_digest(header, reading, _reader_digest())
     any_rows = False
     for row in in_settled_order(rows, days, _days_of, _refuse_day):
         any_rows = True
@@ -374,33 +375,8 @@ def read_rows(
 
 
 def _reader_digest() -> bytes | None:
-    """A digest of the code that turns cells into events: a row read by another version of it
-    is read again in full, rather than trusting a rule kept by hand to be bumped."""
-    digest = hashlib.blake2b(digest_size=16)
-    try:
-        for module in (sys.modules[__name__], saved_csv, incident_kinds, envelope, quantity):
-            digest.update(Path(module.__file__ or "").read_bytes())
-    except OSError:
-        return None  # no sources to read (a frozen build): every row is read in full
-    return digest.digest()
-
-
-def _cells_digest(header: list[str], reading: Reading) -> Callable[[_Row, dt.date], bytes | None]:
-    """The digest of a row's cells, with what else decides its events: the reading code, the
-    header (which column each cell is), the separator (a decimal comma) and the row's day (the
-    file's date order)."""
-    reader = _reader_digest()
-    if reader is None:
-        return lambda row, day: None
-    salt = hashlib.blake2b(reader, digest_size=16)
-    salt.update("\x1f".join([reading.separator, *header]).encode("utf-8", "surrogatepass"))
-
-    def cells(row: _Row, day: dt.date) -> bytes:
-        digest = salt.copy()
-        digest.update("\x1f".join([day.isoformat(), *row.cells]).encode("utf-8", "surrogatepass"))
-        return digest.digest()
-
-    return cells
+    """A digest of the code that turns an ACLED row's cells into events."""
+    return source_digest(sys.modules[__name__], incident_kinds, envelope, quantity)
 
 
 def _passed_over(line: TableRow, reading: Reading) -> bool:

@@ -26,9 +26,13 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import IO, Any, Literal, TypeVar
 
 import attrs
@@ -356,6 +360,46 @@ class CsvRow:
             return self.days.day(self.required(column), self.where.rpartition(":")[2])
         except (NotADay, OrderConflict) as exc:
             raise self.refuse(column, str(exc)) from None
+
+
+# -- a row's cells, as a digest ----------------------------------------------------------------
+
+# (row, its days as read) -> a stable digest of what decides its events (None: no digest)
+CellsDigest = Callable[["CsvRow", Sequence[dt.date]], bytes | None]
+
+
+def no_digest(row: CsvRow, days: Sequence[dt.date]) -> None:
+    return None
+
+
+def source_digest(*modules: ModuleType) -> bytes | None:
+    """A digest of the code that turns cells into events (the reader's modules and this one), so
+    a row read by another version of it is read again in full, rather than trusting a version
+    number kept by hand. None where the sources cannot be read (a frozen build)."""
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        for module in (*modules, sys.modules[__name__]):
+            digest.update(Path(module.__file__ or "").read_bytes())
+    except OSError:
+        return None
+    return digest.digest()
+
+
+def cells_digest(header: list[str], reading: Reading, reader: bytes | None) -> CellsDigest:
+    """The digest of a row's cells with what else decides its events: the reading code, the
+    header (which column each cell is), the separator (a decimal comma) and the row's days as
+    read (the file's date order). Rows with equal digests read as equal events."""
+    if reader is None:
+        return no_digest
+    salt = hashlib.blake2b(reader, digest_size=16)
+    salt.update("\x1f".join([reading.separator, *header]).encode("utf-8", "surrogatepass"))
+
+    def cells(row: CsvRow, days: Sequence[dt.date]) -> bytes:
+        digest = salt.copy()
+        digest.update("\x1f".join([*(day.isoformat() for day in days), *row.cells]).encode("utf-8", "surrogatepass"))
+        return digest.digest()
+
+    return cells
 
 
 # -- days ----------------------------------------------------------------------------------------
