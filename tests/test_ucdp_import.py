@@ -18,6 +18,7 @@ from events.envelope import DatePrecision
 from events.quantity import Quantity
 from timeline.api import Timeline
 from timeline.errors import BadArgument, BadEvent
+from timeline.formats import ucdp
 from timeline.formats.ucdp import incident_id
 from timeline.store import memory_store
 
@@ -192,6 +193,24 @@ def test_a_later_download_counts_only_real_changes_after_reading_cells_as_values
 
     again = imported(timeline, second, SECOND_DOWNLOAD)
     assert again.append.count == 0 and again.counts.unchanged == 21
+
+
+def test_a_download_written_like_the_one_before_builds_only_the_rows_it_changes(monkeypatch):
+    built: list[str] = []
+    build = ucdp._incident_of
+    monkeypatch.setattr(ucdp, "_incident_of", lambda read: built.append(read.record_id) or build(read))
+    timeline = memory_timeline()
+    imported(timeline, twenty_rows())
+    built.clear()
+    second = [reformatted(values) for values in twenty_rows()]  # every row written another way
+    assert imported(timeline, second, SECOND_DOWNLOAD).counts.unchanged == 20
+    assert len(built) == 20  # each compared value by value
+    built.clear()
+    third = [dict(values) for values in second]
+    third[5]["best"], third[5]["high"] = "7", "9"
+    result = imported(timeline, third, THIRD_DOWNLOAD)
+    assert (result.counts.updated, result.counts.unchanged, built) == (1, 19, ["5"])
+    assert timeline.store.get(incident_id("5", THIRD_DOWNLOAD)).payload.fatalities.value == 7
 
 
 def test_only_rows_a_download_covers_are_removed():

@@ -23,24 +23,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import attrs
 
+from events import envelope, quantity
 from events.envelope import DatePrecision, Event
 from events.kinds import IncidentReported
+from events.kinds import incident as incident_kinds
 from events.kinds.incident import UcdpFields
 from events.quantity import Quantity
 from timeline.errors import BadEvent
 from timeline.formats.saved_csv import (
+    CellsDigest,
     CsvRow,
     DateOrder,
     DayReader,
     Reading,
+    cells_digest,
     header_columns,
     in_settled_order,
+    no_digest,
     read_table,
+    source_digest,
 )
 
 DATASET = "UCDP GED"
@@ -105,22 +112,30 @@ def incident_id(record_id: str, known_on: dt.date) -> str:
     return f"{ID_PREFIX}:{record_id}:{known_on.isoformat()}"
 
 
-@attrs.frozen
+@attrs.define
 class UcdpRow:
-    """One row, read and validated: its event and what re-import needs to know of it."""
+    """One row, read as far as a re-import needs to find it in the log: its id, version, days and
+    country, and its cells' digest. Its event is built and validated when first asked for, so a
+    row the log holds, read from the same cells, costs only this much."""
 
     where: str  # "file.csv:row 12"
     record_id: str  # UCDP's id
     revision: int  # the download's day (its ordinal): UCDP stamps no version on a row
     country: str
-    incident: Event
+    occurred_on: dt.date  # date_start
+    date_end: dt.date
+    violence: int  # type_of_violence
+    known_on: dt.date
     fingerprint: int  # of the row's cells: tells a repeated row from a different one
-    # Rows are built whole, and a later download is compared by content: no digest of cells.
-    cells: bytes | None = None
+    cells: bytes | None  # a stable digest of the cells and how they were read (None: no digest)
+    _row: _Row
+    _incident: Event | None = None
 
     @property
-    def occurred_on(self) -> dt.date:
-        return self.incident.occurred_on
+    def incident(self) -> Event:
+        if self._incident is None:
+            self._incident = _incident_of(self)
+        return self._incident
 
 
 class _Row(CsvRow):
@@ -203,7 +218,9 @@ def _deaths(row: _Row) -> Quantity:
     return _build(row, Quantity, value=best, low=low, high=high)  # type: ignore[no-any-return]  # a Quantity
 
 
-def read_row(row: _Row, known_on: dt.date) -> UcdpRow:
+def read_row(row: _Row, known_on: dt.date, cells: CellsDigest = no_digest) -> UcdpRow:
+    """The row as far as a re-import needs it (its event is built when asked for); `cells`
+    gives its cells' digest."""
     raw_id = row.required("id")
     if not _ID.fullmatch(raw_id):
         raise row.refuse("id", f"expected UCDP's numeric event id such as 123456, not {raw_id!r}")
@@ -227,6 +244,25 @@ def read_row(row: _Row, known_on: dt.date) -> UcdpRow:
             "type_of_violence", f"expected 1 (state-based), 2 (non-state) or 3 (one-sided), not {violence}"
         )
     country = row.required("country")
+    return UcdpRow(
+        row.where,
+        record_id,
+        known_on.toordinal(),
+        country,
+        start,
+        end,
+        violence,
+        known_on,
+        hash(tuple(row.cells)),
+        cells(row, (start, end)),
+        row,
+    )
+
+
+def _incident_of(read: UcdpRow) -> Event:
+    """The incident of a row, validated."""
+    row, record_id, country, known_on = read._row, read.record_id, read.country, read.known_on
+    start, end, violence = read.occurred_on, read.date_end, read.violence
     admin1, admin2 = row.text("adm_1"), row.text("adm_2")
     details: UcdpFields = _build(
         row,
@@ -266,7 +302,7 @@ def read_row(row: _Row, known_on: dt.date) -> UcdpRow:
         date_precision=precision,
         note=f"between {start.isoformat()} and {end.isoformat()}" if end != start else None,
     )
-    return UcdpRow(row.where, record_id, known_on.toordinal(), country, incident, hash(tuple(row.cells)))
+    return incident
 
 
 # -- the file --------------------------------------------------------------------------------
@@ -335,8 +371,14 @@ def read_rows(
     columns = _header(header, name)
     decimal_comma = reading.separator != ","
     rows = (_Row(line.cells, columns, line.where, days, decimal_comma=decimal_comma) for line in table)
+    cells = cells_digest(header, reading, _reader_digest())
     for row in in_settled_order(rows, days, _days_of, _refuse_day):
-        yield read_row(row, known_on)
+        yield read_row(row, known_on, cells)
+
+
+def _reader_digest() -> bytes | None:
+    """A digest of the code that turns a UCDP row's cells into an event."""
+    return source_digest(sys.modules[__name__], incident_kinds, envelope, quantity)
 
 
 def _days_of(row: _Row) -> tuple[list[str], str]:
