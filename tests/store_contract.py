@@ -196,6 +196,38 @@ class EventStoreContract:
             found = row_map.logged(["A", "B"])
             assert (found["A"][1].cells, found["B"][1].cells) == (b"\x01" * 16, b"\xff" * 16)
 
+    # -- the stored state's values --------------------------------------------------------------
+
+    def test_garbage_collection_drops_only_the_values_nothing_uses(self, store):
+        store.append([statement("a")])
+        (first,) = self.query(store, "SELECT max(id) FROM fact_values")
+        top = int(first[0] or 0)
+        before = self.query(store, f"SELECT count(*) FROM fact_values WHERE id <= {top}")  # not candidates: kept
+        used, base, on_base, orphan = top + 1, top + 2, top + 3, top + 4
+        self.raw_sql(
+            store,
+            *(
+                (
+                    "INSERT INTO fact_values (id, digest, type, value, base_id, depth) VALUES (?, ?, 'T', ?, ?, ?)",
+                    [value_id, bytes([n]) * 16, b"x", based_on, 0 if based_on is None else 1],
+                )
+                for n, (value_id, based_on) in enumerate(
+                    [(used, None), (base, None), (on_base, base), (orphan, None)], start=1
+                )
+            ),
+            (
+                "INSERT INTO fact_versions (key_id, valid_from, known_from, known_to, value_id) "
+                "VALUES (999999, '2024-08-01', '2024-08-01', '9999-12-31', ?)",
+                [used],
+            ),
+        )
+        with store.write_transaction():
+            store.fact_tables.collect_garbage([used, base, on_base, orphan])
+        left = {int(row[0]) for row in self.query(store, f"SELECT id FROM fact_values WHERE id > {top}")}
+        # used by a version, and the base another value is stored against: kept; the rest dropped
+        assert left == {used, base}
+        assert self.query(store, f"SELECT count(*) FROM fact_values WHERE id <= {top}") == before
+
     # -- appending -----------------------------------------------------------------------------
 
     def test_a_new_store_is_empty_and_intact(self, store):
