@@ -118,7 +118,7 @@ class AcledRow:
     precision: DatePrecision
     fingerprint: int  # of the row's cells: tells a repeated row from a different one
     cells: bytes | None  # a stable digest of the cells and how they were read (None: no digest)
-    _row: _Row
+    _row: _Row | None  # its cells until its events are built, then let go
     _events: tuple[Event, Event | None] | None = None
 
     @property
@@ -133,6 +133,7 @@ class AcledRow:
     def _built(self) -> tuple[Event, Event | None]:
         if self._events is None:
             self._events = _events_of(self)
+            self._row = None
         return self._events
 
 
@@ -243,6 +244,7 @@ def read_row(row: _Row, cells: CellsDigest = no_digest) -> AcledRow:
 def _events_of(read: AcledRow) -> tuple[Event, Event | None]:
     """The incident of a row, and the settlement claim of a territory transfer, validated."""
     row, record_id, revision = read._row, read.record_id, read.revision
+    assert row is not None  # built once
     occurred_on, reported_on, precision = read.occurred_on, read.reported_on, read.precision
     fatalities = row.whole_number("fatalities")
     payload: IncidentReported = _build(

@@ -128,13 +128,14 @@ class UcdpRow:
     known_on: dt.date
     fingerprint: int  # of the row's cells: tells a repeated row from a different one
     cells: bytes | None  # a stable digest of the cells and how they were read (None: no digest)
-    _row: _Row
+    _row: _Row | None  # its cells until its event is built, then let go
     _incident: Event | None = None
 
     @property
     def incident(self) -> Event:
         if self._incident is None:
             self._incident = _incident_of(self)
+            self._row = None
         return self._incident
 
 
@@ -262,6 +263,7 @@ def read_row(row: _Row, known_on: dt.date, cells: CellsDigest = no_digest) -> Uc
 def _incident_of(read: UcdpRow) -> Event:
     """The incident of a row, validated."""
     row, record_id, country, known_on = read._row, read.record_id, read.country, read.known_on
+    assert row is not None  # built once
     start, end, violence = read.occurred_on, read.date_end, read.violence
     admin1, admin2 = row.text("adm_1"), row.text("adm_2")
     details: UcdpFields = _build(
