@@ -113,7 +113,8 @@ class Logged:
     """What the log holds of one row: its latest version, and what that version says."""
 
     row: LoggedRow
-    content: StoredContent
+    cells: bytes | None  # the digest of the cells it was read from (None: not known)
+    content: StoredContent | None = None  # read only when the row is compared in full
 
     @property
     def revision(self) -> int:
@@ -126,6 +127,7 @@ class Logged:
     @property
     def digest(self) -> int:
         content = self.content
+        assert content is not None  # read before a row is compared in full
         return _digest(content.data, self.row.occurred_on, content.source, content.date_precision, content.note)
 
 
@@ -276,7 +278,14 @@ class HistoryImport(Generic[Row]):
         rows = iter(self.rows)
         while batch := list(itertools.islice(rows, LOOKUP_BATCH)):
             ids = [row.record_id for row in batch]
-            logged, seen = row_map.logged(ids), row_map.seen(ids)
+            logged = {record_id: Logged(*held) for record_id, held in row_map.logged(ids).items()}
+            seen = row_map.seen(ids)
+            compared = [
+                known.row.seq
+                for row in batch
+                if (known := logged.get(row.record_id)) is not None and not self._read_before(row, known, hidden)
+            ]
+            contents = row_map.contents(compared)
             shown: dict[str, SeenRow] = {}  # the ids this batch shows, recorded after it
             for row in batch:
                 counts["rows"] += 1
@@ -293,11 +302,12 @@ class HistoryImport(Generic[Row]):
                 last_day = day if last_day is None or day > last_day else last_day
                 latest_revision = max(latest_revision, row.revision)
                 countries.add(row.country)
-                held = logged.get(row.record_id)
-                known = None if held is None else Logged(*held)
-                if known is not None and self._read_before(row, known, hidden):
-                    counts["unchanged"] += 1
-                    continue
+                known = logged.get(row.record_id)
+                if known is not None:
+                    if self._read_before(row, known, hidden):
+                        counts["unchanged"] += 1
+                        continue
+                    known = Logged(known.row, known.cells, contents[known.row.seq])
                 yield from self._row_events(row, known, hidden)
             row_map.see(list(shown.items()))
             if self._cells:
@@ -314,7 +324,7 @@ class HistoryImport(Generic[Row]):
     def _read_before(self, row: Row, known: Logged, hidden: frozenset[str]) -> bool:
         """True when the log holds this very row, read from the same cells in the same way, in
         force: unchanged, known without building its event. Anything else is read in full."""
-        if row.cells is None or row.cells != known.content.cells or known.event_id in hidden:
+        if row.cells is None or row.cells != known.cells or known.event_id in hidden:
             return False
         return row.revision == known.revision or (self.dataset.revised_by_content and row.revision > known.revision)
 

@@ -54,7 +54,6 @@ class StoredContent:
     source: str
     date_precision: str
     note: str | None
-    cells: bytes | None = None  # the digest of the cells it was read from (None: not known)
 
 
 @attrs.frozen
@@ -109,23 +108,34 @@ class RowMap:
         found = self.store._execute("SELECT max(revision) FROM row_map_logged")[0][0]
         return None if found is None else int(found)
 
-    def logged(self, record_ids: Sequence[str]) -> dict[str, tuple[LoggedRow, StoredContent]]:
-        """record id -> its latest logged version and what it says, for the ids the log holds."""
-        found: dict[str, tuple[LoggedRow, StoredContent]] = {}
+    def logged(self, record_ids: Sequence[str]) -> dict[str, tuple[LoggedRow, bytes | None]]:
+        """record id -> its latest logged version and the digest of the cells it was read from
+        (None: not known), for the ids the log holds."""
+        found: dict[str, tuple[LoggedRow, bytes | None]] = {}
         for chunk in chunks(sorted(set(record_ids))):
             rows = self.store._execute(
-                "SELECT m.record_id, m.revision, m.event_id, m.occurred_on, m.country, m.seq, "
-                "e.data, e.source, e.date_precision, e.note, c.cells "
-                "FROM row_map_logged m JOIN events e ON e.seq = m.seq "
-                "LEFT JOIN row_cells c ON c.event_id = m.event_id "
+                "SELECT m.record_id, m.revision, m.event_id, m.occurred_on, m.country, m.seq, c.cells "
+                "FROM row_map_logged m LEFT JOIN row_cells c ON c.event_id = m.event_id "
                 f"WHERE m.record_id IN ({marks(chunk)})",
                 chunk,
             )
-            for record_id, revision, event_id, day, country, seq, data, source, precision, note, cells in rows:
+            for record_id, revision, event_id, day, country, seq, cells in rows:
                 found[record_id] = (
                     LoggedRow(record_id, int(revision), event_id, day, country, int(seq)),
-                    StoredContent(data, source, precision, note, None if cells is None else bytes(cells)),
+                    None if cells is None else bytes(cells),
                 )
+        return found
+
+    def contents(self, seqs: Sequence[int]) -> dict[int, StoredContent]:
+        """seq -> what the stored version there says, for the rows to be compared in full (read
+        only for them: a row its cells settle needs none of it)."""
+        found: dict[int, StoredContent] = {}
+        for chunk in chunks(sorted(set(seqs))):
+            rows = self.store._execute(
+                f"SELECT seq, data, source, date_precision, note FROM events WHERE seq IN ({marks(chunk)})", chunk
+            )
+            for seq, *content in rows:
+                found[int(seq)] = StoredContent(*content)
         return found
 
     def remember(self, cells: Sequence[tuple[str, bytes]]) -> None:
