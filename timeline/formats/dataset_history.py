@@ -280,14 +280,20 @@ class HistoryImport(Generic[Row]):
             ids = [row.record_id for row in batch]
             logged = {record_id: Logged(*held) for record_id, held in row_map.logged(ids).items()}
             seen = row_map.seen(ids)
-            compared = [
-                known.row.seq
+            # Each row the log holds is either settled by its cells or compared in full, which
+            # needs what its stored version says: read for those rows only, in one query.
+            read_before = [
+                (known := logged.get(row.record_id)) is not None and self._read_before(row, known, hidden)
                 for row in batch
-                if (known := logged.get(row.record_id)) is not None and not self._read_before(row, known, hidden)
+            ]
+            compared = [
+                logged[row.record_id].row.seq
+                for row, settled in zip(batch, read_before, strict=True)
+                if row.record_id in logged and not settled
             ]
             contents = row_map.contents(compared)
             shown: dict[str, SeenRow] = {}  # the ids this batch shows, recorded after it
-            for row in batch:
+            for row, settled in zip(batch, read_before, strict=True):
                 counts["rows"] += 1
                 if self.progress is not None and counts["rows"] % PROGRESS_EVERY == 0:
                     self.progress(PROGRESS_EVERY)
@@ -302,12 +308,12 @@ class HistoryImport(Generic[Row]):
                 last_day = day if last_day is None or day > last_day else last_day
                 latest_revision = max(latest_revision, row.revision)
                 countries.add(row.country)
+                if settled:
+                    counts["unchanged"] += 1
+                    continue
                 known = logged.get(row.record_id)
                 if known is not None:
-                    if self._read_before(row, known, hidden):
-                        counts["unchanged"] += 1
-                        continue
-                    known = Logged(known.row, known.cells, contents[known.row.seq])
+                    known = attrs.evolve(known, content=contents[known.row.seq])
                 yield from self._row_events(row, known, hidden)
             row_map.see(list(shown.items()))
             if self._cells:

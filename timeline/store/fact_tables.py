@@ -404,8 +404,7 @@ class FactTables:
             return
         self._rows("DROP TABLE IF EXISTS fact_garbage")
         self._rows("CREATE TEMP TABLE fact_garbage (id BIGINT PRIMARY KEY)")
-        for chunk in chunks(candidates):
-            self._rows(f"INSERT INTO fact_garbage (id) VALUES {', '.join(['(?)'] * len(chunk))}", chunk)
+        self.store._execute_many("INSERT INTO fact_garbage (id) VALUES (?)", [(value_id,) for value_id in candidates])
         self._rows(
             "DELETE FROM fact_garbage WHERE id IN "
             "(SELECT v.value_id FROM fact_versions v JOIN fact_garbage g ON g.id = v.value_id)"
