@@ -350,21 +350,15 @@ class FactTables:
         texts = self.texts(set(value_ids))
         return {value_id: (texts.type_of(value_id), texts.text(value_id)) for value_id in texts.wanted}
 
-    def texts(self, value_ids: set[int], known: Texts | None = None) -> Texts:
-        """Those values' rows and their chains' (one query per link of the longest chain); a chain
-        stops at a value `known` has already read (a walk over days reads each day's values
-        against the day before's)."""
-        rows = self._value_rows(value_ids - (known.read() if known else set()))
+    def texts(self, value_ids: set[int]) -> Texts:
+        """Those values' rows and their chains' (one query per link of the longest chain)."""
+        rows = self._value_rows(value_ids)
         missing = {row[1] for row in rows.values() if row[1] is not None} - rows.keys()
-        if known is not None:
-            missing -= known.read()
         while missing:
             found = self._value_rows(missing)
             rows.update(found)
             missing = {row[1] for row in found.values() if row[1] is not None} - rows.keys()
-            if known is not None:
-                missing -= known.read()
-        return Texts(rows, value_ids, known)
+        return Texts(rows, value_ids)
 
     def types_of(self, value_ids: set[int]) -> dict[int, str]:
         """value id -> the type tag of its value (no value read)."""
