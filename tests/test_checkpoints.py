@@ -8,6 +8,7 @@ And it is used: a query folds nothing, and a write rebuilds only the facts it to
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shutil
 import tempfile
 import zlib
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule
 from strategies import AUGUST_2024, event_logs, events
 
+from events.codec import event_from_record
 from timeline import replay
 from timeline.api import Timeline
 from timeline.checkpoints import upkeep
@@ -380,6 +382,75 @@ def test_a_fact_that_changes_a_little_each_day_is_stored_as_its_difference_from_
         "SELECT count(*) FROM fact_values v WHERE base_id IS NOT NULL AND base_id NOT IN (SELECT id FROM fact_values)"
     ).fetchone()[0]
     assert orphans == 0
+
+
+def test_a_value_is_read_through_at_most_one_difference_per_set_bit_of_its_place_in_its_chain(tmp_path):
+    """Fails if each value is stored against the one just before it (a read of the 16th would
+    decompress 16 differences), and if a key's values stored over several writes (the chain then
+    continues from the stored one) lose their order. Every version still reads right."""
+    timeline = Timeline.init(tmp_path / "skips.db")
+    start = dt.date(2024, 8, 6)
+    for write in range(3):
+        timeline.store.append(
+            [
+                event_from_record(
+                    {
+                        "kind": "civilians.displaced",
+                        "occurred_on": (start + dt.timedelta(days=n)).isoformat(),
+                        "source": f"Source {n}",
+                        "data": {"region": "Kursk Oblast", "count": {"value": 1000 + n}, "basis": "total"},
+                    }
+                )
+                for n in range(write * 15, write * 15 + 15)
+            ]
+        )
+    rows = {
+        value_id: (base, depth)
+        for value_id, base, depth in timeline.store.db.execute(
+            "SELECT id, base_id, depth FROM fact_values WHERE type LIKE 'RegionDisplacement%'"
+        )
+    }
+    assert len(rows) >= 40 and max(depth for _, depth in rows.values()) >= 15
+    for value_id, (base, depth) in rows.items():
+        links = 0
+        while base is not None:
+            assert rows[base][1] == depth & (depth - 1), (value_id, depth, rows[base][1])
+            links += 1
+            base, depth = rows[base]
+        assert links <= 4
+    assert_exact_everywhere(timeline)
+
+
+def test_a_chain_stored_each_value_against_the_one_before_goes_on_in_skips():
+    """A store written before skip differences holds chains of consecutive differences: a key's
+    next value there is stored against the value its position names, which that chain holds."""
+    store = memory_store()
+    tables = store.fact_tables
+    filler = "".join(hashlib.sha256(str(n).encode()).hexdigest() for n in range(10))  # compresses to half, no better
+
+    def value(n: int) -> bytes:
+        return f'{{"n": {n}, "filler": "{filler}"}}'.encode()
+
+    with store.write_transaction():
+        tables.store._execute_many(
+            "INSERT INTO fact_values (id, digest, type, value, base_id, depth) VALUES (?, ?, 'T', ?, ?, ?)",
+            [
+                (
+                    n + 1,
+                    bytes([n]) * 16,
+                    zlib.compress(value(0)) if n == 0 else difference(value(n - 1), value(n)),
+                    n or None,
+                    n,
+                )
+                for n in range(6)
+            ],
+        )
+        continued = tables.previous_of(6)
+        assert continued is not None and [link[0] for link in continued.path] == [0, 1, 2, 3, 4, 5]
+        ids, _ = tables.store_values([(b"\x07" * 16, "T", value(6))], continued)
+        base = tables.store._execute("SELECT base_id, depth FROM fact_values WHERE id = ?", [ids[b"\x07" * 16]])
+        assert base == [(continued.path[4][1], 6)]  # position 6 against position 4
+        assert tables.values([ids[b"\x07" * 16]])[ids[b"\x07" * 16]] == ("T", value(6))
 
 
 @given(

@@ -82,3 +82,14 @@ class Texts:
             if link in self.wanted:
                 self._texts[link] = text
         return text
+
+    def chain(self, value_id: int) -> list[tuple[int, bytes]]:
+        """(value id, JSON) of every value on `value_id`'s chain, from the whole one to it."""
+        links = [value_id]
+        while (base := self.rows[links[-1]][1]) is not None:
+            links.append(base)
+        texts: list[tuple[int, bytes]] = []
+        for link in reversed(links):
+            blob = self.rows[link][2]
+            texts.append((link, zlib.decompress(blob) if not texts else apply_difference(texts[-1][1], blob)))
+        return texts
