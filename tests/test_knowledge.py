@@ -20,7 +20,9 @@ from strategies import AUGUST_2024, event_logs
 from timeline.api import Timeline
 from timeline.diff import diff_facts
 from timeline.errors import BadInput
+from timeline.knowledge import _superseded_on
 from timeline.store import memory_store
+from timeline.store.fact_tables import Version
 
 DAYS = st.dates(min_value=AUGUST_2024[0] - dt.timedelta(days=1), max_value=AUGUST_2024[1])
 LOGS = event_logs(min_size=1, max_size=20, window=AUGUST_2024, small_pools=True)
@@ -204,3 +206,37 @@ def test_history_needs_the_stored_state(tmp_path):
         timeline.store.fact_tables.set_head(-5)
         with pytest.raises(BadInput.__mro__[1], match="stored state"):
             timeline.history("settlements.Sudzha")
+
+
+def _bands(draw_bounds: list[int]) -> list[tuple[str, str]]:
+    """Disjoint [from, to) knowledge intervals from sorted cut points (day numbers as text)."""
+    days = [f"2024-08-{day:02d}" for day in sorted(set(draw_bounds))]
+    return [(days[position], days[position + 1]) for position in range(0, len(days) - 1, 2)]
+
+
+@st.composite
+def stored_versions(draw):
+    """A fact's versions as stored: by valid day, then knowledge day; one valid day's versions
+    hold disjoint knowledge days."""
+    rows = []
+    for valid_day in sorted(draw(st.sets(st.integers(1, 28), max_size=8))):
+        for known_from, known_to in _bands(draw(st.lists(st.integers(1, 29), max_size=8))):
+            rows.append((Version(f"2024-08-{valid_day:02d}", known_from, known_to, None), None))
+    return rows
+
+
+@given(stored_versions(), st.integers(1, 29))
+def test_history_from_a_day_keeps_the_version_in_force_on_it_and_every_later_one(rows, day):
+    """The versions `history --from DAY` drops: those starting before DAY that a later version
+    starting by DAY overlaps in knowledge days (the definition, checked pair by pair)."""
+    lowest = f"2024-08-{day:02d}"
+    expected = {
+        position
+        for position, (row, _) in enumerate(rows)
+        if row.valid_from < lowest
+        and any(
+            other.valid_from <= lowest and other.known_from < row.known_to and other.known_to > row.known_from
+            for other, _ in rows[position + 1 :]
+        )
+    }
+    assert _superseded_on(rows, lowest) == expected

@@ -12,9 +12,10 @@ withdrawn. Each version's value is the fact's value in the state at (valid_from,
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 
 import attrs
 
@@ -29,26 +30,28 @@ from timeline.projectors import PROJECTORS
 from timeline.projectors.base import Fact, FactKey
 from timeline.snapshot import Snapshot, fact_path
 from timeline.store import EventStore, RowQuery
-from timeline.store.fact_tables import OPEN
-from timeline.store.rows import COLUMNS, decode_values
+from timeline.store.fact_tables import OPEN, Version
 
 REPORTED, WITHDRAWN, RESTORED = "reported", "withdrawn", "restored"
 RETRACTION = "event.retracted"
 
 
-@attrs.define(frozen=True, slots=False)
+@attrs.frozen
 class LearnedEvent:
     """An event and how it was learned (REPORTED, WITHDRAWN or RESTORED between the two days);
     the event itself is read from the log when first asked for (a week's news about a day can be
-    thousands of events, of which a table shows twenty)."""
+    thousands of events, of which a table shows twenty: a million-row log's refresh, 51,000)."""
 
     seq: int
     how: str
-    _read: Callable[[], RecordedEvent] = attrs.field(repr=False, eq=False)
+    event_id: str
+    _store: EventStore = attrs.field(repr=False, eq=False)
 
     @functools.cached_property
     def recorded(self) -> RecordedEvent:
-        return self._read()
+        found = self._store.get(self.event_id)
+        assert found is not None  # it was just read from the log, which only grows
+        return found
 
 
 @attrs.frozen
@@ -89,54 +92,44 @@ def _learned_events(
     first, last = from_known.isoformat(), to_known.isoformat()
     retractions = Retractions(store.retractions())
     found: dict[int, LearnedEvent] = {
-        seq: LearnedEvent(seq, REPORTED, _reader(store, event_id))
+        seq: LearnedEvent(seq, REPORTED, event_id, store)
         for seq, event_id in _reported_between(store, as_of, first, last)
     }
     # Retractions act whatever day they occurred on: those reported in between, and what they reach.
-    window = RowQuery(columns=COLUMNS, kinds=frozenset([RETRACTION]), known_on=last, reported_after=first)
-    acting = [decode_values(values, trusted=True) for values in store.row_values(window)]
+    # Only their ids and places are read here (a download's corrections are thousands of them);
+    # an event itself is read when it is listed.
+    window = RowQuery(columns=("seq", "event_id"), kinds=frozenset([RETRACTION]), known_on=last, reported_after=first)
+    acting = [(int(seq), str(event_id)) for seq, event_id in store.row_values(window)]
     chains: dict[str, list[str]] = {}
-    for retraction in acting:
-        members = chains[retraction.event_id] = []
-        target = retractions.target_of.get(retraction.event_id)
+    for _, retraction_id in acting:
+        members = chains[retraction_id] = []
+        target = retractions.target_of.get(retraction_id)
         while target is not None and target not in members:
             members.append(target)
             target = retractions.target_of.get(target)
-    # Every member of every chain read at once: a week's corrections are hundreds of retractions.
+    # Every member of every chain looked up at once: (seq, occurred_on, reported_on) by id.
     logged = {
-        recorded.event_id: recorded
-        for recorded in (
-            decode_values(values, trusted=True)
-            for values in store.lookup_ids(sorted({member for members in chains.values() for member in members}))
+        str(event_id): (int(seq), str(day), str(reported))
+        for seq, event_id, day, reported in store.lookup_ids(
+            sorted({member for members in chains.values() for member in members}),
+            columns=("seq", "event_id", "occurred_on", "reported_on"),
         )
     }
-    for retraction in acting:
+    last_day = as_of.isoformat()
+    for retraction_seq, retraction_id in acting:
         changed = False
-        for member in chains[retraction.event_id]:
-            recorded = logged.get(member)
-            if recorded is None or recorded.occurred_on > as_of or recorded.reported_on.isoformat() > first:
+        for member in chains[retraction_id]:
+            place = logged.get(member)
+            if place is None or place[1] > last_day or place[2] > first:
                 continue  # after the day asked about, or reported in between (listed as such)
-            steps = retractions.steps(recorded.event_id, recorded.reported_on.isoformat())
+            steps = retractions.steps(member, place[2])
             then, now = visible_at(steps, first), visible_at(steps, last)
             if then != now:
-                found[recorded.seq] = LearnedEvent(recorded.seq, RESTORED if now else WITHDRAWN, _known(recorded))
+                found[place[0]] = LearnedEvent(place[0], RESTORED if now else WITHDRAWN, member, store)
                 changed = True
         if changed:
-            found.setdefault(retraction.seq, LearnedEvent(retraction.seq, REPORTED, _known(retraction)))
+            found.setdefault(retraction_seq, LearnedEvent(retraction_seq, REPORTED, retraction_id, store))
     yield from (found[seq] for seq in sorted(found))
-
-
-def _reader(store: EventStore, event_id: str) -> Callable[[], RecordedEvent]:
-    def read() -> RecordedEvent:
-        found = store.get(event_id)
-        assert found is not None  # it was just read from the log, which only grows
-        return found
-
-    return read
-
-
-def _known(recorded: RecordedEvent) -> Callable[[], RecordedEvent]:
-    return lambda: recorded
 
 
 def _reported_between(store: EventStore, as_of: dt.date, first: str, last: str) -> Iterator[tuple[int, str]]:
@@ -187,6 +180,33 @@ def parse(text: str) -> FactKey:
     return parse_key(text)
 
 
+def _superseded_on(rows: Sequence[tuple[Version, object]], lowest: str) -> set[int]:
+    """The positions of the versions that start before `lowest` and are not the one in force on it:
+    a later version (by valid day) that starts by `lowest` shares some of their knowledge days.
+
+    Rows come by valid day, then knowledge day; rows of one valid day hold disjoint knowledge
+    days. So, walking back from the last row that starts by `lowest`, a row is superseded when
+    its knowledge days meet those of the rows after it, kept as merged [from, to) intervals."""
+    starts: list[str] = []  # the merged intervals of the rows walked, by start
+    ends: list[str] = []
+    superseded = set()
+    last = bisect.bisect_right([row.valid_from for row, _ in rows], lowest)
+    for position in range(last - 1, -1, -1):
+        row = rows[position][0]
+        # The intervals that end after this one starts, and the first of them starts before it ends.
+        first = bisect.bisect_right(ends, row.known_from)
+        if row.valid_from < lowest and first < len(starts) and starts[first] < row.known_to:
+            superseded.add(position)
+        # Merge [known_from, known_to) into the intervals it meets or touches.
+        low = bisect.bisect_left(ends, row.known_from)
+        high = bisect.bisect_right(starts, row.known_to)
+        start, end = row.known_from, row.known_to
+        if low < high:
+            start, end = min(start, starts[low]), max(end, ends[high - 1])
+        starts[low:high], ends[low:high] = [start], [end]
+    return superseded
+
+
 def history(
     store: EventStore,
     checkpoints: Checkpoints,
@@ -202,18 +222,10 @@ def history(
     assert stored is not None  # resolve() found the key in usable tables
     hidden = replay.hidden_event_ids(store, None)
     versions = []
-    rows = list(stored.versions)
-    lowest = valid_from.isoformat() if valid_from else ""
-    # The version in force on `valid_from` for each knowledge band starts before it: keep those too.
+    rows = stored.versions
+    superseded = _superseded_on(rows, valid_from.isoformat()) if valid_from else set()
     for position, (row, value) in enumerate(rows):
-        if valid_to is not None and row.valid_from > valid_to.isoformat():
-            continue
-        later = [
-            other
-            for other, _ in rows[position + 1 :]
-            if other.valid_from <= lowest and other.known_from < row.known_to and other.known_to > row.known_from
-        ]
-        if row.valid_from < lowest and later:
+        if (valid_to is not None and row.valid_from > valid_to.isoformat()) or position in superseded:
             continue
         fact = None if value is None else value.decode()
         withdrawn = tuple(event_id for event_id in (fact.event_ids if fact is not None else ()) if event_id in hidden)
