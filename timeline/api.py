@@ -26,6 +26,7 @@ from timeline.checkpoints import Checkpoints
 from timeline.days import DaySummary, day_summaries
 from timeline.diff import Diff
 from timeline.errors import BadArgument, BadEvent, BadInput, NotATimeline, ReadOnlyTimeline
+from timeline.facts import Encoded
 from timeline.formats.jsonl import read_records
 from timeline.integrity.verify import VerifyReport
 from timeline.knowledge import History, Learned
@@ -242,11 +243,30 @@ class Timeline:
         Read from the stored state, which the writes keep exact for every (as_of, known_on): one
         version per fact, nothing folded. `use_checkpoints=False` replays from the first event.
         """
+        return self._state(as_of, known_on, use_checkpoints=use_checkpoints)
+
+    def _state_pair(
+        self, first: tuple[dt.date, dt.date | None], second: tuple[dt.date, dt.date | None]
+    ) -> tuple[Snapshot, Snapshot]:
+        """Two states in one view of the log (no write lands between them), the second reading
+        only the values the first did not (two days a week apart share half their facts)."""
+        shared: dict[int, Encoded] = {}
+        with self.store.read_transaction():
+            return self._state(*first, shared=shared), self._state(*second, shared=shared)
+
+    def _state(
+        self,
+        as_of: dt.date | None,
+        known_on: dt.date | None,
+        *,
+        use_checkpoints: bool = True,
+        shared: dict[int, Encoded] | None = None,
+    ) -> Snapshot:
         with self.store.read_transaction():
             bounds = self.bounds()
             as_of = as_of or bounds.last_day or dt.date.today()
             knowledge = bounds.knowledge(known_on)
-            stored = self.checkpoints.state(as_of, knowledge) if use_checkpoints else None
+            stored = self.checkpoints.state(as_of, knowledge, shared) if use_checkpoints else None
             if stored is not None:
                 return Snapshot(as_of, known_on, bounds.day_number(as_of), stored.events_applied, stored.states)
             states = replay.initial_states()
@@ -277,7 +297,7 @@ class Timeline:
         """
         if before > after:
             raise BadInput(f"the first day ({before.isoformat()}) is after the second ({after.isoformat()})")
-        start, end = self.state(before, known_on), self.state(after, known_on)
+        start, end = self._state_pair((before, known_on), (after, known_on))
         between: Collection[RecordedEvent] = ()
         if with_events:
             knowledge = self.bounds().knowledge(known_on)
@@ -311,7 +331,7 @@ class Timeline:
         days `from_known` and `to_known`: each fact that changed, and the events reported,
         withdrawn or restored in between (`timeline.knowledge`)."""
         as_of = as_of or self.last_day() or dt.date.today()
-        before, after = self.state(as_of, from_known), self.state(as_of, to_known)
+        before, after = self._state_pair((as_of, from_known), (as_of, to_known))
         return knowledge.learned(self.store, before, after, from_known, to_known)
 
     def history(self, path: str, *, valid_from: dt.date | None = None, valid_to: dt.date | None = None) -> History:

@@ -89,27 +89,34 @@ class Checkpoints:
         """Whether the stored state is up to date with the log (the writes keep it so)."""
         return self.available and self.tables.head() == self.store.count()
 
-    def state(self, as_of: dt.date, known_on: dt.date | None) -> StoredState | None:
+    def state(
+        self, as_of: dt.date, known_on: dt.date | None, shared: dict[int, Encoded] | None = None
+    ) -> StoredState | None:
         """The state at (as_of, known_on), read from the tables; None when they are not usable, or
-        hold a value this version cannot read (then the query replays)."""
+        hold a value this version cannot read (then the query replays). `shared`: value id ->
+        the fact already read for it by an earlier state of the same read transaction (a value id
+        names one value only within one view of the tables), taken from there and added to."""
         if not self.usable():
             return None
         tables = self.tables
         day, known = as_of.isoformat(), knowledge_text(known_on)
         current = tables.state_at(day, known)
         try:
-            states = self._states(current)
+            states = self._states(current, {} if shared is None else shared)
         except (KeyError, zlib.error):  # a value another version wrote, or a damaged one: replay instead
             return None
         return StoredState(states, tables.count_at(day, known))
 
-    def _states(self, current: dict[int, int]) -> tuple[State, ...]:
+    def _states(self, current: dict[int, int], shared: dict[int, Encoded]) -> tuple[State, ...]:
         keys = self.tables.keys()
-        texts = self.tables.texts(set(current.values()))
+        texts = self.tables.texts(set(current.values()) - shared.keys())
         by_projector: list[list[tuple[FactKey, Encoded]]] = [[] for _ in PROJECTORS]
         for key_id, value_id in current.items():
             projector, key = keys[key_id]
-            by_projector[_INDEX[projector]].append((parse_key(key), _encoded(projector, texts, value_id)))
+            fact = shared.get(value_id)
+            if fact is None:
+                fact = shared[value_id] = _encoded(projector, texts, value_id)
+            by_projector[_INDEX[projector]].append((parse_key(key), fact))
         return tuple(FactMap.from_encoded(iter(facts)) for facts in by_projector)
 
     def days(self, known_on: dt.date | None, until: dt.date) -> Iterator[tuple[dt.date, tuple[State, ...], int]]:
