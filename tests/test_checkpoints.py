@@ -210,6 +210,23 @@ def test_a_log_written_at_once_answers_every_day_as_a_replay(log):
     assert_exact_everywhere(timeline, most=10)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(LOGS, st.one_of(st.none(), DAYS))
+def test_a_walk_over_days_names_the_same_changes_as_a_replay(log, known_on):
+    """Each day's changed facts, taken from the keys the stored state set that day, are the ones
+    a replay finds by comparing every fact with the day before (late reports, retractions)."""
+    stored, replayed = Timeline(memory_store()), Timeline(memory_store())
+    stored.store.append(log)
+    replayed.store.append(log)
+    replayed.checkpoints.clear()
+    assert stored.checkpoints.usable() and not replayed.checkpoints.usable()
+
+    def walk(timeline: Timeline) -> list:
+        return [(day.date, day.event_count, day.changed) for day in timeline.days(known_on)]
+
+    assert walk(stored) == walk(replayed)
+
+
 @pytest.fixture
 def kursk(tmp_path, dataset_path) -> Timeline:
     timeline = Timeline.init(tmp_path / "kursk.db")

@@ -19,8 +19,10 @@ from timeline import replay
 from timeline.calendar import LogBounds
 from timeline.checkpoints import Checkpoints
 from timeline.diff import Change, changed_between, diff_snapshots
-from timeline.projectors.base import State
-from timeline.snapshot import Snapshot
+from timeline.facts import FactMap
+from timeline.projectors import PROJECTORS
+from timeline.projectors.base import FactKey, State
+from timeline.snapshot import Snapshot, fact_path
 from timeline.store import EventStore
 
 # Above this many days, only the days that have events are listed.
@@ -70,14 +72,14 @@ def day_summaries(
     knowledge = bounds.knowledge(known_on)
     every_day = (last - first).days < max_days_listed_in_full
 
-    def ends_of_days() -> Iterator[tuple[dt.date, tuple[State, ...], int]]:
+    def ends_of_days() -> Iterator[tuple[dt.date, tuple[State, ...], int, dict[int, list[FactKey]] | None]]:
         if checkpoints.usable():
             yield from checkpoints.days(knowledge, last)
             return
         for end_of_day, states, applied in replay.fold_visible(
             replay.initial_states(), store, last, knowledge, hidden=hidden
         ):
-            yield dt.date.fromisoformat(end_of_day), states, applied
+            yield dt.date.fromisoformat(end_of_day), states, applied, None
 
     def readers(day: dt.date) -> tuple[Callable[[], Iterator[RecordedEvent]], Callable[[], Iterator[str]]]:
         return _day_events(store, day, knowledge, hidden)
@@ -87,7 +89,7 @@ def day_summaries(
     previous_facts = previous.projector_facts()
     applied_before = 0
     day = first
-    for event_day, states, applied in ends_of_days():
+    for event_day, states, applied, keys_set in ends_of_days():
         while every_day and day < event_day:
             yield DaySummary(bounds.day_number(day), day, 0, (), *readers(day))
             day += dt.timedelta(days=1)
@@ -97,7 +99,7 @@ def day_summaries(
             bounds.day_number(event_day),
             event_day,
             applied - applied_before,
-            changed_between(previous_facts, current_facts),
+            _changed(previous_facts, current_facts, keys_set),
             *readers(event_day),
             functools.partial(diff_snapshots, previous, current),
         )
@@ -105,6 +107,24 @@ def day_summaries(
         if event_day == dt.date.max:
             return  # the calendar ends here
         day = event_day + dt.timedelta(days=1)
+
+
+def _changed(
+    before: dict[str, FactMap], after: dict[str, FactMap], keys_set: dict[int, list[FactKey]] | None
+) -> tuple[str, ...]:
+    """`changed_between` the two days; given the keys the stored state set on the later one, only
+    those are compared, and the derived facts (a spread: not stored). Comparing every fact every
+    day cost 12 of a 35-second walk over a million-row ACLED log (6,000 facts, 730 days)."""
+    if keys_set is None:
+        return changed_between(before, after)
+    paths: list[str] = []
+    for index, (name, old) in enumerate(before.items()):
+        new = after[name]
+        if PROJECTORS[index].derives_facts:
+            paths += changed_between({name: old}, {name: new})
+        else:
+            paths += [fact_path(name, key) for key in keys_set.get(index, ()) if not old.same_fact(key, new)]
+    return tuple(sorted(paths))
 
 
 def _day_events(

@@ -70,6 +70,11 @@ class FactHistory:
     versions: tuple[tuple[Version, Encoded | None], ...]
 
 
+# The end of one day of a walk: (day, the state, events folded by then, the keys set that day by
+# projector index).
+DayEnd = tuple[dt.date, tuple[State, ...], int, dict[int, list[FactKey]]]
+
+
 class Checkpoints:
     """The stored state of one store, as queries use it."""
 
@@ -119,9 +124,10 @@ class Checkpoints:
             by_projector[_INDEX[projector]].append((parse_key(key), fact))
         return tuple(FactMap.from_encoded(iter(facts)) for facts in by_projector)
 
-    def days(self, known_on: dt.date | None, until: dt.date) -> Iterator[tuple[dt.date, tuple[State, ...], int]]:
+    def days(self, known_on: dt.date | None, until: dt.date) -> Iterator[DayEnd]:
         """The state at the end of every day with events or changes up to `until`, as known on
-        `known_on`, each built from the day before by setting only the facts that changed."""
+        `known_on`, each built from the day before by setting only the facts that changed; with
+        the keys set that day, by projector index (a day's changes are these keys, nothing else)."""
         tables = self.tables
         known = knowledge_text(known_on)
         last = until.isoformat()
@@ -132,30 +138,28 @@ class Checkpoints:
         days_with_counts = iter(sorted(day for day in counts if day <= last))
         pending = next(days_with_counts, None)
 
-        def end_of(day: str) -> tuple[dt.date, tuple[State, ...], int]:
-            return dt.date.fromisoformat(day), tuple(states), applied
+        def end_of(day: str, changed: dict[int, list[FactKey]]) -> DayEnd:
+            return dt.date.fromisoformat(day), tuple(states), applied, changed
 
         for day, changes in itertools.groupby(tables.stream_changes(last, known), key=lambda change: change[0]):
             while pending is not None and pending < day:  # a day whose events changed no fact
                 applied += counts[pending]
-                yield end_of(pending)
+                yield end_of(pending, {})
                 pending = next(days_with_counts, None)
             if pending is not None and pending == day:
                 applied += counts[pending]
                 pending = next(days_with_counts, None)
-            changed = list(changes)
-            types = tables.types_of({value_id for _, _, value_id in changed if value_id is not None})
             by_projector: dict[int, list[tuple[FactKey, Encoded | None]]] = {}
-            for _, key_id, value_id in changed:
+            for _, key_id, value_id in changes:
                 projector, text = keys[key_id]
-                value = None if value_id is None else self._lazy(projector, types[value_id], value_id)
+                value = None if value_id is None else self._lazy(projector, value_id)
                 by_projector.setdefault(_INDEX[projector], []).append((parse_key(text), value))
             for index, facts in by_projector.items():
                 states[index] = states[index].updated(facts)
-            yield end_of(day)
+            yield end_of(day, {index: [key for key, _ in facts] for index, facts in by_projector.items()})
         while pending is not None:
             applied += counts[pending]
-            yield end_of(pending)
+            yield end_of(pending, {})
             pending = next(days_with_counts, None)
 
     def history(self, projector: str, key: FactKey) -> FactHistory | None:
@@ -190,11 +194,14 @@ class Checkpoints:
         with self.store.write_transaction():
             return rebuild(self.store)
 
-    def _lazy(self, projector: str, type_tag: str, value_id: int) -> Encoded:
-        """A stored value read only if something decodes it: a walk over days compares most facts by
-        value id alone."""
-        fact_type = fact_types()[projector, type_tag]
-        return Encoded(None, None, value_id, lambda: (fact_type, self.tables.values([value_id])[value_id][1]))
+    def _lazy(self, projector: str, value_id: int) -> Encoded:
+        """A stored value read (its type with it) only if something decodes it: a walk over days
+        compares most facts by value id alone."""
+        return Encoded(None, None, value_id, functools.partial(self._load, projector, value_id))
+
+    def _load(self, projector: str, value_id: int) -> tuple[type, bytes]:
+        type_tag, text = self.tables.values([value_id])[value_id]
+        return fact_types()[projector, type_tag], text
 
 
 def _encoded(projector: str, texts: Texts, value_id: int) -> Encoded:
