@@ -242,6 +242,38 @@ class TestTimelineWrites:
         assert (recorded.occurred_on, recorded.reported_on) == (event.occurred_on, event.reported_on)
 
 
+def test_a_schema_8_store_gets_the_index_a_walk_over_days_reads_alone(tmp_path):
+    """Fails if the upgrade keeps the index of valid days alone: each version a walk over days
+    reads would then be looked up in the table (12 of the 20 s of `days` at a million rows)."""
+    path = tmp_path / "v8.db"
+
+    def displaced(day: str, count: int) -> dict[str, Any]:
+        data = {"region": "Kursk Oblast", "count": {"value": count}, "basis": "total"}
+        return {"kind": "civilians.displaced", "occurred_on": day, "source": "S", "data": data}
+
+    Timeline.init(path).append(displaced("2024-08-10", 100))
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP INDEX idx_fact_versions_valid_from")
+        conn.execute("CREATE INDEX idx_fact_versions_valid_from ON fact_versions (valid_from)")
+        conn.execute("PRAGMA user_version = 8")
+    writer = Timeline.open(path)
+    try:
+        writer.append(displaced("2024-08-11", 200))
+        assert writer.store.schema_version == schema.CURRENT_VERSION == 9
+        columns = [row[2] for row in writer.store.db.execute("PRAGMA index_info(idx_fact_versions_valid_from)")]
+        assert columns == ["valid_from", "key_id", "known_from", "known_to", "value_id"]
+        walk = list(writer.store.fact_tables.stream_changes("9999-12-31", "9999-12-31"))
+        assert len(walk) == 2  # one fact, set on each day
+        plan = writer.store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT valid_from, key_id, value_id FROM fact_versions WHERE valid_from > ? "
+            "AND valid_from <= ? AND known_from <= ? AND known_to > ? ORDER BY valid_from, key_id LIMIT 5",
+            ["", "9", "9", "9"],
+        ).fetchall()
+        assert "COVERING INDEX idx_fact_versions_valid_from" in str(plan)
+    finally:
+        writer.close()
+
+
 def _schema_4_copy(source: EventStore, path: Path) -> None:
     """A store as schema 4 wrote it (signed heads, hashes as hex text), holding `source`'s rows and signed heads."""
     db = sqlite_utils.Database(sqlite3.connect(path))
@@ -289,7 +321,7 @@ def test_a_schema_4_store_with_signed_heads_is_read_as_it_is_and_its_first_write
     writer = Timeline.open(path)
     try:
         writer.append(statement("c"))
-        assert writer.store.schema_version == schema.CURRENT_VERSION == 8
+        assert writer.store.schema_version == schema.CURRENT_VERSION == 9
         assert list(writer.store.rows())[:2] == rows_before  # every hash kept, read back as hex
         assert writer.store.signed_heads() == [signed]
         assert writer.checkpoints.usable()

@@ -202,7 +202,7 @@ class TestPostgresStore(SharedStoreContract):
         writer = Timeline.open(self.target(store))
         try:
             writer.append(statement("b"))
-            assert writer.store.schema_version == timeline.store.postgres.CURRENT_VERSION == 8
+            assert writer.store.schema_version == timeline.store.postgres.CURRENT_VERSION == 9
             assert writer.checkpoints.usable() and writer.checkpoint() == writer.checkpoints.count()
             assert writer.verify().ok
         finally:

@@ -36,6 +36,10 @@ Version 8: `row_cells`, a digest of the cells each living-dataset row was read f
 it became, so a re-import passes over a row it has read before without building its event again.
 Derived, like the stored state: a row it does not name is read in full.
 
+Version 9: the index of `fact_versions` by valid day holds every column a walk over days reads
+(valid day, key, knowledge days, value), so the walk reads the index alone: each row it gave led
+to a lookup in the table, 12 of the 20 seconds of `days` on a million-row ACLED log.
+
 A migration runs inside the caller's write transaction: a store is upgraded whole or not at all.
 """
 
@@ -59,7 +63,7 @@ from timeline.store.layout import (
 if TYPE_CHECKING:
     import sqlite_utils
 
-CURRENT_VERSION = 8
+CURRENT_VERSION = 9
 
 APPEND_ONLY_TRIGGERS = {
     "events_refuse_update": "UPDATE",
@@ -298,6 +302,13 @@ def _version_8(db: sqlite_utils.Database) -> None:
     db.execute(ROW_CELLS)
 
 
+def _version_9(db: sqlite_utils.Database) -> None:
+    db.execute("DROP INDEX IF EXISTS idx_fact_versions_valid_from")
+    db.execute(
+        "CREATE INDEX idx_fact_versions_valid_from ON fact_versions (valid_from, key_id, known_from, known_to, value_id)"
+    )
+
+
 # version reached -> the step that reaches it from the one before
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     2: _version_2,
@@ -307,6 +318,7 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     6: _version_6,
     7: _version_7,
     8: _version_8,
+    9: _version_9,
 }
 
 
