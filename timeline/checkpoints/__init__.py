@@ -133,6 +133,7 @@ class Checkpoints:
         last = until.isoformat()
         counts = tables.counts_by_day(known)
         keys = tables.keys()
+        loaders = {projector.name: functools.partial(self._load, projector.name) for projector in PROJECTORS}
         states = [projector.initial() for projector in PROJECTORS]
         applied = 0
         days_with_counts = iter(sorted(day for day in counts if day <= last))
@@ -152,7 +153,7 @@ class Checkpoints:
             by_projector: dict[int, list[tuple[FactKey, Encoded | None]]] = {}
             for _, key_id, value_id in changes:
                 projector, text = keys[key_id]
-                value = None if value_id is None else self._lazy(projector, value_id)
+                value = None if value_id is None else Encoded(None, None, value_id, loaders[projector])
                 by_projector.setdefault(_INDEX[projector], []).append((parse_key(text), value))
             for index, facts in by_projector.items():
                 states[index] = states[index].updated(facts)
@@ -194,12 +195,9 @@ class Checkpoints:
         with self.store.write_transaction():
             return rebuild(self.store)
 
-    def _lazy(self, projector: str, value_id: int) -> Encoded:
-        """A stored value read (its type with it) only if something decodes it: a walk over days
-        compares most facts by value id alone."""
-        return Encoded(None, None, value_id, functools.partial(self._load, projector, value_id))
-
     def _load(self, projector: str, value_id: int) -> tuple[type, bytes]:
+        """A stored value and its type, read only when something decodes it: a walk over days
+        compares most facts by value id alone."""
         type_tag, text = self.tables.values([value_id])[value_id]
         return fact_types()[projector, type_tag], text
 
