@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import AUGUST_2024, event_logs
 
+from timeline import replay
 from timeline.api import Timeline
 from timeline.diff import diff_facts
 from timeline.errors import BadInput
@@ -56,9 +57,14 @@ def test_what_was_learned_is_the_difference_between_the_two_knowledge_days(log, 
             assert first < recorded.reported_on <= second
         else:
             assert recorded.reported_on <= first
-            # Withdrawn: folded as known on K1, not on K2; restored: the other way round.
-            was = recorded.event_id in {r.event_id for r in timeline.visible_events(as_of, first)}
-            now = recorded.event_id in {r.event_id for r in timeline.visible_events(as_of, second)}
+            # Withdrawn: folded as known on K1, not on K2; restored: the other way round. A
+            # retraction folds nothing itself: it is withdrawn when a retraction of it is known.
+            if recorded.kind == "event.retracted":
+                was = recorded.event_id not in replay.hidden_event_ids(timeline.store, first)
+                now = recorded.event_id not in replay.hidden_event_ids(timeline.store, second)
+            else:
+                was = recorded.event_id in {r.event_id for r in timeline.visible_events(as_of, first)}
+                now = recorded.event_id in {r.event_id for r in timeline.visible_events(as_of, second)}
             assert (was, now) == ((True, False) if item.how == "withdrawn" else (False, True))
     # And every event the two knowledge days fold differently is listed.
     then = {r.event_id for r in timeline.visible_events(as_of, first)}
@@ -240,3 +246,36 @@ def test_history_from_a_day_keeps_the_version_in_force_on_it_and_every_later_one
         )
     }
     assert _superseded_on(rows, lowest) == expected
+
+
+def test_a_retraction_of_a_retraction_restores_its_target_and_withdraws_the_retraction():
+    """A claim on Sudzha reported, retracted the same day, and the retraction itself retracted
+    the next day. Between the two days: the claim is back (Sudzha changes), the first retraction
+    is withdrawn, the second is what was reported."""
+    timeline = Timeline(memory_store())
+    claim = {"settlement": "Sudzha", "region": "Kursk Oblast", "status": "contested", "claimant": "Ukraine"}
+    timeline.append(event_id="C1", kind="settlement.claimed", occurred_on="2024-08-06", source="S", data=claim)
+    timeline.append(
+        event_id="R1",
+        kind="event.retracted",
+        occurred_on="2024-08-06",
+        source="S",
+        data={"target_event_id": "C1", "reason": "not confirmed"},
+    )
+    timeline.append(
+        event_id="R2",
+        kind="event.retracted",
+        occurred_on="2024-08-07",
+        source="S",
+        data={"target_event_id": "R1", "reason": "confirmed after all"},
+    )
+    day, next_day = dt.date(2024, 8, 6), dt.date(2024, 8, 7)
+    learned = timeline.learned(day, next_day, day)
+    assert [(item.how, item.event_id) for item in learned.events] == [
+        ("restored", "C1"),
+        ("withdrawn", "R1"),
+        ("reported", "R2"),
+    ]
+    assert [(change.path, change.before, change.event_ids) for change in learned.changes] == [
+        ("settlements.Sudzha", None, ("C1",))
+    ]
