@@ -227,7 +227,7 @@ def stored_versions(draw):
     rows = []
     for valid_day in sorted(draw(st.sets(st.integers(1, 28), max_size=8))):
         for known_from, known_to in _bands(draw(st.lists(st.integers(1, 29), max_size=8))):
-            rows.append((Version(f"2024-08-{valid_day:02d}", known_from, known_to, None), None))
+            rows.append(Version(f"2024-08-{valid_day:02d}", known_from, known_to, None))
     return rows
 
 
@@ -238,11 +238,11 @@ def test_history_from_a_day_keeps_the_version_in_force_on_it_and_every_later_one
     lowest = f"2024-08-{day:02d}"
     expected = {
         position
-        for position, (row, _) in enumerate(rows)
+        for position, row in enumerate(rows)
         if row.valid_from < lowest
         and any(
             other.valid_from <= lowest and other.known_from < row.known_to and other.known_to > row.known_from
-            for other, _ in rows[position + 1 :]
+            for other in rows[position + 1 :]
         )
     }
     assert _superseded_on(rows, lowest) == expected

@@ -29,7 +29,7 @@ from timeline.errors import BadArgument, BadEvent, BadInput, NotATimeline, ReadO
 from timeline.facts import Encoded
 from timeline.formats.jsonl import read_records
 from timeline.integrity.verify import VerifyReport
-from timeline.knowledge import History, Learned
+from timeline.knowledge import History, HistoryListing, Learned
 from timeline.projectors.base import Fact
 from timeline.snapshot import Snapshot
 from timeline.store import (
@@ -337,6 +337,15 @@ class Timeline:
     def history(self, path: str, *, valid_from: dt.date | None = None, valid_to: dt.date | None = None) -> History:
         """Every version of the fact at `path` on both axes: valid from, known from (and until),
         its value and events, and which of them were later withdrawn (`timeline.knowledge`)."""
+        with self.store.read_transaction():
+            listing = self.history_listing(path, valid_from=valid_from, valid_to=valid_to)
+            return History(listing.path, tuple(listing))
+
+    def history_listing(
+        self, path: str, *, valid_from: dt.date | None = None, valid_to: dt.date | None = None
+    ) -> HistoryListing:
+        """`history` read as it is iterated, a page of versions at a time (a fact with thousands of
+        versions); iterate it inside `store.read_transaction()` for one view of the log."""
         if not self.checkpoints.usable():
             raise NotATimeline(
                 f"{self.store.label}: its stored state is not up to date; a write (or `checkpoint`) builds it"

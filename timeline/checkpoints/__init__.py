@@ -19,7 +19,7 @@ import functools
 import itertools
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -35,7 +35,7 @@ from timeline.store.value_codec import Texts
 if TYPE_CHECKING:
     from timeline.store import EventStore
 
-__all__ = ["Checkpoints", "FactHistory", "StoredState", "key_text", "maintain", "parse_key"]
+__all__ = ["Checkpoints", "StoredState", "key_text", "maintain", "parse_key"]
 
 # A knowledge day later than any report: what a query knowing everything asks for.
 EVERYTHING = "9999-12-31"
@@ -59,15 +59,6 @@ class StoredState:
 
     states: tuple[State, ...]
     events_applied: int
-
-
-@attrs.frozen
-class FactHistory:
-    """One fact's versions as stored (each value still encoded)."""
-
-    projector: str
-    key: FactKey
-    versions: tuple[tuple[Version, Encoded | None], ...]
 
 
 # The end of one day of a walk: (day, the state, events folded by then, the keys set that day by
@@ -163,20 +154,20 @@ class Checkpoints:
             yield end_of(pending, {})
             pending = next(days_with_counts, None)
 
-    def history(self, projector: str, key: FactKey) -> FactHistory | None:
-        """Every stored version of one fact, or None when the tables are not usable."""
+    def history(self, projector: str, key: FactKey) -> list[Version] | None:
+        """Every stored version of one fact (its values not read: `values`), or None when the
+        tables are not usable."""
         if not self.usable():
             return None
         tables = self.tables
-        key_id = tables.keys_named(projector)
         wanted = key_text(key)
-        found = [key_id_ for key_id_, text in key_id.items() if text == wanted]
-        rows = tables.versions(found)[found[0]] if found else []
-        texts = tables.texts({row.value_id for row in rows if row.value_id is not None})
-        versions = tuple(
-            (row, None if row.value_id is None else _encoded(projector, texts, row.value_id)) for row in rows
-        )
-        return FactHistory(projector, key, versions)
+        found = [key_id for key_id, text in tables.keys_named(projector).items() if text == wanted]
+        return tables.versions(found)[found[0]] if found else []
+
+    def values(self, projector: str, versions: Sequence[Version]) -> list[Encoded | None]:
+        """The value of each of those versions of one projector's facts (None: the fact is gone)."""
+        texts = self.tables.texts({row.value_id for row in versions if row.value_id is not None})
+        return [None if row.value_id is None else _encoded(projector, texts, row.value_id) for row in versions]
 
     def count(self) -> int:
         """How many fact versions are stored."""

@@ -201,13 +201,14 @@ def learned(
 def history(path: str, db: str | None, valid_from: dt.date | None, valid_to: dt.date | None, as_json: bool) -> None:
     """Every version of one fact on both axes, e.g. `timeline history settlements.Sudzha`: the day
     it holds from, the day it was known from (and until), its value, and what was withdrawn."""
-    from timeline.cli import render, render_knowledge
+    from timeline.cli import render_knowledge
 
     if valid_from and valid_to and valid_from > valid_to:
         raise BadInput(f"--from {valid_from} is after --to {valid_to}")
-    with open_for_reading(db) as timeline:
-        result = timeline.history(path, valid_from=valid_from, valid_to=valid_to)
-    if as_json:
-        click.echo(render.dumps(render_knowledge.history_json(result)))
-    else:
-        echo_lines(render_knowledge.history_lines(result))
+    # Printed as read, a page of versions at a time, in one view of the log.
+    with open_for_reading(db) as timeline, timeline.store.read_transaction():
+        listing = timeline.history_listing(path, valid_from=valid_from, valid_to=valid_to)
+        if as_json:
+            echo_lines(render_knowledge.history_json_chunks(listing))
+        else:
+            echo_lines(render_knowledge.history_lines(listing))

@@ -7,8 +7,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from events.codec import state_converter
-from timeline.cli.render import EVENTS_IN_JSON, EVENTS_SHOWN, area_lines, counted, describe, recorded_to_json
-from timeline.knowledge import History, Learned
+from timeline.cli.render import (
+    EVENTS_IN_JSON,
+    EVENTS_SHOWN,
+    area_lines,
+    counted,
+    describe,
+    dumps,
+    recorded_to_json,
+)
+from timeline.knowledge import History, HistoryListing, Learned
 
 
 def learned_json(learned: Learned, *, all_events: bool = False) -> dict[str, Any]:
@@ -46,26 +54,35 @@ def learned_lines(learned: Learned, *, all_events: bool = False) -> Iterator[str
             yield f"  ... and {len(learned.events) - EVENTS_SHOWN:,} more (--all-events lists them all)"
 
 
-def history_json(history: History) -> dict[str, Any]:
-    return {
-        "path": history.path,
-        "versions": [
-            {
-                "valid_from": version.valid_from.isoformat(),
-                "known_from": version.known_from.isoformat(),
-                "known_to": version.known_to.isoformat() if version.known_to else None,
-                "value": state_converter.unstructure(version.value) if version.value is not None else None,
-                "event_ids": list(version.value.event_ids) if version.value is not None else [],
-                "withdrawn": list(version.withdrawn),
-            }
-            for version in history.versions
-        ],
-    }
+def history_json_chunks(history: History | HistoryListing) -> Iterator[str]:
+    """`dumps` of the history as one JSON object ({"path", "versions": [...]}), in lines a
+    version at a time (a listing reads its values as it goes)."""
+    yield "{"
+    yield f'  "path": {dumps(history.path)},'
+    pending: str | None = None
+    for version in history.versions if isinstance(history, History) else history:
+        item = {
+            "valid_from": version.valid_from.isoformat(),
+            "known_from": version.known_from.isoformat(),
+            "known_to": version.known_to.isoformat() if version.known_to else None,
+            "value": state_converter.unstructure(version.value) if version.value is not None else None,
+            "event_ids": list(version.value.event_ids) if version.value is not None else [],
+            "withdrawn": list(version.withdrawn),
+        }
+        yield '  "versions": [' if pending is None else pending + ","
+        pending = "    " + dumps(item).replace("\n", "\n    ")
+    if pending is None:
+        yield '  "versions": []'
+    else:
+        yield pending
+        yield "  ]"
+    yield "}"
 
 
-def history_lines(history: History) -> Iterator[str]:
-    yield f"{history.path}: {len(history.versions)} versions (valid from, known from, known until)"
-    for version in history.versions:
+def history_lines(history: History | HistoryListing) -> Iterator[str]:
+    versions = history.versions if isinstance(history, History) else history
+    yield f"{history.path}: {len(versions)} versions (valid from, known from, known until)"
+    for version in versions:
         until = version.known_to.isoformat() if version.known_to else "now"
         value = version.value.describe() if version.value is not None else "(gone)"
         yield f"  {version.valid_from.isoformat()}  {version.known_from.isoformat()}  {until:<10}  {value}"
