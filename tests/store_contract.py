@@ -229,11 +229,47 @@ class EventStoreContract:
             ),
         )
         with store.write_transaction():
-            store.fact_tables.collect_garbage([used, base, on_base, orphan])
+            store.fact_tables.collect_garbage([used, orphan, on_base])
         left = {int(row[0]) for row in self.query(store, f"SELECT id FROM fact_values WHERE id > {top}")}
-        # used by a version, and the base another value is stored against: kept; the rest dropped
-        assert left == {used, base}
+        # used by a version: kept; the rest dropped, with the base that only a dropped value was
+        # stored against, though it was no candidate itself (else a chain's base outlives it forever)
+        assert left == {used}
         assert self.query(store, f"SELECT count(*) FROM fact_values WHERE id <= {top}") == before
+
+    def test_garbage_collection_keeps_a_chain_that_a_version_or_a_kept_value_still_reads(self, store):
+        store.append([statement("a")])
+        (first,) = self.query(store, "SELECT max(id) FROM fact_values")
+        top = int(first[0] or 0)
+        # keyframe <- middle <- leaf (read by a version); keyframe <- sibling (no candidate, kept);
+        # lone <- lone_leaf, neither used: both go
+        keyframe, middle, leaf, sibling, lone, lone_leaf = range(top + 1, top + 7)
+        chain = [
+            (keyframe, None),
+            (middle, keyframe),
+            (leaf, middle),
+            (sibling, keyframe),
+            (lone, None),
+            (lone_leaf, lone),
+        ]
+        self.raw_sql(
+            store,
+            *(
+                (
+                    "INSERT INTO fact_values (id, digest, type, value, base_id, depth) VALUES (?, ?, 'T', ?, ?, ?)",
+                    [value_id, bytes([n]) * 16, b"x", based_on, 0 if based_on is None else 1],
+                )
+                for n, (value_id, based_on) in enumerate(chain, start=1)
+            ),
+            (
+                "INSERT INTO fact_versions (key_id, valid_from, known_from, known_to, value_id) "
+                "VALUES (999999, '2024-08-01', '2024-08-01', '9999-12-31', ?)",
+                [leaf],
+            ),
+        )
+        with store.write_transaction():
+            store.fact_tables.collect_garbage([middle, keyframe, lone_leaf])
+        left = {int(row[0]) for row in self.query(store, f"SELECT id FROM fact_values WHERE id > {top}")}
+        assert left == {keyframe, middle, leaf, sibling}
 
     # -- appending -----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+import sqlite3
 import tempfile
 import zlib
 from pathlib import Path
@@ -106,6 +107,19 @@ def assert_exact_everywhere(timeline: Timeline, most: int = 1_000) -> None:
             assert_same_answer(stored, expected)
 
 
+def unread_values(path: Path) -> set[int]:
+    """The ids of stored values no version reads, directly or as the base of one it reads."""
+    with sqlite3.connect(path) as connection:
+        base_of = dict(connection.execute("SELECT id, base_id FROM fact_values"))
+        read = {row[0] for row in connection.execute("SELECT value_id FROM fact_versions WHERE value_id IS NOT NULL")}
+    reached: set[int] = set()
+    for value_id in read:
+        while value_id is not None and value_id not in reached:
+            reached.add(value_id)
+            value_id = base_of.get(value_id)
+    return set(base_of) - reached
+
+
 class StoredTimeline(RuleBasedStateMachine):
     """Appends (backfills, late reports and retractions of anything, retractions included),
     rebuilds and queries, interleaved; after every step every answer is compared with a replay."""
@@ -191,6 +205,12 @@ class StoredTimeline(RuleBasedStateMachine):
     def every_answer_is_exact(self):
         if hasattr(self, "timeline") and self.ids:
             assert_exact_everywhere(self.timeline, most=8)
+
+    @invariant()
+    def every_stored_value_is_read(self):
+        """No value outlives what reads it: each is a version's, or on the chain of one."""
+        if hasattr(self, "timeline"):
+            assert unread_values(self.folder / "log.db") == set()
 
 
 StoredTimeline.TestCase.settings = settings(

@@ -428,26 +428,59 @@ class FactTables:
         return found
 
     def collect_garbage(self, among: Iterable[int]) -> None:
-        """Drop those of `among` no version uses any more, unless another value is stored against them.
+        """Drop those of `among` no version uses any more, with the values their chains were
+        stored against that nothing else needs.
 
+        A value is kept if a version reads it, or a value that is kept is stored against it. The
+        candidates' chains (each base up to its keyframe) are candidates too: a base that outlives
+        the last value stored against it would otherwise never be named again, and stay forever.
         The candidates go into a temporary table, and each table that may still use one is read
         once, looking its rows up there: neither `fact_versions.value_id` nor `fact_values.base_id`
         is indexed (an index on each would cost every write), so a check per batch of candidates
         read both tables whole once per batch, which made a million-row refresh quadratic."""
-        candidates = sorted(set(among))
-        if not candidates:
+        frontier = sorted(set(among))
+        if not frontier:
             return
         self._rows("DROP TABLE IF EXISTS fact_garbage")
         self._rows("CREATE TEMP TABLE fact_garbage (id BIGINT PRIMARY KEY)")
-        self.store._execute_many("INSERT INTO fact_garbage (id) VALUES (?)", [(value_id,) for value_id in candidates])
-        self._rows(
-            "DELETE FROM fact_garbage WHERE id IN "
-            "(SELECT v.value_id FROM fact_versions v JOIN fact_garbage g ON g.id = v.value_id)"
+        base_of: dict[int, int | None] = {}  # every candidate that is stored -> its base
+        first = True
+        while frontier:
+            self.store._execute_many("INSERT INTO fact_garbage (id) VALUES (?)", [(value_id,) for value_id in frontier])
+            if first:  # the candidates named: a join, not a statement per chunk
+                rows = self._rows("SELECT f.id, f.base_id FROM fact_garbage g JOIN fact_values f ON f.id = g.id")
+                first = False
+            else:  # their bases, each step nearer a keyframe: a few
+                rows = [
+                    row
+                    for chunk in chunks(frontier)
+                    for row in self._rows(f"SELECT id, base_id FROM fact_values WHERE id IN ({marks(chunk)})", chunk)
+                ]
+            found = {int(value_id): None if base is None else int(base) for value_id, base in rows}
+            base_of.update(found)
+            frontier = sorted({base for base in found.values() if base is not None and base not in base_of})
+        needed = {
+            int(row[0])
+            for row in self._rows(
+                "SELECT DISTINCT v.value_id FROM fact_versions v JOIN fact_garbage g ON g.id = v.value_id"
+            )
+        }
+        needed.update(
+            int(row[0])
+            for row in self._rows(
+                "SELECT DISTINCT f.base_id FROM fact_values f JOIN fact_garbage g ON g.id = f.base_id "
+                "WHERE f.id NOT IN (SELECT id FROM fact_garbage)"
+            )
         )
-        self._rows(
-            "DELETE FROM fact_garbage WHERE id IN "
-            "(SELECT f.base_id FROM fact_values f JOIN fact_garbage g ON g.id = f.base_id)"
-        )
+        kept: set[int] = set()
+        for value_id in needed:  # a kept value keeps its chain
+            current: int | None = value_id
+            while current is not None and current not in kept:
+                kept.add(current)
+                current = base_of.get(current)
+        garbage = sorted(set(base_of) - kept)
+        self._rows("DELETE FROM fact_garbage")
+        self.store._execute_many("INSERT INTO fact_garbage (id) VALUES (?)", [(value_id,) for value_id in garbage])
         self._rows("DELETE FROM fact_values WHERE id IN (SELECT id FROM fact_garbage)")
         self._rows("DROP TABLE fact_garbage")
 
