@@ -120,6 +120,17 @@ def unread_values(path: Path) -> set[int]:
     return set(base_of) - reached
 
 
+def split_versions(path: Path) -> list[tuple[int, str, str]]:
+    """(key id, valid day, knowledge day) where a version ends and the next one of the same key
+    and valid day begins with the same value: one version stored as two."""
+    with sqlite3.connect(path) as connection:
+        return connection.execute(
+            "SELECT a.key_id, a.valid_from, a.known_to FROM fact_versions a JOIN fact_versions b "
+            "ON b.key_id = a.key_id AND b.valid_from = a.valid_from AND b.known_from = a.known_to "
+            "WHERE a.value_id IS b.value_id"
+        ).fetchall()
+
+
 class StoredTimeline(RuleBasedStateMachine):
     """Appends (backfills, late reports and retractions of anything, retractions included),
     rebuilds and queries, interleaved; after every step every answer is compared with a replay."""
@@ -212,6 +223,12 @@ class StoredTimeline(RuleBasedStateMachine):
         if hasattr(self, "timeline"):
             assert unread_values(self.folder / "log.db") == set()
 
+    @invariant()
+    def a_value_known_on_consecutive_days_is_one_version(self):
+        """One row per run of knowledge days with the same value, however many writes made it."""
+        if hasattr(self, "timeline"):
+            assert split_versions(self.folder / "log.db") == []
+
 
 StoredTimeline.TestCase.settings = settings(
     StoredTimeline.TestCase.settings, stateful_step_count=10, suppress_health_check=[HealthCheck.too_slow]
@@ -282,6 +299,22 @@ def test_a_write_rebuilds_only_the_facts_it_touches(kursk, monkeypatch):
     assert "late-sudzha" in kursk.state(dt.date(2024, 8, 16)).facts()["settlements.Sudzha"].event_ids
     known = kursk.state(dt.date(2024, 8, 16), known_on=dt.date(2024, 8, 16))
     assert "late-sudzha" not in known.facts()["settlements.Sudzha"].event_ids
+
+
+def test_a_late_report_that_stops_mattering_leaves_the_versions_after_it_whole(tmp_path):
+    """A source's late claim is replaced by its own later one: from that day the fact is as it
+    was, and each such version stays one row, not one cut where the late report became known."""
+    timeline = Timeline.init(tmp_path / "log.db")
+    timeline.append(sudzha_claim("first", "2024-08-10", "2024-08-10"))
+    timeline.append(sudzha_claim("replacing", "2024-08-14", "2024-08-14", status="controlled"))
+    before = timeline.history("settlements.Sudzha")
+    timeline.append(sudzha_claim("late", "2024-08-12", "2024-08-20", status="contested"))
+    assert split_versions(tmp_path / "log.db") == []
+    after = timeline.history("settlements.Sudzha")
+    # the late claim adds the versions of the 12th and 13th as known from the 20th, nothing else
+    assert len(after.versions) == len(before.versions) + 1
+    assert_exact_everywhere(timeline)
+    timeline.close()
 
 
 def test_a_retraction_that_reaches_back_rebuilds_its_targets_facts_only(kursk, monkeypatch):

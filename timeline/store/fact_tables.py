@@ -247,11 +247,31 @@ class FactTables:
         }
         self._rows(f"DELETE FROM fact_versions WHERE {region} AND known_from >= ?", [*params, known_from])
         self._rows(f"UPDATE fact_versions SET known_to = ? WHERE {region}", [known_from, *params])
-        if rows:
-            self.store._execute_many(
-                "INSERT INTO fact_versions (key_id, valid_from, known_from, known_to, value_id) VALUES (?, ?, ?, ?, ?)",
-                [(key_id, row.valid_from, row.known_from, row.known_to, row.value_id) for row in rows],
+        if not rows:
+            return used
+        # A new row that goes on with the value of the row cut (or ending) where it begins extends
+        # that row: a late report often stops mattering a few days on, and the versions after
+        # it would otherwise be stored twice, split where the report became known.
+        ending = {
+            (str(day), None if value_id is None else int(value_id))
+            for day, value_id in self._rows(
+                "SELECT valid_from, value_id FROM fact_versions WHERE key_id = ? AND valid_from >= ? AND known_to = ?",
+                [key_id, valid_from, known_from],
             )
+        }
+        extended = [row for row in rows if row.known_from == known_from and (row.valid_from, row.value_id) in ending]
+        if extended:
+            self.store._execute_many(
+                "UPDATE fact_versions SET known_to = ? WHERE key_id = ? AND valid_from = ? AND known_to = ?",
+                [(row.known_to, key_id, row.valid_from, known_from) for row in extended],
+            )
+            rows = [
+                row for row in rows if not (row.known_from == known_from and (row.valid_from, row.value_id) in ending)
+            ]
+        self.store._execute_many(
+            "INSERT INTO fact_versions (key_id, valid_from, known_from, known_to, value_id) VALUES (?, ?, ?, ?, ?)",
+            [(key_id, row.valid_from, row.known_from, row.known_to, row.value_id) for row in rows],
+        )
         return used
 
     def count_versions(self) -> int:
