@@ -35,7 +35,7 @@ def learned_json(learned: Learned, *, all_events: bool = False) -> dict[str, Any
 
 def learned_lines(learned: Learned, *, all_events: bool = False) -> Iterator[str]:
     counts = {how: sum(item.how == how for item in learned.events) for how in ("reported", "withdrawn", "restored")}
-    said = ", ".join(f"{count} {how}" for how, count in counts.items() if count) or "no event"
+    said = ", ".join(f"{count:,} {how}" for how, count in counts.items() if count) or "no event"
     yield (
         f"What became known about {learned.as_of.isoformat()} between {learned.from_known.isoformat()} and "
         f"{learned.to_known.isoformat()}: {counted(len(learned.changes), 'change')}; {said}"
