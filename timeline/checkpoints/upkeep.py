@@ -135,7 +135,6 @@ class Maintenance:
 
     def _rederive(self, retractions: Retractions) -> None:
         tables = self.tables
-        unused: set[int] = set()
         codecs: dict[int, ValueCodec] = {}
         steps = [projector.fact_folder() for projector in PROJECTORS]
         for key_id, (index, key, day, known) in sorted(self.corners.items()):
@@ -148,9 +147,8 @@ class Maintenance:
                 for row in tables.events_of(key_id, day)
             ]
             _, used = rederive(tables, codec, steps[index], key, key_id, day, known, events, mine)
-            unused |= used
-        if unused:
-            tables.collect_garbage(unused)
+            tables.note_unused(used)
+        tables.collect_garbage()
 
 
 def _last_value(versions: list[Version]) -> int | None:

@@ -105,6 +105,7 @@ class FactTables:
         self.store = store
         self._key_ids: dict[tuple[str, str], int] = {}
         self._next_value_id: int | None = None  # within one write, which holds the log's lock
+        self._noted = False  # whether this write noted unused values (`note_unused`)
 
     def available(self) -> bool:
         """False on a store older than these tables opened read-only (never upgraded)."""
@@ -131,6 +132,7 @@ class FactTables:
         """After a rollback the rows behind cached ids may be gone (each write starts here)."""
         self._key_ids.clear()
         self._next_value_id = None
+        self._noted = False
 
     # -- keys --------------------------------------------------------------------------------
 
@@ -447,62 +449,61 @@ class FactTables:
             )
         return found
 
-    def collect_garbage(self, among: Iterable[int]) -> None:
-        """Drop those of `among` no version uses any more, with the values their chains were
-        stored against that nothing else needs.
+    def note_unused(self, value_ids: Iterable[int]) -> None:
+        """Values a write stopped using, for `collect_garbage` at its end: kept in a temporary
+        table rather than in memory (a million-row refresh lets go of hundreds of thousands)."""
+        rows = [(value_id,) for value_id in value_ids]
+        if not rows:
+            return
+        if not self._noted:
+            self._rows("DROP TABLE IF EXISTS fact_garbage")
+            self._rows("CREATE TEMP TABLE fact_garbage (id BIGINT PRIMARY KEY)")
+            self._noted = True
+        self.store._execute_many("INSERT INTO fact_garbage (id) VALUES (?) ON CONFLICT DO NOTHING", rows)
+
+    def collect_garbage(self, among: Iterable[int] = ()) -> None:
+        """Drop the values noted unused (and `among`) that nothing reads any more, with the values
+        their chains were stored against that nothing else needs.
 
         A value is kept if a version reads it, or a value that is kept is stored against it. The
         candidates' chains (each base up to its keyframe) are candidates too: a base that outlives
         the last value stored against it would otherwise never be named again, and stay forever.
-        The candidates go into a temporary table, and each table that may still use one is read
-        once, looking its rows up there: neither `fact_versions.value_id` nor `fact_values.base_id`
-        is indexed (an index on each would cost every write), so a check per batch of candidates
-        read both tables whole once per batch, which made a million-row refresh quadratic."""
-        frontier = sorted(set(among))
-        if not frontier:
+        It is all SQL over temporary tables, each stored table read once: neither
+        `fact_versions.value_id` nor `fact_values.base_id` is indexed (an index on each would cost
+        every write), so a check per batch of candidates read both tables whole once per batch,
+        which made a million-row refresh quadratic."""
+        self.note_unused(among)
+        if not self._noted:
             return
-        self._rows("DROP TABLE IF EXISTS fact_garbage")
-        self._rows("CREATE TEMP TABLE fact_garbage (id BIGINT PRIMARY KEY)")
-        base_of: dict[int, int | None] = {}  # every candidate that is stored -> its base
-        first = True
-        while frontier:
-            self.store._execute_many("INSERT INTO fact_garbage (id) VALUES (?)", [(value_id,) for value_id in frontier])
-            if first:  # the candidates named: a join, not a statement per chunk
-                rows = self._rows("SELECT f.id, f.base_id FROM fact_garbage g JOIN fact_values f ON f.id = g.id")
-                first = False
-            else:  # their bases, each step nearer a keyframe: a few
-                rows = [
-                    row
-                    for chunk in chunks(frontier)
-                    for row in self._rows(f"SELECT id, base_id FROM fact_values WHERE id IN ({marks(chunk)})", chunk)
-                ]
-            found = {int(value_id): None if base is None else int(base) for value_id, base in rows}
-            base_of.update(found)
-            frontier = sorted({base for base in found.values() if base is not None and base not in base_of})
-        needed = {
-            int(row[0])
-            for row in self._rows(
-                "SELECT DISTINCT v.value_id FROM fact_versions v JOIN fact_garbage g ON g.id = v.value_id"
-            )
-        }
-        needed.update(
-            int(row[0])
-            for row in self._rows(
-                "SELECT DISTINCT f.base_id FROM fact_values f JOIN fact_garbage g ON g.id = f.base_id "
-                "WHERE f.id NOT IN (SELECT id FROM fact_garbage)"
-            )
+        self._noted = False
+        base_id = "SELECT f.base_id FROM {source} JOIN fact_values f ON f.id = {source_id} WHERE f.base_id IS NOT NULL"
+        self._rows(
+            "INSERT INTO fact_garbage (id) WITH RECURSIVE chain (id) AS ("
+            + base_id.format(source="fact_garbage g", source_id="g.id")
+            + " UNION "
+            + base_id.format(source="chain c", source_id="c.id")
+            + ") SELECT id FROM chain WHERE id NOT IN (SELECT id FROM fact_garbage)"
         )
-        kept: set[int] = set()
-        for value_id in needed:  # a kept value keeps its chain
-            current: int | None = value_id
-            while current is not None and current not in kept:
-                kept.add(current)
-                current = base_of.get(current)
-        garbage = sorted(set(base_of) - kept)
-        self._rows("DELETE FROM fact_garbage")
-        self.store._execute_many("INSERT INTO fact_garbage (id) VALUES (?)", [(value_id,) for value_id in garbage])
+        self._rows("DROP TABLE IF EXISTS fact_needed")
+        self._rows("CREATE TEMP TABLE fact_needed (id BIGINT PRIMARY KEY)")
+        self._rows(
+            "INSERT INTO fact_needed (id) SELECT DISTINCT v.value_id FROM fact_versions v "
+            "JOIN fact_garbage g ON g.id = v.value_id"
+        )
+        self._rows(
+            "INSERT INTO fact_needed (id) SELECT DISTINCT f.base_id FROM fact_values f "
+            "JOIN fact_garbage g ON g.id = f.base_id "
+            "WHERE f.id NOT IN (SELECT id FROM fact_garbage) AND f.base_id NOT IN (SELECT id FROM fact_needed)"
+        )
+        # A kept value keeps its chain.
+        self._rows(
+            "DELETE FROM fact_garbage WHERE id IN (WITH RECURSIVE kept (id) AS (SELECT id FROM fact_needed UNION "
+            + base_id.format(source="kept k", source_id="k.id")
+            + ") SELECT id FROM kept)"
+        )
         self._rows("DELETE FROM fact_values WHERE id IN (SELECT id FROM fact_garbage)")
         self._rows("DROP TABLE fact_garbage")
+        self._rows("DROP TABLE fact_needed")
 
 
 def _bytes(value: Any) -> bytes:
