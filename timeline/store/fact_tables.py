@@ -493,7 +493,9 @@ class FactTables:
         self._rows(
             "INSERT INTO fact_needed (id) SELECT DISTINCT f.base_id FROM fact_values f "
             "JOIN fact_garbage g ON g.id = f.base_id "
-            "WHERE f.id NOT IN (SELECT id FROM fact_garbage) AND f.base_id NOT IN (SELECT id FROM fact_needed)"
+            # a value is stored against one stored before it: only later ids can name a candidate
+            "WHERE f.id > (SELECT min(id) FROM fact_garbage) "
+            "AND f.id NOT IN (SELECT id FROM fact_garbage) AND f.base_id NOT IN (SELECT id FROM fact_needed)"
         )
         # A kept value keeps its chain.
         self._rows(
