@@ -255,11 +255,12 @@ def test_a_schema_8_store_gets_the_index_a_walk_over_days_reads_alone(tmp_path):
     with sqlite3.connect(path) as conn:
         conn.execute("DROP INDEX idx_fact_versions_valid_from")
         conn.execute("CREATE INDEX idx_fact_versions_valid_from ON fact_versions (valid_from)")
+        conn.execute("DROP TABLE fact_values_unused")  # schema 10's
         conn.execute("PRAGMA user_version = 8")
     writer = Timeline.open(path)
     try:
         writer.append(displaced("2024-08-11", 200))
-        assert writer.store.schema_version == schema.CURRENT_VERSION == 9
+        assert writer.store.schema_version == schema.CURRENT_VERSION == 10
         columns = [row[2] for row in writer.store.db.execute("PRAGMA index_info(idx_fact_versions_valid_from)")]
         assert columns == ["valid_from", "key_id", "known_from", "known_to", "value_id"]
         walk = list(writer.store.fact_tables.stream_changes("9999-12-31", "9999-12-31"))
@@ -321,7 +322,7 @@ def test_a_schema_4_store_with_signed_heads_is_read_as_it_is_and_its_first_write
     writer = Timeline.open(path)
     try:
         writer.append(statement("c"))
-        assert writer.store.schema_version == schema.CURRENT_VERSION == 9
+        assert writer.store.schema_version == schema.CURRENT_VERSION == 10
         assert list(writer.store.rows())[:2] == rows_before  # every hash kept, read back as hex
         assert writer.store.signed_heads() == [signed]
         assert writer.checkpoints.usable()

@@ -189,6 +189,7 @@ class TestPostgresStore(SharedStoreContract):
                     "knowledge_head",
                     "verified_head",
                     "row_cells",
+                    "fact_values_unused",
                 )
             ),
             "UPDATE timeline_schema SET version = 1",
@@ -202,7 +203,7 @@ class TestPostgresStore(SharedStoreContract):
         writer = Timeline.open(self.target(store))
         try:
             writer.append(statement("b"))
-            assert writer.store.schema_version == timeline.store.postgres.CURRENT_VERSION == 9
+            assert writer.store.schema_version == timeline.store.postgres.CURRENT_VERSION == 10
             assert writer.checkpoints.usable() and writer.checkpoint() == writer.checkpoints.count()
             assert writer.verify().ok
         finally:

@@ -148,7 +148,7 @@ class Maintenance:
             ]
             _, used = rederive(tables, codec, steps[index], key, key_id, day, known, events, mine)
             tables.note_unused(used)
-        tables.collect_garbage()
+        tables.collect_garbage(at_least=tables.sweep_threshold())
 
 
 def _last_value(versions: list[Version]) -> int | None:

@@ -5,7 +5,7 @@ that re-hashes every row on the server).
 Versions: 1 the log (`events`, `log_head`, `signed_heads`, the guards); 2 checkpoints; 3 the
 checkpoints kept up to date by the writes (as SQLite's schema 5); 4 their facts as versions (as
 SQLite's schema 6); 7 the stored state on both axes (`fact_versions` and the tables beside it), as
-SQLite's schema 7; 8 `row_cells`, as SQLite's 8; 9 the index by valid day covering, as SQLite's 9. From 7 on the two backends share one schema number: 5 and 6 are no steps here.
+SQLite's schema 7; 8 `row_cells`, as SQLite's 8; 9 the index by valid day covering, as SQLite's 9; 10 `fact_values_unused`, as SQLite's 10. From 7 on the two backends share one schema number: 5 and 6 are no steps here.
 A migration runs inside the first write transaction of an older store.
 """
 
@@ -15,7 +15,7 @@ from timeline.store import layout
 from timeline.store.chain_scan import SUSPECT_LIMIT
 from timeline.store.rows import COLUMNS
 
-CURRENT_VERSION = 9
+CURRENT_VERSION = 10
 
 # What the guards' function does: refuse. `guard_problems` checks that its body is still this.
 REFUSE_EDIT_BODY = """
@@ -207,6 +207,8 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX fact_versions_valid_from ON fact_versions (valid_from, key_id) "
         "INCLUDE (known_from, known_to, value_id)",
     ],
+    # Version 10: the values writes stopped using, swept together (as SQLite's 10).
+    10: ["CREATE TABLE fact_values_unused (id BIGINT PRIMARY KEY)"],
 }
 
 
