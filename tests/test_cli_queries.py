@@ -255,12 +255,22 @@ def test_state_json_is_the_same_in_every_process():
 
 def test_streamed_json_is_the_same_text_as_one_dump():
     from timeline.api import Timeline
-    from timeline.cli import render
+    from timeline.cli import render, render_knowledge
 
     kursk = Timeline.bundled()
     for first, second in (("2024-08-06", "2024-08-16"), ("2024-08-14", "2024-08-15"), ("2024-08-16", "2024-08-16")):
         diff = kursk.diff(dt.date.fromisoformat(first), dt.date.fromisoformat(second))
         assert "\n".join(render.diff_json_chunks(diff)) == render.dumps(render.diff_json(diff))
+    learned = kursk.learned(dt.date(2024, 8, 12), dt.date(2024, 8, 16), dt.date(2024, 8, 12))
+    nothing = kursk.learned(dt.date(2024, 8, 12), dt.date(2024, 8, 12), dt.date(2024, 8, 12))
+    for each in (learned, nothing):
+        assert "\n".join(render_knowledge.learned_json_chunks(each)) == render.dumps(
+            render_knowledge.learned_json(each)
+        )
+    assert learned.changes and not nothing.changes  # a streamed array with items, and an empty one
+    history = kursk.history("settlements.Sudzha")
+    text = "\n".join(render_knowledge.history_json_chunks(history))
+    assert text == render.dumps(json.loads(text)) and len(json.loads(text)["versions"]) == len(history.versions) > 1
     days = list(kursk.days())
     assert "\n".join(render.days_json_chunks(days)) == render.dumps(render.days_json(days))
     assert "\n".join(render.days_json_chunks([])) == render.dumps(render.days_json([]))

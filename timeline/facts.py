@@ -60,8 +60,33 @@ class Encoded:
             self._value = fact_codec(self.fact_type)[1](self.text)
         return self._value
 
+    def read(self) -> Any:
+        """The fact, decoded afresh unless it is kept already, and not kept: for a reader that
+        holds it briefly (a change printed once), so the map that holds this does not grow."""
+        return fact_codec(self.fact_type)[1](self.text) if self._value is _MISSING else self._value
+
+    def event_ids(self) -> tuple[str, ...]:
+        """Its provenance alone, read from its JSON without building the fact."""
+        if self._value is not _MISSING:
+            return tuple(self._value.event_ids)
+        found: tuple[str, ...] = _provenance_decoder()(self.text).event_ids
+        return found
+
 
 _codecs: dict[type, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {}
+_provenance: list[Callable[[bytes], Any]] = []
+
+
+def _provenance_decoder() -> Callable[[bytes], Any]:
+    """Decodes a fact's JSON into its `event_ids` alone (msgspec passes over the other fields)."""
+    if not _provenance:
+        import msgspec
+
+        class Provenance(msgspec.Struct):
+            event_ids: tuple[str, ...] = ()
+
+        _provenance.append(msgspec.json.Decoder(Provenance).decode)
+    return _provenance[0]
 
 
 def fact_codec(fact_type: type) -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
@@ -173,6 +198,10 @@ class FactMap:
     def raw_items(self) -> Iterator[tuple[tuple[str, ...], Any]]:
         """(key, fact or Encoded): for writing checkpoints without decoding what is still encoded."""
         return iter(self._entries.items())
+
+    def stored(self, key: tuple[str, ...]) -> Any:
+        """The fact at `key` as held (Encoded while it is not decoded), or None."""
+        return self._entries.get(key)
 
     def same_fact(self, key: tuple[str, ...], other: FactMap) -> bool:
         """Whether both maps hold an equal fact at `key`, decoding neither when it can be told without."""

@@ -181,13 +181,13 @@ def learned(
 ) -> None:
     """What became known between knowledge days K1 and K2 about one day: every fact whose value
     differs, and the events reported, withdrawn or restored in between."""
-    from timeline.cli import render, render_knowledge
+    from timeline.cli import render_knowledge
 
     with open_for_reading(db) as timeline:
         result = timeline.learned(from_known, to_known, resolve_day(timeline, as_of, day))
         # Inside the `with`: the events listed are read from the log as they are printed.
         if as_json:
-            click.echo(render.dumps(render_knowledge.learned_json(result, all_events=all_events)))
+            echo_lines(render_knowledge.learned_json_chunks(result, all_events=all_events))
         else:
             echo_lines(render_knowledge.learned_lines(result, all_events=all_events))
 

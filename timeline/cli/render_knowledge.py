@@ -10,26 +10,37 @@ from events.codec import state_converter
 from timeline.cli.render import (
     EVENTS_IN_JSON,
     EVENTS_SHOWN,
+    Streamed,
     area_lines,
     counted,
     describe,
-    dumps,
+    json_chunks,
+    materialized,
     recorded_to_json,
 )
-from timeline.knowledge import History, HistoryListing, Learned
+from timeline.knowledge import FactVersion, History, HistoryListing, Learned
 
 
 def learned_json(learned: Learned, *, all_events: bool = False) -> dict[str, Any]:
     """The JSON of `learned`: its events the first EVENTS_IN_JSON (as `diff --json`), or all."""
+    return materialized(_learned_fields(learned, all_events=all_events))
+
+
+def learned_json_chunks(learned: Learned, *, all_events: bool = False) -> Iterator[str]:
+    """`dumps(learned_json(learned))` a change and an event at a time (`json_chunks`)."""
+    yield from json_chunks(_learned_fields(learned, all_events=all_events))
+
+
+def _learned_fields(learned: Learned, *, all_events: bool) -> dict[str, Any]:
     events = learned.events if all_events else learned.events[:EVENTS_IN_JSON]
     return {
         "as_of": learned.as_of.isoformat(),
         "from_known": learned.from_known.isoformat(),
         "to_known": learned.to_known.isoformat(),
-        "changes": [change.to_json() for change in learned.changes],
+        "changes": Streamed(change.to_json() for change in learned.changes),
         **({"area_changes": [area.to_json() for area in learned.areas]} if learned.areas else {}),
         "events_total": len(learned.events),
-        "events": [{**recorded_to_json(item.recorded), "learned": item.how} for item in events],
+        "events": Streamed({**recorded_to_json(item.recorded), "learned": item.how} for item in events),
     }
 
 
@@ -57,26 +68,19 @@ def learned_lines(learned: Learned, *, all_events: bool = False) -> Iterator[str
 def history_json_chunks(history: History | HistoryListing) -> Iterator[str]:
     """`dumps` of the history as one JSON object ({"path", "versions": [...]}), in lines a
     version at a time (a listing reads its values as it goes)."""
-    yield "{"
-    yield f'  "path": {dumps(history.path)},'
-    pending: str | None = None
-    for version in history.versions if isinstance(history, History) else history:
-        item = {
-            "valid_from": version.valid_from.isoformat(),
-            "known_from": version.known_from.isoformat(),
-            "known_to": version.known_to.isoformat() if version.known_to else None,
-            "value": state_converter.unstructure(version.value) if version.value is not None else None,
-            "event_ids": list(version.value.event_ids) if version.value is not None else [],
-            "withdrawn": list(version.withdrawn),
-        }
-        yield '  "versions": [' if pending is None else pending + ","
-        pending = "    " + dumps(item).replace("\n", "\n    ")
-    if pending is None:
-        yield '  "versions": []'
-    else:
-        yield pending
-        yield "  ]"
-    yield "}"
+    versions = history.versions if isinstance(history, History) else history
+    yield from json_chunks({"path": history.path, "versions": Streamed(_version_json(version) for version in versions)})
+
+
+def _version_json(version: FactVersion) -> dict[str, Any]:
+    return {
+        "valid_from": version.valid_from.isoformat(),
+        "known_from": version.known_from.isoformat(),
+        "known_to": version.known_to.isoformat() if version.known_to else None,
+        "value": state_converter.unstructure(version.value) if version.value is not None else None,
+        "event_ids": list(version.value.event_ids) if version.value is not None else [],
+        "withdrawn": list(version.withdrawn),
+    }
 
 
 def history_lines(history: History | HistoryListing) -> Iterator[str]:
