@@ -261,6 +261,13 @@ def test_streamed_json_is_the_same_text_as_one_dump():
     for first, second in (("2024-08-06", "2024-08-16"), ("2024-08-14", "2024-08-15"), ("2024-08-16", "2024-08-16")):
         diff = kursk.diff(dt.date.fromisoformat(first), dt.date.fromisoformat(second))
         assert "\n".join(render.diff_json_chunks(diff)) == render.dumps(render.diff_json(diff))
+    for as_of, known_on in (
+        (dt.date(2024, 8, 16), None),
+        (dt.date(2024, 8, 12), dt.date(2024, 8, 13)),
+        (dt.date(2024, 7, 1), None),
+    ):
+        snapshot = kursk.state(as_of, known_on)
+        assert "\n".join(render.state_json_chunks(snapshot)) == render.dumps(snapshot.to_json())
     learned = kursk.learned(dt.date(2024, 8, 12), dt.date(2024, 8, 16), dt.date(2024, 8, 12))
     nothing = kursk.learned(dt.date(2024, 8, 12), dt.date(2024, 8, 12), dt.date(2024, 8, 12))
     for each in (learned, nothing):

@@ -199,6 +199,11 @@ class FactMap:
         """(key, fact or Encoded): for writing checkpoints without decoding what is still encoded."""
         return iter(self._entries.items())
 
+    def read(self, key: tuple[str, ...]) -> Any:
+        """The fact at `key` (or None), decoded without keeping it decoded (`Encoded.read`)."""
+        value = self._entries.get(key)
+        return value.read() if type(value) is Encoded else value
+
     def stored(self, key: tuple[str, ...]) -> Any:
         """The fact at `key` as held (Encoded while it is not decoded), or None."""
         return self._entries.get(key)

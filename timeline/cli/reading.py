@@ -97,7 +97,10 @@ def state(db: str | None, as_of: dt.date | None, day: int | None, known_on: dt.d
 
     with open_for_reading(db) as timeline:
         snapshot = timeline.state(resolve_day(timeline, as_of, day), known_on)
-    click.echo(render.dumps(snapshot.to_json()) if as_json else render.state_text(snapshot))
+    if as_json:
+        echo_lines(render.state_json_chunks(snapshot))
+    else:
+        click.echo(render.state_text(snapshot))
 
 
 @cli.command()
