@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import shutil
 import sqlite3
 import tempfile
@@ -571,3 +572,31 @@ def test_a_difference_in_the_earlier_layout_still_reads():
     operations = b"c" + (0).to_bytes(4, "big") + (5).to_bytes(4, "big") + b"i" + (3).to_bytes(4, "big") + b"xyz"
     writer = zlib.compressobj(1, zdict=old)
     assert apply_difference(old, writer.compress(operations) + writer.flush()) == b'{"couxyz'
+
+
+def test_a_refold_shares_its_events_equal_strings_and_changes_none_of_them():
+    """Fails if sharing alters an event, or leaves two equal short strings two objects."""
+    from timeline.checkpoints.rederive import SharedStrings
+
+    def incident(event_id: str, notes: str) -> dict:
+        data = {"event_type": "Battles", "country": "Ukraine", "location": "Sudzha", "admin1": "Kursk", "notes": notes}
+        # json.loads makes new string objects each time, as decoding each stored row does
+        return json.loads(json.dumps({**record_of(event_id, data)}))
+
+    def record_of(event_id: str, data: dict) -> dict:
+        return {
+            "event_id": event_id,
+            "kind": "incident.reported",
+            "occurred_on": "2024-08-10",
+            "source": "ACLED",
+            "data": data,
+        }
+
+    notes = "On 10 August 2024, forces clashed near Sudzha. " * 4
+    first, second = (event_from_record(incident(name, notes)) for name in ("a", "b"))
+    assert first.payload.country is not second.payload.country
+    shared = SharedStrings()
+    one, two = shared.event(first), shared.event(second)
+    assert (one, two) == (event_from_record(incident("a", notes)), event_from_record(incident("b", notes)))
+    assert one.payload.country is two.payload.country and one.source is two.source
+    assert one.payload.notes is not two.payload.notes  # long text: left as it was

@@ -18,7 +18,7 @@ from typing import Any
 
 from events.envelope import Event
 from timeline import replay
-from timeline.checkpoints.rederive import KeyEvent, rederive
+from timeline.checkpoints.rederive import KeyEvent, SharedStrings, rederive
 from timeline.checkpoints.values import ValueCodec
 from timeline.checkpoints.visibility import Retractions, Visibility, first_difference
 from timeline.errors import NotATimeline
@@ -142,8 +142,13 @@ class Maintenance:
             codec.forget()
             mine = tables.versions([key_id])[key_id]  # one key at a time: memory stays one fact's
             codec.continue_from(_last_value(mine))
+            shared = SharedStrings()
             events = [
-                KeyEvent(row[OCCURRED_ON], decode_replay_row(row), retractions.steps(row[EVENT_ID], row[REPORTED_ON]))
+                KeyEvent(
+                    row[OCCURRED_ON],
+                    shared.event(decode_replay_row(row)),
+                    retractions.steps(row[EVENT_ID], row[REPORTED_ON]),
+                )
                 for row in tables.events_of(key_id, day)
             ]
             _, used = rederive(tables, codec, steps[index], key, key_id, day, known, events, mine)
