@@ -297,3 +297,13 @@ def test_a_diff_across_many_events_lists_a_few_and_counts_them_all(tmp_path):
     assert bounded["events_total"] == 150 and len(bounded["events"]) == 100
     everything = json.loads(helpers.ok("diff", "2024-08-09", "2024-08-19", "--json", "--all-events", "--db", db))
     assert len(everything["events"]) == 150
+
+
+def test_counts_in_headers_have_thousands_separators():
+    import attrs
+
+    from timeline.api import Timeline
+    from timeline.cli import render
+
+    snapshot = attrs.evolve(Timeline.bundled().state(dt.date(2024, 8, 16)), events_applied=1_055_919)
+    assert "1,055,919 events applied" in render.state_text(snapshot).splitlines()[0]

@@ -290,7 +290,7 @@ def _object_lines(fields: dict[str, Any], depth: int) -> Iterator[str]:
 def state_text(snapshot: Snapshot) -> str:
     lines = [
         f"State as of {snapshot.as_of.isoformat()}{_day_label(snapshot.day)}, "
-        f"{_knowledge(snapshot.known_on)}: {snapshot.events_applied} events applied"
+        f"{_knowledge(snapshot.known_on)}: {snapshot.events_applied:,} events applied"
     ]
     for name, facts in snapshot.projector_facts().items():
         lines.append("")

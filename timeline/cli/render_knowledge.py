@@ -85,7 +85,7 @@ def _version_json(version: FactVersion) -> dict[str, Any]:
 
 def history_lines(history: History | HistoryListing) -> Iterator[str]:
     versions = history.versions if isinstance(history, History) else history
-    yield f"{history.path}: {len(versions)} versions (valid from, known from, known until)"
+    yield f"{history.path}: {len(versions):,} versions (valid from, known from, known until)"
     for version in versions:
         until = version.known_to.isoformat() if version.known_to else "now"
         value = version.value.describe() if version.value is not None else "(gone)"
