@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -58,24 +59,29 @@ class Snapshot:
             projector.name: projector.facts(state) for projector, state in zip(PROJECTORS, self.states, strict=True)
         }
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def json_head(self) -> dict[str, Any]:
+        """What `to_json` says of the snapshot itself, before its facts."""
+        return {
             "as_of": self.as_of.isoformat(),
             "known_on": self.known_on.isoformat() if self.known_on else None,
             "day": self.day,
             "events_applied": self.events_applied,
         }
+
+    def to_json(self) -> dict[str, Any]:
+        out = self.json_head()
         for name, facts in self.projector_facts().items():
             out[name] = nest(facts)
         return out
 
 
-def nest(facts: FactMap) -> dict[str, Any]:
-    """{("claims", "Ukraine"): fact} -> {"claims": {"Ukraine": {...}}}, keys sorted for stable output."""
+def nest(facts: FactMap, leaf: Callable[[FactMap, tuple[str, ...]], Any] | None = None) -> dict[str, Any]:
+    """{("claims", "Ukraine"): fact} -> {"claims": {"Ukraine": {...}}}, keys sorted for stable output;
+    `leaf` makes each fact's entry from the map and its key (default: the fact unstructured)."""
     out: dict[str, Any] = {}
     for key in sorted(facts):
         node = out
         for part in key[:-1]:
             node = node.setdefault(part, {})
-        node[key[-1]] = state_converter.unstructure(facts[key])
+        node[key[-1]] = state_converter.unstructure(facts[key]) if leaf is None else leaf(facts, key)
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -19,7 +19,7 @@ from timeline.facts import FactMap
 from timeline.formats.acled_deleted import DeletionImportResult
 from timeline.formats.acled_history import AcledImportResult
 from timeline.integrity.verify import VerifyReport
-from timeline.snapshot import Snapshot
+from timeline.snapshot import Snapshot, nest
 from timeline.store import AppendResult, CopyResult, safe_label
 from timeline.store.signed import SignedHead
 
@@ -241,50 +241,14 @@ def _knowledge(known_on: Any) -> str:
 def state_json_chunks(snapshot: Snapshot) -> Iterator[str]:
     """`dumps(snapshot.to_json())` in lines, each fact decoded as it is written and let go: the
     state of a million-row ACLED log (6,000 facts) took 199 MB as one object."""
-    fields: dict[str, Any] = {
-        "as_of": snapshot.as_of.isoformat(),
-        "known_on": snapshot.known_on.isoformat() if snapshot.known_on else None,
-        "day": snapshot.day,
-        "events_applied": snapshot.events_applied,
-    }
+    fields = snapshot.json_head()
     for name, facts in snapshot.projector_facts().items():
-        fields[name] = _key_tree(facts)
-    yield "{"
-    yield from _object_lines(fields, 1)
-    yield "}"
+        fields[name] = nest(facts, leaf=_read_when_written)
+    yield from json_chunks(fields)
 
 
-@attrs.frozen
-class _StoredFact:
-    facts: FactMap
-    key: tuple[str, ...]
-
-
-def _key_tree(facts: FactMap) -> dict[str, Any]:
-    """`nest(facts)` with each fact left where it is stored, to be read when written."""
-    tree: dict[str, Any] = {}
-    for key in sorted(facts):
-        node = tree
-        for part in key[:-1]:
-            node = node.setdefault(part, {})
-        node[key[-1]] = _StoredFact(facts, key)
-    return tree
-
-
-def _object_lines(fields: dict[str, Any], depth: int) -> Iterator[str]:
-    """The members of a JSON object at `depth`, as `dumps` indents them."""
-    pad = "  " * depth
-    last = len(fields) - 1
-    for position, (name, value) in enumerate(fields.items()):
-        comma = "," if position < last else ""
-        if isinstance(value, dict) and value:
-            yield f"{pad}{dumps(name)}: {{"
-            yield from _object_lines(value, depth + 1)
-            yield f"{pad}}}{comma}"
-            continue
-        if isinstance(value, _StoredFact):
-            value = state_converter.unstructure(value.facts.read(value.key))
-        yield f"{pad}{dumps(name)}: " + dumps(value).replace("\n", "\n" + pad) + comma
+def _read_when_written(facts: FactMap, key: tuple[str, ...]) -> Deferred:
+    return Deferred(lambda: state_converter.unstructure(facts.read(key)))
 
 
 def state_text(snapshot: Snapshot) -> str:
@@ -422,31 +386,55 @@ class Streamed:
         self.items = items
 
 
+class Deferred:
+    """A JSON value that `json_chunks` makes only when it writes it, and lets go after."""
+
+    def __init__(self, make: Callable[[], Any]):
+        self.make = make
+
+
 def materialized(fields: dict[str, Any]) -> dict[str, Any]:
     """The fields with each `Streamed` array made a list: what `json_chunks` writes, as one value."""
     return {name: list(value.items) if isinstance(value, Streamed) else value for name, value in fields.items()}
 
 
 def json_chunks(fields: dict[str, Any]) -> Iterator[str]:
-    """`dumps(fields)` in lines, each `Streamed` value an item at a time: the same text."""
+    """`dumps(fields)` in lines, each `Streamed` array an item at a time and each `Deferred` value
+    made as it is written: the same text as one dump."""
+    if not fields:
+        yield "{}"
+        return
     yield "{"
+    yield from _members(fields, 1)
+    yield "}"
+
+
+def _members(fields: dict[str, Any], depth: int) -> Iterator[str]:
+    """The members of a JSON object at `depth`, indented as `dumps` indents them: a dict of the
+    fields is walked into (it may hold `Streamed` or `Deferred` values), any other value dumped."""
+    pad, inner = "  " * depth, "  " * (depth + 1)
     last = len(fields) - 1
     for position, (name, value) in enumerate(fields.items()):
         comma = "," if position < last else ""
-        key = dumps(name)
-        if not isinstance(value, Streamed):
-            yield f"  {key}: " + dumps(value).replace("\n", "\n  ") + comma
-            continue
-        pending: str | None = None
-        for item in value.items:
-            yield f"  {key}: [" if pending is None else pending + ","
-            pending = "    " + dumps(item).replace("\n", "\n    ")
-        if pending is None:
-            yield f"  {key}: []" + comma
+        key = f"{pad}{dumps(name)}: "
+        if isinstance(value, Deferred):  # made now and dumped whole, as any value that is not ours
+            yield key + dumps(value.make()).replace("\n", "\n" + pad) + comma
+        elif isinstance(value, dict) and value:
+            yield key + "{"
+            yield from _members(value, depth + 1)
+            yield f"{pad}}}{comma}"
+        elif isinstance(value, Streamed):
+            pending: str | None = None
+            for item in value.items:
+                yield key + "[" if pending is None else pending + ","
+                pending = inner + dumps(item).replace("\n", "\n" + inner)
+            if pending is None:
+                yield key + "[]" + comma
+            else:
+                yield pending
+                yield f"{pad}]{comma}"
         else:
-            yield pending
-            yield "  ]" + comma
-    yield "}"
+            yield key + dumps(value).replace("\n", "\n" + pad) + comma
 
 
 def days_json(days: Iterable[DaySummary]) -> list[dict[str, Any]]:
