@@ -205,32 +205,45 @@ class EventStoreContract:
 
     # -- the stored state's values --------------------------------------------------------------
 
-    def test_garbage_collection_drops_only_the_values_nothing_uses(self, store):
-        store.append([statement("a")])
-        (first,) = self.query(store, "SELECT max(id) FROM fact_values")
-        top = int(first[0] or 0)
-        before = self.query(store, f"SELECT count(*) FROM fact_values WHERE id <= {top}")  # not candidates: kept
-        used, base, on_base, orphan = top + 1, top + 2, top + 3, top + 4
+    def _values_after_the_stored(self, store: EventStore, chain: list[tuple[int, int | None]], read: int) -> None:
+        """Stores values (offset from the highest id, offset of its base or None) after those the
+        store holds, and a version that reads the one at offset `read`."""
+        top = self._highest_value_id(store)
         self.raw_sql(
             store,
             *(
                 (
                     "INSERT INTO fact_values (id, digest, type, value, base_id, depth) VALUES (?, ?, 'T', ?, ?, ?)",
-                    [value_id, bytes([n]) * 16, b"x", based_on, 0 if based_on is None else 1],
+                    [
+                        top + offset,
+                        bytes([offset]) * 16,
+                        b"x",
+                        None if base is None else top + base,
+                        int(base is not None),
+                    ],
                 )
-                for n, (value_id, based_on) in enumerate(
-                    [(used, None), (base, None), (on_base, base), (orphan, None)], start=1
-                )
+                for offset, base in chain
             ),
             (
                 "INSERT INTO fact_versions (key_id, valid_from, known_from, known_to, value_id) "
                 "VALUES (999999, '2024-08-01', '2024-08-01', '9999-12-31', ?)",
-                [used],
+                [top + read],
             ),
         )
+
+    def _highest_value_id(self, store: EventStore) -> int:
+        (first,) = self.query(store, "SELECT max(id) FROM fact_values")
+        return int(first[0] or 0)
+
+    def test_garbage_collection_drops_only_the_values_nothing_uses(self, store):
+        store.append([statement("a")])
+        top = self._highest_value_id(store)
+        before = self.query(store, f"SELECT count(*) FROM fact_values WHERE id <= {top}")  # not candidates: kept
+        used, base, on_base, orphan = 1, 2, 3, 4
+        self._values_after_the_stored(store, [(used, None), (base, None), (on_base, base), (orphan, None)], read=used)
         with store.write_transaction():
-            store.fact_tables.collect_garbage([used, orphan, on_base])
-        left = {int(row[0]) for row in self.query(store, f"SELECT id FROM fact_values WHERE id > {top}")}
+            store.fact_tables.collect_garbage([top + used, top + orphan, top + on_base])
+        left = {int(row[0]) - top for row in self.query(store, f"SELECT id FROM fact_values WHERE id > {top}")}
         # used by a version: kept; the rest dropped, with the base that only a dropped value was
         # stored against, though it was no candidate itself (else a chain's base outlives it forever)
         assert left == {used}
@@ -238,11 +251,10 @@ class EventStoreContract:
 
     def test_garbage_collection_keeps_a_chain_that_a_version_or_a_kept_value_still_reads(self, store):
         store.append([statement("a")])
-        (first,) = self.query(store, "SELECT max(id) FROM fact_values")
-        top = int(first[0] or 0)
+        top = self._highest_value_id(store)
         # keyframe <- middle <- leaf (read by a version); keyframe <- sibling (no candidate, kept);
         # lone <- lone_leaf, neither used: both go
-        keyframe, middle, leaf, sibling, lone, lone_leaf = range(top + 1, top + 7)
+        keyframe, middle, leaf, sibling, lone, lone_leaf = range(1, 7)
         chain = [
             (keyframe, None),
             (middle, keyframe),
@@ -251,24 +263,10 @@ class EventStoreContract:
             (lone, None),
             (lone_leaf, lone),
         ]
-        self.raw_sql(
-            store,
-            *(
-                (
-                    "INSERT INTO fact_values (id, digest, type, value, base_id, depth) VALUES (?, ?, 'T', ?, ?, ?)",
-                    [value_id, bytes([n]) * 16, b"x", based_on, 0 if based_on is None else 1],
-                )
-                for n, (value_id, based_on) in enumerate(chain, start=1)
-            ),
-            (
-                "INSERT INTO fact_versions (key_id, valid_from, known_from, known_to, value_id) "
-                "VALUES (999999, '2024-08-01', '2024-08-01', '9999-12-31', ?)",
-                [leaf],
-            ),
-        )
+        self._values_after_the_stored(store, chain, read=leaf)
         with store.write_transaction():
-            store.fact_tables.collect_garbage([middle, keyframe, lone_leaf])
-        left = {int(row[0]) for row in self.query(store, f"SELECT id FROM fact_values WHERE id > {top}")}
+            store.fact_tables.collect_garbage([top + middle, top + keyframe, top + lone_leaf])
+        left = {int(row[0]) - top for row in self.query(store, f"SELECT id FROM fact_values WHERE id > {top}")}
         assert left == {keyframe, middle, leaf, sibling}
 
     # -- appending -----------------------------------------------------------------------------

@@ -259,18 +259,19 @@ class FactTables:
                 [key_id, valid_from, known_from],
             )
         }
-        extended = [row for row in rows if row.known_from == known_from and (row.valid_from, row.value_id) in ending]
+        extended: list[Version] = []
+        new: list[Version] = []
+        for row in rows:
+            goes_on = row.known_from == known_from and (row.valid_from, row.value_id) in ending
+            (extended if goes_on else new).append(row)
         if extended:
             self.store._execute_many(
                 "UPDATE fact_versions SET known_to = ? WHERE key_id = ? AND valid_from = ? AND known_to = ?",
                 [(row.known_to, key_id, row.valid_from, known_from) for row in extended],
             )
-            rows = [
-                row for row in rows if not (row.known_from == known_from and (row.valid_from, row.value_id) in ending)
-            ]
         self.store._execute_many(
             "INSERT INTO fact_versions (key_id, valid_from, known_from, known_to, value_id) VALUES (?, ?, ?, ?, ?)",
-            [(key_id, row.valid_from, row.known_from, row.known_to, row.value_id) for row in rows],
+            [(key_id, row.valid_from, row.known_from, row.known_to, row.value_id) for row in new],
         )
         return used
 
