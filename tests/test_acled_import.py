@@ -280,6 +280,13 @@ def test_a_row_repeated_word_for_word_is_read_once():
     assert (result.counts.new, result.counts.repeated, result.append.count) == (1, 1, 1)
 
 
+def test_the_cli_counts_one_row_as_a_row(tmp_path):
+    db = tmp_path / "acled.db"
+    assert invoke("init", "--db", db).exit_code == 0
+    result = invoke("import", write_csv(tmp_path / "one.csv", [row("RUS1", day(6))]), "--format", "acled", "--db", db)
+    assert "1 row: 1 new, 0 updated, 0 removed, 0 unchanged; appended 1 event;" in result.output, result.output
+
+
 def test_the_cli_prints_the_counts_and_json(tmp_path):
     db = tmp_path / "acled.db"
     assert invoke("init", "--db", db).exit_code == 0

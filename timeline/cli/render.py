@@ -143,7 +143,7 @@ def acled_import_result(result: AcledImportResult, as_json: bool) -> str:
     extras["repeated in the file, read once"] = counts.repeated
     parts.extend(f"{count:,} {label}" for label, count in extras.items() if count)
     appended = f"appended {append.count:,} event{'s' if append.count != 1 else ''}"
-    text = f"{counts.rows:,} rows: {', '.join(parts)}; {appended}; the log ends at seq {append.head}"
+    text = f"{counted(counts.rows, 'row')}: {', '.join(parts)}; {appended}; the log ends at seq {append.head}"
     if result.read_as:
         text = f"{result.read_as}\n{text}"
     return text + _what_it_changed(result)
