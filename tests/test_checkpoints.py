@@ -595,8 +595,13 @@ def test_a_refold_shares_its_events_equal_strings_and_changes_none_of_them():
     notes = "On 10 August 2024, forces clashed near Sudzha. " * 4
     first, second = (event_from_record(incident(name, notes)) for name in ("a", "b"))
     assert first.payload.country is not second.payload.country
-    shared = SharedStrings()
+    shared = SharedStrings(share_from=0)
     one, two = shared.event(first), shared.event(second)
     assert (one, two) == (event_from_record(incident("a", notes)), event_from_record(incident("b", notes)))
     assert one.payload.country is two.payload.country and one.source is two.source
     assert one.payload.notes is not two.payload.notes  # long text: left as it was
+    third, fourth, fifth = (event_from_record(incident(name, notes)) for name in ("c", "d", "e"))
+    late = SharedStrings(share_from=1)
+    kept, *pooled = (late.event(event) for event in (third, fourth, fifth))
+    assert pooled[0].payload.country is pooled[1].payload.country  # shared from the second on
+    assert kept.payload.country is not pooled[0].payload.country  # the first is kept as decoded

@@ -16,6 +16,7 @@ row that spans them.
 from __future__ import annotations
 
 import bisect
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -39,32 +40,50 @@ class SharedStrings:
 
     A refold holds every event of its fact at once, and a region's events repeat their country,
     region, actors, types and sources: the 17,430 events of the largest region of a million-row
-    ACLED log took 32.8 MB decoded, 16.1 MB shared (~6 µs an event). Only equal strings are
-    swapped, so the events are what they were (their classes are frozen; the swap goes around it).
-    Long strings (notes) are left alone: they seldom repeat. One pool per fact, so unique strings
-    (record ids) do not pile up over a write of a million events."""
+    ACLED log took 32.8 MB decoded, 16.1 MB shared. Only equal strings are swapped, so the events
+    are what they were (their classes are frozen; the swap goes around it). Long strings (notes)
+    are left alone: they seldom repeat. One pool per fact, so unique strings (record ids) do not
+    pile up over a write of a million events.
+
+    Sharing costs ~7 µs an event, and most facts (a location's) hold a few hundred events, a few
+    hundred KB decoded: the first SHARE_FROM events of a fact (~4 MB at most) are kept as decoded,
+    and only a fact with more pays, for the rest. Only fields that may hold a string are read."""
 
     LONGEST = 100
+    SHARE_FROM = 2_000
     _fields: dict[type, tuple[str, ...]] = {}  # noqa: RUF012 - a cache shared by every pool
 
-    def __init__(self) -> None:
+    def __init__(self, *, share_from: int = SHARE_FROM) -> None:
         self._pool: dict[str, str] = {}
+        self._seen = 0
+        self._share_from = share_from
 
     def event(self, event: Event) -> Event:
+        self._seen += 1
+        if self._seen <= self._share_from:
+            return event
         pool, longest = self._pool, self.LONGEST
         payload = event.payload
-        for owner, name in ((event, "source"), *((payload, name) for name in self._names(type(payload)))):
+        for owner, name in ((event, "source"), *((payload, name) for name in self._text_fields(type(payload)))):
             value = getattr(owner, name)
             if type(value) is str and len(value) < longest:
                 object.__setattr__(owner, name, pool.setdefault(value, value))
         return event
 
     @classmethod
-    def _names(cls, payload_class: type) -> tuple[str, ...]:
+    def _text_fields(cls, payload_class: type) -> tuple[str, ...]:
+        """The payload's fields that may hold a string (others are passed over unread)."""
         names = cls._fields.get(payload_class)
         if names is None:
-            names = cls._fields[payload_class] = tuple(field.name for field in attrs.fields(payload_class))
+            hints = typing.get_type_hints(payload_class)
+            names = cls._fields[payload_class] = tuple(
+                field.name for field in attrs.fields(payload_class) if _may_be_text(hints[field.name])
+            )
         return names
+
+
+def _may_be_text(annotation: Any) -> bool:
+    return annotation is str or str in typing.get_args(annotation)
 
 
 @attrs.frozen
