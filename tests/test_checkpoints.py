@@ -580,17 +580,9 @@ def test_a_refold_shares_its_events_equal_strings_and_changes_none_of_them():
 
     def incident(event_id: str, notes: str) -> dict:
         data = {"event_type": "Battles", "country": "Ukraine", "location": "Sudzha", "admin1": "Kursk", "notes": notes}
+        record = {"event_id": event_id, "kind": "incident.reported", "occurred_on": "2024-08-10", "source": "ACLED"}
         # json.loads makes new string objects each time, as decoding each stored row does
-        return json.loads(json.dumps({**record_of(event_id, data)}))
-
-    def record_of(event_id: str, data: dict) -> dict:
-        return {
-            "event_id": event_id,
-            "kind": "incident.reported",
-            "occurred_on": "2024-08-10",
-            "source": "ACLED",
-            "data": data,
-        }
+        return json.loads(json.dumps({**record, "data": data}))
 
     notes = "On 10 August 2024, forces clashed near Sudzha. " * 4
     first, second = (event_from_record(incident(name, notes)) for name in ("a", "b"))

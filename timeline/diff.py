@@ -11,7 +11,7 @@ import attrs
 from events.codec import state_converter
 from events.envelope import RecordedEvent
 from events.kinds.territory import MultiPolygonCoordinates
-from timeline.facts import Encoded, FactMap
+from timeline.facts import Encoded, FactMap, read_held
 from timeline.projectors.base import Fact
 from timeline.projectors.territory import MappedArea
 from timeline.snapshot import Snapshot, fact_path
@@ -30,11 +30,11 @@ class Change:
 
     @property
     def before(self) -> Any:
-        return _read(self._before)
+        return read_held(self._before)
 
     @property
     def after(self) -> Any:
-        return _read(self._after)
+        return read_held(self._after)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Change):
@@ -56,10 +56,6 @@ class Change:
             "after": state_converter.unstructure(after) if after is not None else None,
             "event_ids": list(self.event_ids),
         }
-
-
-def _read(held: Any) -> Any:
-    return held.read() if type(held) is Encoded else held
 
 
 def _provenance(held: Any) -> tuple[str, ...]:

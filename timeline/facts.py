@@ -73,6 +73,12 @@ class Encoded:
         return found
 
 
+def read_held(held: Any) -> Any:
+    """A fact as a map holds it (`Encoded`, or decoded; None: no fact), read as the fact without
+    keeping it decoded (`Encoded.read`)."""
+    return held.read() if type(held) is Encoded else held
+
+
 _codecs: dict[type, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {}
 _provenance: list[Callable[[bytes], Any]] = []
 
@@ -201,8 +207,7 @@ class FactMap:
 
     def read(self, key: tuple[str, ...]) -> Any:
         """The fact at `key` (or None), decoded without keeping it decoded (`Encoded.read`)."""
-        value = self._entries.get(key)
-        return value.read() if type(value) is Encoded else value
+        return read_held(self._entries.get(key))
 
     def stored(self, key: tuple[str, ...]) -> Any:
         """The fact at `key` as held (Encoded while it is not decoded), or None."""

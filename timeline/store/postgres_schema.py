@@ -5,8 +5,9 @@ that re-hashes every row on the server).
 Versions: 1 the log (`events`, `log_head`, `signed_heads`, the guards); 2 checkpoints; 3 the
 checkpoints kept up to date by the writes (as SQLite's schema 5); 4 their facts as versions (as
 SQLite's schema 6); 7 the stored state on both axes (`fact_versions` and the tables beside it), as
-SQLite's schema 7; 8 `row_cells`, as SQLite's 8; 9 the index by valid day covering, as SQLite's 9; 10 `fact_values_unused`, as SQLite's 10. From 7 on the two backends share one schema number: 5 and 6 are no steps here.
-A migration runs inside the first write transaction of an older store.
+SQLite's schema 7; 8 `row_cells`, as SQLite's 8; 9 the index by valid day covering, as SQLite's
+9; 10 `fact_values_unused`, as SQLite's 10. From 7 on the two backends share one schema number: 5
+and 6 are no steps here. A migration runs inside the first write transaction of an older store.
 """
 
 from __future__ import annotations
