@@ -23,6 +23,8 @@ Conventions for the pages' fenced code blocks (docs/index.md says the same, brie
 - `python` blocks: all of one page's run in order with `exec`, in one namespace, in the page's
   session folder after its `console` blocks. A ```` ```python no-run ```` block is not run, and
   the sentence after it says why.
+- A page that draws a chart (`timeline chart`) needs the 'plot' extra: without matplotlib it
+  skips, saying why; with CI set it fails instead.
 - PostgreSQL: the pages write the URL postgresql://analyst@db.example.org/newsroom. A page that
   uses it gets a fresh database (the `postgres_url` fixture: without a server the page skips,
   saying why; with CI set it fails instead), whose URL replaces that text in its commands and
@@ -488,12 +490,14 @@ class Session:
 
 
 @pytest.mark.parametrize("page", SESSION_PAGES, ids=[_name(page) for page in SESSION_PAGES])
-def test_a_page_session_runs_as_the_page_shows(page, tmp_path, monkeypatch, request, capsys):
+def test_a_page_session_runs_as_the_page_shows(page, tmp_path, monkeypatch, request, capsys, require):
     blocks = read_blocks(page)
     console = [command for block in blocks if block.info == "console" for command in commands(block)]
     python = [block for block in blocks if block.info == "python"]
     everything = "\n".join(line for block in blocks if block.info in ("console", "python") for line in block.lines)
     url = request.getfixturevalue("postgres_url") if DOCS_URL in everything else None
+    if "timeline chart" in everything:  # draws with matplotlib: skipped without it, failed under CI
+        require("matplotlib", "the 'plot' extra (pip install -e '.[plot]')")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     for fixture in FIXTURES.get(_name(page), []):
